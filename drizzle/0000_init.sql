@@ -1,0 +1,170 @@
+CREATE TABLE "unit_mappings" (
+	"old_code" text NOT NULL,
+	"old_name" text NOT NULL,
+	"old_level" text NOT NULL,
+	"new_code" text NOT NULL,
+	"new_name" text NOT NULL,
+	"coverage" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "units" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"scheme" text NOT NULL,
+	"code" text NOT NULL,
+	"name" text NOT NULL,
+	"level" text NOT NULL,
+	"parent_id" integer,
+	"parent_code" text,
+	"path" text NOT NULL,
+	"valid_from" date,
+	"valid_to" date,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "channel_links" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"officer_id" integer NOT NULL,
+	"channel" text NOT NULL,
+	"external_id" text NOT NULL,
+	"chat_id" text NOT NULL,
+	"preferred" boolean DEFAULT false NOT NULL,
+	"linked_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_seen_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "invite_codes" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"code_hash" text NOT NULL,
+	"officer_id" integer NOT NULL,
+	"channel" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "officers" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"phone" text NOT NULL,
+	"role" text NOT NULL,
+	"unit_id" integer NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"demo" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "inbound_events" (
+	"channel" text NOT NULL,
+	"dedupe_key" text NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "inbound_events_channel_dedupe_key_pk" PRIMARY KEY("channel","dedupe_key")
+);
+--> statement-breakpoint
+CREATE TABLE "outbox" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"officer_id" integer,
+	"channel" text NOT NULL,
+	"chat_id" text NOT NULL,
+	"kind" text DEFAULT 'reply' NOT NULL,
+	"payload" jsonb NOT NULL,
+	"dedupe_key" text,
+	"not_before" timestamp with time zone DEFAULT now() NOT NULL,
+	"status" text DEFAULT 'queued' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"platform_message_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"claimed_at" timestamp with time zone,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "answers" (
+	"submission_id" integer NOT NULL,
+	"key" text NOT NULL,
+	"question_id" text NOT NULL,
+	"value_num" double precision,
+	"value" jsonb,
+	"answered_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "answers_submission_id_key_pk" PRIMARY KEY("submission_id","key")
+);
+--> statement-breakpoint
+CREATE TABLE "conversation_sessions" (
+	"officer_id" integer PRIMARY KEY NOT NULL,
+	"state" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "deadline_calendars" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"template_id" text NOT NULL,
+	"scope_unit_id" integer,
+	"year" integer NOT NULL,
+	"slot" text NOT NULL,
+	"level" text NOT NULL,
+	"deadline" date NOT NULL,
+	"source" text,
+	CONSTRAINT "deadline_calendars_uq" UNIQUE NULLS NOT DISTINCT("template_id","scope_unit_id","year","slot","level")
+);
+--> statement-breakpoint
+CREATE TABLE "periods" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"template_id" text NOT NULL,
+	"key" text NOT NULL,
+	"starts_on" date NOT NULL,
+	"ends_on" date NOT NULL,
+	"opens_on" date NOT NULL,
+	"closed_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "report_templates" (
+	"id" text PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"form_id" text NOT NULL,
+	"form_version" integer NOT NULL,
+	"periodicity" text NOT NULL,
+	"opens_days_before" integer DEFAULT 30 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "submissions" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"period_id" integer NOT NULL,
+	"unit_id" integer NOT NULL,
+	"officer_id" integer NOT NULL,
+	"form_id" text NOT NULL,
+	"form_version" integer NOT NULL,
+	"status" text DEFAULT 'in_progress' NOT NULL,
+	"late" boolean,
+	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"submitted_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "channel_links" ADD CONSTRAINT "channel_links_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "invite_codes" ADD CONSTRAINT "invite_codes_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "officers" ADD CONSTRAINT "officers_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "outbox" ADD CONSTRAINT "outbox_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "answers" ADD CONSTRAINT "answers_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "conversation_sessions" ADD CONSTRAINT "conversation_sessions_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "deadline_calendars" ADD CONSTRAINT "deadline_calendars_template_id_report_templates_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."report_templates"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "deadline_calendars" ADD CONSTRAINT "deadline_calendars_scope_unit_id_units_id_fk" FOREIGN KEY ("scope_unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "periods" ADD CONSTRAINT "periods_template_id_report_templates_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."report_templates"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_period_id_periods_id_fk" FOREIGN KEY ("period_id") REFERENCES "public"."periods"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "unit_mappings_old_new_uq" ON "unit_mappings" USING btree ("old_code","new_code");--> statement-breakpoint
+CREATE INDEX "unit_mappings_new_idx" ON "unit_mappings" USING btree ("new_code");--> statement-breakpoint
+CREATE UNIQUE INDEX "units_scheme_code_uq" ON "units" USING btree ("scheme","code");--> statement-breakpoint
+CREATE INDEX "units_scheme_path_idx" ON "units" USING btree ("scheme","path" text_pattern_ops);--> statement-breakpoint
+CREATE INDEX "units_parent_idx" ON "units" USING btree ("parent_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "channel_links_channel_external_uq" ON "channel_links" USING btree ("channel","external_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "channel_links_officer_channel_uq" ON "channel_links" USING btree ("officer_id","channel");--> statement-breakpoint
+CREATE UNIQUE INDEX "invite_codes_hash_uq" ON "invite_codes" USING btree ("code_hash");--> statement-breakpoint
+CREATE UNIQUE INDEX "officers_phone_uq" ON "officers" USING btree ("phone");--> statement-breakpoint
+CREATE INDEX "officers_unit_idx" ON "officers" USING btree ("unit_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "outbox_dedupe_uq" ON "outbox" USING btree ("dedupe_key");--> statement-breakpoint
+CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("not_before") WHERE "outbox"."status" = 'queued';--> statement-breakpoint
+CREATE INDEX "answers_question_idx" ON "answers" USING btree ("question_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "periods_template_key_uq" ON "periods" USING btree ("template_id","key");--> statement-breakpoint
+CREATE UNIQUE INDEX "submissions_period_unit_uq" ON "submissions" USING btree ("period_id","unit_id");--> statement-breakpoint
+CREATE INDEX "submissions_unit_idx" ON "submissions" USING btree ("unit_id");

@@ -1,0 +1,145 @@
+import { and, eq } from "drizzle-orm";
+import type { Db, Tx } from "../db/client.js";
+import { channelLinks, inboundEvents, officers, units } from "../db/schema/index.js";
+import { findOfficerByPhone, linkChannel, redeemInvite, type Officer } from "../directory/officers.js";
+import { normalizePhone } from "../domain/phone.js";
+import { cleanText, fold } from "../domain/text.js";
+import type { ConversationService } from "../conversations/session-service.js";
+import { MENU } from "../conversations/session-service.js";
+import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
+import type { Outbox } from "../scheduler/outbox.js";
+import type { Logger } from "../log.js";
+
+export interface InboundDeps {
+  db: Db;
+  conversations: ConversationService;
+  outbox: Outbox;
+  clock: () => Date;
+  logger: Logger;
+  supportContact: string;
+  onProcessed?: (channel: string, outcome: "processed" | "duplicate") => void;
+}
+
+export interface InboundResult {
+  duplicate: boolean;
+  replies: number;
+}
+
+/**
+ * The one path for every inbound message, whatever the platform: deduplicate, identify the
+ * officer (or onboard them), apply the message, and record the replies — all in one
+ * transaction. Replies are sent right after commit; the outbox keeps any that could not be.
+ */
+export function createInboundHandler(deps: InboundDeps) {
+  const { db, conversations, outbox, clock, logger } = deps;
+
+  async function handle(msg: InboundMessage): Promise<InboundResult> {
+    const outcome = await db.transaction(async (tx) => {
+      const fresh = await tx
+        .insert(inboundEvents)
+        .values({ channel: msg.channel, dedupeKey: msg.dedupeKey })
+        .onConflictDoNothing()
+        .returning({ key: inboundEvents.dedupeKey });
+      if (fresh.length === 0) return { duplicate: true as const, ids: [] as number[] };
+
+      const replies = await respond(tx, msg);
+      const ids = await outbox.enqueueReplies(
+        tx,
+        replies.map((r) => ({ officerId: r.officerId, channel: msg.channel, chatId: msg.chatId, payload: r.message })),
+      );
+      return { duplicate: false as const, ids };
+    });
+    deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
+    if (outcome.duplicate) {
+      logger.info({ channel: msg.channel, dedupeKey: msg.dedupeKey }, "duplicate inbound event ignored");
+      return { duplicate: true, replies: 0 };
+    }
+    await outbox.deliverNow(outcome.ids);
+    return { duplicate: false, replies: outcome.ids.length };
+  }
+
+  async function respond(tx: Tx, msg: InboundMessage): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
+    const [link] = await tx
+      .select({ officer: officers, linkId: channelLinks.id })
+      .from(channelLinks)
+      .innerJoin(officers, eq(officers.id, channelLinks.officerId))
+      .where(and(eq(channelLinks.channel, msg.channel), eq(channelLinks.externalId, msg.externalUserId), eq(officers.active, true)));
+
+    const inviteCode = extractInviteCode(msg);
+    if (inviteCode) {
+      const officer = await redeemInvite(tx, inviteCode, clock());
+      if (officer) return welcome(tx, officer, msg);
+      if (!link) {
+        return [{ officerId: null, message: { text: "Mã mời không đúng, đã dùng hoặc đã hết hạn. Anh/chị vui lòng xin mã mới từ " + deps.supportContact + "." } }];
+      }
+    }
+
+    if (!link) return onboard(tx, msg);
+
+    const officer = link.officer;
+    await tx.update(channelLinks).set({ lastSeenAt: clock() }).where(eq(channelLinks.id, link.linkId));
+    if (msg.contact) return [{ officerId: officer.id, message: { text: "Tài khoản này đã được liên kết. Cảm ơn anh/chị.", removeKeyboard: true } }];
+    if (msg.startPayload !== undefined || fold(msg.text ?? "") === "/start") {
+      return greet(tx, officer, "Chào mừng anh/chị quay lại!");
+    }
+    if (msg.attachment && msg.text === undefined) {
+      return [{ officerId: officer.id, message: { text: "baocao chưa đọc được tệp, ảnh hay vị trí ở bước này. Anh/chị vui lòng trả lời bằng chữ hoặc số." } }];
+    }
+    const text = msg.text === undefined ? undefined : cleanText(msg.text);
+    const replies = await conversations.handle(tx, officer, { text, choice: msg.choice });
+    return replies.map((message) => ({ officerId: officer.id, message }));
+  }
+
+  async function onboard(tx: Tx, msg: InboundMessage): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
+    if (msg.contact) {
+      // Only the sender's own card proves the number: anyone can forward someone else's contact.
+      if (msg.contact.userId !== msg.externalUserId) {
+        return [{ officerId: null, message: { text: "Anh/chị vui lòng bấm nút «Chia sẻ số điện thoại» để gửi số của chính mình.", requestContact: true } }];
+      }
+      const phone = normalizePhone(msg.contact.phone);
+      const officer = phone ? await findOfficerByPhone(tx, phone) : undefined;
+      if (officer) return welcome(tx, officer, msg);
+      logger.info({ channel: msg.channel }, "contact shared by an unregistered user");
+      return [{ officerId: null, message: { text: notRegistered(deps.supportContact), removeKeyboard: true } }];
+    }
+    return [
+      {
+        officerId: null,
+        message: {
+          text: `Xin chào! Đây là baocao — hệ thống báo cáo công tác trẻ em.\nĐể bắt đầu, anh/chị vui lòng bấm «Chia sẻ số điện thoại» để xác nhận là cán bộ đã đăng ký, hoặc gửi mã mời anh/chị đã nhận.`,
+          requestContact: true,
+        },
+      },
+    ];
+  }
+
+  async function welcome(tx: Tx, officer: Officer, msg: InboundMessage) {
+    await linkChannel(tx, officer.id, { channel: msg.channel, externalId: msg.externalUserId, chatId: msg.chatId });
+    logger.info({ channel: msg.channel, officerId: officer.id }, "channel linked");
+    return greet(tx, officer, "Tài khoản đã được liên kết với baocao.");
+  }
+
+  async function greet(tx: Tx, officer: Officer, lead: string) {
+    const [unit] = await tx.select({ name: units.name }).from(units).where(eq(units.id, officer.unitId));
+    return [
+      { officerId: officer.id, message: { text: `Xin chào anh/chị ${officer.name} — ${unit?.name ?? ""}.\n${lead}`, removeKeyboard: true } },
+      { officerId: officer.id, message: MENU },
+    ];
+  }
+
+  return { handle };
+}
+
+function notRegistered(support: string): string {
+  return `Số điện thoại này chưa được đăng ký trong baocao. Anh/chị vui lòng liên hệ ${support} để được thêm vào danh sách, rồi thử lại.`;
+}
+
+/** "/start CODE" deep links, or a code typed alone ("ma ABCD…" also works on Zalo). */
+function extractInviteCode(msg: InboundMessage): string | undefined {
+  if (msg.startPayload && /^[A-Za-z0-9]{6,32}$/.test(msg.startPayload)) return msg.startPayload;
+  const t = cleanText(msg.text ?? "").toUpperCase().replace(/^(MÃ|MA|CODE)\s*:?\s*/u, "");
+  if (/^[A-HJ-NP-Z2-9]{10}$/.test(t)) return t;
+  return undefined;
+}
+
+export type InboundHandler = ReturnType<typeof createInboundHandler>;

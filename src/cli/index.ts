@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ConfigError, loadConfig } from "../config.js";
+import { createDatabase } from "../db/client.js";
+import { createFormRegistry } from "../conversations/form-registry.js";
+import { ensureReportingDefaults } from "../conversations/reporting-defaults.js";
+import { fileArguments, runCommand, USAGE, type CliResult } from "./commands.js";
+import { runningService } from "./service-file.js";
+
+/**
+ * `npm run cli -- …`. On PostgreSQL it opens the database itself. On PGlite (one process per data
+ * folder) it sends the command to the running service if there is one, else opens the folder.
+ */
+async function main(args: string[]): Promise<number> {
+  if (args.length === 0 || args[0] === "help" || args[0] === "--help") {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  const service = config.DATABASE_URL ? undefined : runningService(config.DATA_DIR);
+  let result: CliResult;
+  if (service) {
+    const files: Record<string, string> = {};
+    for (const path of fileArguments(args)) {
+      try {
+        files[path] = (await readFile(path)).toString("base64");
+      } catch {
+        // Leave it out: the service answers "cannot open the file" in Vietnamese.
+      }
+    }
+    const res = await fetch(`http://127.0.0.1:${service.port}/internal/cli`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-baocao-cli-token": service.token },
+      body: JSON.stringify({ args, files }),
+    });
+    if (!res.ok) throw new Error(`Dịch vụ đang chạy trả lời ${res.status}`);
+    result = (await res.json()) as CliResult;
+  } else {
+    const database = createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: join(resolve(config.DATA_DIR), "pglite"), poolSize: 2 });
+    try {
+      await database.migrate();
+      const forms = createFormRegistry();
+      await ensureReportingDefaults(database.db, forms);
+      result = await runCommand(args, {
+        db: database.db,
+        forms,
+        clock: () => new Date(),
+        timeZone: config.TZ_REPORTS,
+        inviteTtlHours: config.INVITE_TTL_HOURS,
+        telegramUsername: async () => config.TELEGRAM_BOT_USERNAME ?? (await botUsername(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT)),
+        readFile: (path) => readFile(path),
+      });
+    } finally {
+      await database.close();
+    }
+  }
+  (result.exitCode === 0 ? console.log : console.error)(result.output);
+  return result.exitCode;
+}
+
+async function botUsername(token: string | undefined, apiRoot = "https://api.telegram.org"): Promise<string | undefined> {
+  if (!token) return undefined;
+  try {
+    const { Api } = await import("grammy");
+    const me = await new Api(token, { apiRoot }).getMe();
+    return me.username;
+  } catch {
+    return undefined;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+/** Empty strings in env files mean "unset", as most deploy tools write them. */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const urlWithoutTrailingSlash = optionalString.refine(
+  (v) => v === undefined || /^https?:\/\/[^\s]+[^/]$/.test(v),
+  "phải là URL http(s) không có dấu / ở cuối",
+);
+
+const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    "phải bắt đầu bằng postgres:// hoặc postgresql://",
+  ),
+  DATA_DIR: z.string().default("./data"),
+  PUBLIC_URL: urlWithoutTrailingSlash,
+  TZ_REPORTS: z
+    .string()
+    .default("Asia/Ho_Chi_Minh")
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "không phải múi giờ IANA hợp lệ"),
+  TELEGRAM_BOT_TOKEN: optionalString.refine(
+    (v) => v === undefined || /^\d+:[\w-]+$/.test(v),
+    "không đúng dạng token của BotFather (<số>:<chuỗi>)",
+  ),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v),
+    "chỉ gồm A-Z, a-z, 0-9, _ và -, tối đa 256 ký tự (quy định của Telegram)",
+  ),
+  TELEGRAM_MODE: z.enum(["webhook", "polling"]).default("webhook"),
+  TELEGRAM_API_ROOT: urlWithoutTrailingSlash,
+  /** Bot username without "@", used for deep links when getMe is not reachable at start. */
+  TELEGRAM_BOT_USERNAME: optionalString,
+  ADMIN_API_TOKEN: optionalString.refine(
+    (v) => v === undefined || v.length >= 16,
+    "cần ít nhất 16 ký tự",
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
+  /** Who an unregistered user should contact; shown in Vietnamese replies. */
+  SUPPORT_CONTACT: z.string().default("cán bộ phụ trách công tác trẻ em của huyện/tỉnh"),
+  DEMO_SEED: z
+    .enum(["auto", "off"])
+    .default("auto")
+    .describe("auto: create demo data on first start when the database is empty"),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Cấu hình không hợp lệ:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment once; the only place in the code base that reads env vars. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,88 @@
+import { fold } from "../domain/text.js";
+
+/**
+ * Commands in plain Vietnamese (Zalo has no slash commands) and as Telegram slash commands.
+ * Buttons carry "cmd:<name>" as their value.
+ */
+export type Command =
+  | { name: "start" }
+  | { name: "view" }
+  | { name: "edit"; number?: string }
+  | { name: "back" }
+  | { name: "pause" }
+  | { name: "resume" }
+  | { name: "cancel" }
+  | { name: "help" }
+  | { name: "submit" }
+  | { name: "skip" }
+  | { name: "menu" }
+  | { name: "yes" }
+  | { name: "no" };
+
+const WORDS: Record<string, Command["name"]> = {
+  "bao cao": "start",
+  "lam bao cao": "start",
+  "bat dau": "start",
+  baocao: "start",
+  xem: "view",
+  "xem lai": "view",
+  "quay lai": "back",
+  "lui lai": "back",
+  "tam dung": "pause",
+  "de sau": "pause",
+  "tiep tuc": "resume",
+  "lam tiep": "resume",
+  huy: "cancel",
+  "huy bao cao": "cancel",
+  "?": "help",
+  "giai thich": "help",
+  "tro giup": "help",
+  "huong dan": "help",
+  help: "help",
+  nop: "submit",
+  "nop bao cao": "submit",
+  "bo qua": "skip",
+  menu: "menu",
+};
+
+const SLASH: Record<string, Command["name"]> = {
+  baocao: "start",
+  xem: "view",
+  sua: "edit",
+  quaylai: "back",
+  tamdung: "pause",
+  tieptuc: "resume",
+  huy: "cancel",
+  help: "help",
+  trogiup: "help",
+  nop: "submit",
+  boqua: "skip",
+  menu: "menu",
+};
+
+export function parseCommand(input: { text?: string; choice?: string }): Command | undefined {
+  if (input.choice?.startsWith("cmd:")) {
+    const [name, arg] = input.choice.slice(4).split(":");
+    if (name === "edit") return arg ? { name: "edit", number: arg } : { name: "edit" };
+    return { name: name as Command["name"] } as Command;
+  }
+  if (input.text === undefined) return undefined;
+  const raw = input.text.trim();
+  const slash = /^\/([a-z]+)(?:@\w+)?(?:\s+(.*))?$/i.exec(raw);
+  if (slash) {
+    const name = SLASH[slash[1]!.toLowerCase()];
+    if (name === "edit") return editOf(slash[2]);
+    return name ? ({ name } as Command) : undefined;
+  }
+  if (/^[?？]+$/.test(raw)) return { name: "help" };
+  const f = fold(raw);
+  const edit = /^(?:sua|chinh sua|doi)(?:\s+cau)?\s*(\d+(?:\.\d+)?)?$/.exec(f);
+  if (edit) return editOf(edit[1]);
+  const name = WORDS[f];
+  return name ? ({ name } as Command) : undefined;
+}
+
+function editOf(arg: string | undefined): Command {
+  const n = arg?.trim();
+  return n && /^\d+(\.\d+)?$/.test(n) ? { name: "edit", number: n } : { name: "edit" };
+}

@@ -1,0 +1,321 @@
+import type { Command } from "./commands.js";
+import type { FormDefinition } from "./form-schema.js";
+import {
+  computedValues,
+  failingChecks,
+  formatAnswer,
+  parseAnswer,
+  questionIdOfKey,
+  renderSlot,
+  visibleSlots,
+  type Answers,
+  type ParseContext,
+  type Slot,
+} from "./form-runtime.js";
+import type { OutboundMessage } from "./messages.js";
+import { formatVietnameseNumber } from "../domain/numbers.js";
+import { fold } from "../domain/text.js";
+
+/**
+ * The report conversation as a pure state machine: (state, answers, input) → (state, effects,
+ * messages). It does no I/O; the session service loads and persists around it in one transaction.
+ */
+
+export interface ActiveReport {
+  submissionId: number;
+  formId: string;
+  formVersion: number;
+  /** Shown to the officer: "2026-H1" and its Vietnamese name. */
+  periodKey: string;
+  periodLabel: string;
+  /** Key of the slot being asked. */
+  cursor?: string;
+  /** Editing one answer from the review: go back to the review afterwards. */
+  editing?: boolean;
+}
+
+export type SessionMode = "idle" | "asking" | "review" | "confirm_cancel" | "paused";
+
+export interface SessionState {
+  mode: SessionMode;
+  report?: ActiveReport;
+  /** Mode to return to when the officer does not confirm a cancel. */
+  before?: SessionMode;
+}
+
+export const IDLE: SessionState = { mode: "idle" };
+
+export interface AnswerWrite {
+  key: string;
+  questionId: string;
+  /** null = skipped. */
+  value: unknown;
+}
+
+export interface Effects {
+  writes: AnswerWrite[];
+  deletes: string[];
+  submit?: boolean;
+  cancel?: boolean;
+}
+
+export interface StepResult {
+  state: SessionState;
+  effects: Effects;
+  messages: OutboundMessage[];
+}
+
+export interface ReportContext extends ParseContext {
+  form: FormDefinition;
+  answers: Answers;
+}
+
+const noEffects = (): Effects => ({ writes: [], deletes: [] });
+
+export const COMMAND_HELP = [
+  "Các lệnh anh/chị có thể gõ:",
+  "• báo cáo — bắt đầu hoặc làm tiếp báo cáo kỳ này",
+  "• xem — xem các câu đã trả lời",
+  "• sửa 12 — sửa câu số 12",
+  "• quay lại — về câu trước",
+  "• bỏ qua — bỏ qua câu không bắt buộc",
+  "• tạm dừng / tiếp tục — dừng lại và làm tiếp sau",
+  "• nộp — nộp báo cáo sau khi xem lại",
+  "• hủy — hủy báo cáo đang làm",
+  "• ? — giải thích câu đang hỏi",
+].join("\n");
+
+/** Starts or resumes a report: asks the first unanswered question, or shows the review. */
+export function beginReport(report: ActiveReport, ctx: ReportContext, resumed: boolean): StepResult {
+  const slots = visibleSlots(ctx.form, ctx.answers);
+  const answered = slots.filter((s) => ctx.answers.has(s.key)).length;
+  const messages: OutboundMessage[] = [];
+  if (resumed && answered > 0) {
+    messages.push({ text: `Tiếp tục ${report.periodLabel}: đã trả lời ${answered}/${slots.length} câu.` });
+  } else {
+    messages.push({
+      text: `Bắt đầu ${report.periodLabel} (${slots.length} câu). Gõ "?" để xem giải thích, "xem" để xem lại, "tạm dừng" để làm tiếp sau.`,
+    });
+  }
+  const target = (report.cursor && slots.find((s) => s.key === report.cursor && !ctx.answers.has(s.key))) || firstUnanswered(slots, ctx.answers);
+  if (!target) return review({ ...report, cursor: undefined, editing: false }, ctx, messages);
+  return ask({ ...report, cursor: target.key, editing: false }, target, slots, ctx, messages);
+}
+
+export function step(state: SessionState, input: { text?: string; choice?: string }, command: Command | undefined, ctx: ReportContext): StepResult {
+  const report = state.report!;
+  const slots = visibleSlots(ctx.form, ctx.answers);
+  const current = report.cursor ? slots.find((s) => s.key === report.cursor) : undefined;
+
+  if (state.mode === "confirm_cancel") {
+    const yes = command?.name === "yes" || command?.name === "cancel" || /^(co|c|yes|dong y|huy|1)$/.test(fold(input.text ?? ""));
+    if (yes) {
+      return { state: IDLE, effects: { ...noEffects(), cancel: true }, messages: [{ text: `Đã hủy ${report.periodLabel}. Gõ "báo cáo" khi muốn làm lại.`, choices: [{ value: "cmd:start", label: "Làm báo cáo" }] }] };
+    }
+    const back: SessionState = { mode: state.before ?? "asking", report };
+    const again = back.mode === "review" ? review(report, ctx, []) : reask(back, slots, ctx, [{ text: "Không hủy. Tiếp tục báo cáo." }]);
+    return again;
+  }
+
+  if (state.mode === "paused") {
+    if (command?.name === "resume" || command?.name === "start") return beginReport(report, ctx, true);
+    if (command?.name === "cancel") return confirmCancel(state, report);
+    if (command?.name === "view") return { state, effects: noEffects(), messages: [reviewMessage(report, ctx, slots), pausedHint()] };
+    return { state, effects: noEffects(), messages: [pausedHint()] };
+  }
+
+  switch (command?.name) {
+    case "help": {
+      if (state.mode === "asking" && current) {
+        const help = current.question.help ?? "Câu này không có giải thích thêm.";
+        return { state, effects: noEffects(), messages: [{ text: `Giải thích câu ${current.number}: ${help}\n\n${COMMAND_HELP}` }, renderAt(current, slots, ctx)] };
+      }
+      return { state, effects: noEffects(), messages: [{ text: COMMAND_HELP }] };
+    }
+    case "view":
+      return state.mode === "asking" && current
+        ? { state, effects: noEffects(), messages: [reviewMessage(report, ctx, slots), renderAt(current, slots, ctx)] }
+        : review(report, ctx, []);
+    case "pause":
+      return { state: { mode: "paused", report }, effects: noEffects(), messages: [{ text: `Đã tạm dừng ${report.periodLabel}; các câu trả lời đã được lưu.`, choices: [{ value: "cmd:resume", label: "Tiếp tục" }] }] };
+    case "cancel":
+      return confirmCancel(state, report);
+    case "start":
+    case "resume":
+      return state.mode === "review" ? review(report, ctx, []) : reask(state, slots, ctx, []);
+    case "edit": {
+      if (!command.number) {
+        return { state, effects: noEffects(), messages: [{ text: 'Anh/chị gõ "sửa" kèm số câu, ví dụ "sửa 12". Gõ "xem" để xem số các câu.' }] };
+      }
+      const target = slots.find((s) => s.number === command.number || s.number === `${command.number}.1`);
+      if (!target) {
+        return { state, effects: noEffects(), messages: [{ text: `Không có câu ${command.number} trong báo cáo này (có thể câu đó đang được bỏ qua theo câu trả lời trước). Gõ "xem" để xem danh sách câu.` }] };
+      }
+      return ask({ ...report, cursor: target.key, editing: true }, target, slots, ctx, []);
+    }
+    case "back": {
+      const idx = current ? slots.indexOf(current) : slots.length;
+      const prev = slots[idx - 1];
+      if (!prev) return { state, effects: noEffects(), messages: [{ text: "Đây là câu đầu tiên." }, ...(current ? [renderAt(current, slots, ctx)] : [])] };
+      return ask({ ...report, cursor: prev.key, editing: false }, prev, slots, ctx, []);
+    }
+    case "submit":
+      return trySubmit(state, report, slots, ctx);
+    case "skip": {
+      if (state.mode !== "asking" || !current) return reask(state, slots, ctx, []);
+      if (current.question.required) return { state, effects: noEffects(), messages: [{ text: "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)] };
+      return accept(state, report, current, null, ctx);
+    }
+    default:
+      break;
+  }
+
+  if (state.mode === "review") {
+    return { state, effects: noEffects(), messages: [reviewPrompt()] };
+  }
+  if (!current) return beginReport(report, ctx, true);
+
+  const parsed = parseAnswer(current.question, input, ctx);
+  if (!parsed.ok) {
+    return { state, effects: noEffects(), messages: [{ text: parsed.message }, renderAt(current, slots, ctx)] };
+  }
+  return accept(state, report, current, parsed.value, ctx);
+}
+
+function accept(state: SessionState, report: ActiveReport, slot: Slot, value: unknown, ctx: ReportContext): StepResult {
+  const answers: Answers = new Map(ctx.answers);
+  answers.set(slot.key, value);
+  const failures = failingChecks(ctx.form, answers).filter((f) => f.keys.includes(slot.key));
+  if (failures.length > 0 && !report.editing) {
+    // Filling forward: the last number typed is the one to look at again.
+    const slots = visibleSlots(ctx.form, ctx.answers);
+    return {
+      state,
+      effects: noEffects(),
+      messages: [
+        { text: `${failures.map((f) => f.message).join("\n")}\nAnh/chị vui lòng nhập lại câu ${slot.number}, hoặc gõ "sửa <số câu>" để sửa câu khác.` },
+        renderAt(slot, slots, ctx),
+      ],
+    };
+  }
+  const slotsAfter = visibleSlots(ctx.form, answers);
+  const visible = new Set(slotsAfter.map((s) => s.key));
+  // An answer that changed skip logic makes earlier answers irrelevant: they must not be counted.
+  const deletes = [...answers.keys()].filter((k) => !visible.has(k));
+  for (const k of deletes) answers.delete(k);
+  const effects: Effects = { writes: [{ key: slot.key, questionId: questionIdOfKey(slot.key), value }], deletes };
+  const next = { ...ctx, answers };
+  const messages: OutboundMessage[] = [];
+  if (failures.length > 0) {
+    messages.push({ text: `Đã ghi. Lưu ý: ${failures.map((f) => f.message).join("\n")}\nBáo cáo chỉ nộp được khi các số này khớp nhau.` });
+  }
+
+  const idx = slotsAfter.findIndex((s) => s.key === slot.key);
+  const following = slotsAfter.slice(idx + 1).find((s) => !answers.has(s.key));
+  const target = report.editing ? firstUnanswered(slotsAfter, answers) : (following ?? firstUnanswered(slotsAfter, answers));
+  if (!target) {
+    const r = review({ ...report, cursor: undefined, editing: false }, next, messages);
+    return { ...r, effects };
+  }
+  const r = ask({ ...report, cursor: target.key, editing: false }, target, slotsAfter, next, messages);
+  return { ...r, effects };
+}
+
+function trySubmit(state: SessionState, report: ActiveReport, slots: Slot[], ctx: ReportContext): StepResult {
+  const missing = slots.filter((s) => !ctx.answers.has(s.key));
+  if (missing.length > 0) {
+    const first = missing[0]!;
+    return ask({ ...report, cursor: first.key, editing: false }, first, slots, ctx, [
+      { text: `Còn ${missing.length} câu chưa trả lời (${missing.slice(0, 8).map((s) => s.number).join(", ")}${missing.length > 8 ? ", …" : ""}).` },
+    ]);
+  }
+  const failures = failingChecks(ctx.form, ctx.answers);
+  if (failures.length > 0) {
+    return {
+      state: { mode: "review", report },
+      effects: noEffects(),
+      messages: [{ text: `Chưa nộp được, vì:\n${failures.map((f) => `• ${f.message}`).join("\n")}\nGõ "sửa <số câu>" để sửa.` }],
+    };
+  }
+  void state;
+  return { state: IDLE, effects: { ...noEffects(), submit: true }, messages: [] };
+}
+
+function confirmCancel(state: SessionState, report: ActiveReport): StepResult {
+  return {
+    state: { mode: "confirm_cancel", report, before: state.mode },
+    effects: noEffects(),
+    messages: [
+      {
+        text: `Anh/chị chắc chắn muốn hủy ${report.periodLabel}? Mọi câu trả lời đã nhập sẽ bị xóa.`,
+        choices: [
+          { value: "cmd:yes", label: "Có, hủy báo cáo" },
+          { value: "cmd:no", label: "Không, làm tiếp" },
+        ],
+      },
+    ],
+  };
+}
+
+function ask(report: ActiveReport, slot: Slot, slots: Slot[], ctx: ReportContext, before: OutboundMessage[]): StepResult {
+  return { state: { mode: "asking", report }, effects: noEffects(), messages: [...before, renderAt(slot, slots, ctx)] };
+}
+
+function reask(state: SessionState, slots: Slot[], ctx: ReportContext, before: OutboundMessage[]): StepResult {
+  const report = state.report!;
+  const current = slots.find((s) => s.key === report.cursor) ?? firstUnanswered(slots, ctx.answers);
+  if (!current) return review(report, ctx, before);
+  return ask({ ...report, cursor: current.key }, current, slots, ctx, before);
+}
+
+function renderAt(slot: Slot, slots: Slot[], ctx: ReportContext): OutboundMessage {
+  return renderSlot(slot, { index: Math.max(0, slots.indexOf(slot)), total: slots.length }, ctx.answers.get(slot.key));
+}
+
+function review(report: ActiveReport, ctx: ReportContext, before: OutboundMessage[]): StepResult {
+  const slots = visibleSlots(ctx.form, ctx.answers);
+  return {
+    state: { mode: "review", report: { ...report, cursor: undefined, editing: false } },
+    effects: noEffects(),
+    messages: [...before, reviewMessage(report, ctx, slots), reviewPrompt()],
+  };
+}
+
+function reviewPrompt(): OutboundMessage {
+  return {
+    text: 'Anh/chị kiểm tra lại. Gõ "nộp" để nộp báo cáo, hoặc "sửa <số câu>" để sửa một câu.',
+    choices: [
+      { value: "cmd:submit", label: "✅ Nộp báo cáo" },
+      { value: "cmd:pause", label: "Tạm dừng" },
+    ],
+  };
+}
+
+function pausedHint(): OutboundMessage {
+  return { text: 'Báo cáo đang tạm dừng. Gõ "tiếp tục" để làm tiếp.', choices: [{ value: "cmd:resume", label: "Tiếp tục" }] };
+}
+
+/** All answers, section by section, laid out like the paper form. */
+export function reviewMessage(report: ActiveReport, ctx: ReportContext, slots: Slot[]): OutboundMessage {
+  const lines = [`📋 ${ctx.form.title} — ${report.periodLabel}`];
+  let section = "";
+  for (const s of slots) {
+    if (s.section.title !== section) {
+      section = s.section.title;
+      lines.push("", `■ ${section}`);
+    }
+    lines.push(`${s.number}. ${s.question.label}: ${formatAnswer(s.question, ctx.answers.get(s.key))}`);
+  }
+  const computed = computedValues(ctx.form, ctx.answers);
+  if (computed.length > 0) {
+    lines.push("");
+    for (const c of computed) lines.push(`Σ ${c.label}: ${formatVietnameseNumber(c.value)}`);
+  }
+  const failures = failingChecks(ctx.form, ctx.answers);
+  if (failures.length > 0) lines.push("", "⚠️ Cần sửa:", ...failures.map((f) => `• ${f.message}`));
+  return { text: lines.join("\n") };
+}
+
+function firstUnanswered(slots: Slot[], answers: Answers): Slot | undefined {
+  return slots.find((s) => !answers.has(s.key));
+}

@@ -1,0 +1,295 @@
+import { parseVietnameseNumber, formatVietnameseNumber } from "../domain/numbers.js";
+import { normalizePhone, displayPhone } from "../domain/phone.js";
+import { cleanText, fold } from "../domain/text.js";
+import { parseVietnameseDate, formatDate } from "../domain/dates.js";
+import type { ChoiceOption, Condition, FormDefinition, Question, Section } from "./form-schema.js";
+import type { OutboundMessage } from "./messages.js";
+
+/** Answers of one submission by key; null means "skipped" (an optional question). */
+export type Answers = Map<string, unknown>;
+
+/** One thing to ask: a question (maybe inside a repeat instance) or a repeat group's "add another?". */
+export interface Slot {
+  key: string;
+  /** Static number of the question in the form ("12", or "12.2" for the 2nd repeat instance). */
+  number: string;
+  section: Section;
+  question: Question;
+  instance?: number;
+  kind: "question" | "more";
+}
+
+const YESNO: ChoiceOption[] = [
+  { value: "yes", label: "Có" },
+  { value: "no", label: "Không" },
+];
+
+export function questionNumbers(form: FormDefinition): Map<string, number> {
+  const numbers = new Map<string, number>();
+  let n = 0;
+  for (const s of form.sections) for (const q of s.questions) numbers.set(q.id, ++n);
+  return numbers;
+}
+
+const moreKey = (sectionId: string, i: number) => `${sectionId}[${i}]#more`;
+export const repeatKey = (sectionId: string, i: number, qid: string) => `${sectionId}[${i}].${qid}`;
+
+/** Every slot the officer must currently go through, in order, given the answers so far. */
+export function visibleSlots(form: FormDefinition, answers: Answers): Slot[] {
+  const numbers = questionNumbers(form);
+  const slots: Slot[] = [];
+  for (const section of form.sections) {
+    if (section.relevant && !evaluate(section.relevant, (q) => answers.get(q))) continue;
+    if (!section.repeat) {
+      for (const q of section.questions) {
+        if (q.relevant && !evaluate(q.relevant, (id) => answers.get(id))) continue;
+        slots.push({ key: q.id, number: String(numbers.get(q.id)), section, question: q, kind: "question" });
+      }
+      continue;
+    }
+    const repeat = section.repeat;
+    for (let i = 0; i < repeat.max; i++) {
+      const lookup = (id: string) => (answers.has(repeatKey(section.id, i, id)) ? answers.get(repeatKey(section.id, i, id)) : answers.get(id));
+      for (const q of section.questions) {
+        if (q.relevant && !evaluate(q.relevant, lookup)) continue;
+        slots.push({
+          key: repeatKey(section.id, i, q.id),
+          number: `${numbers.get(q.id)}.${i + 1}`,
+          section,
+          question: { ...q, label: `${repeat.itemLabel} ${i + 1} — ${q.label}` },
+          instance: i,
+          kind: "question",
+        });
+      }
+      if (i === repeat.max - 1) break;
+      const key = moreKey(section.id, i);
+      slots.push({
+        key,
+        number: `${numbers.get(section.questions[0]!.id)}.${i + 1}+`,
+        section,
+        question: { id: "more", type: "yesno", label: repeat.addAnotherPrompt, required: true },
+        instance: i,
+        kind: "more",
+      });
+      if (answers.get(key) !== true) break;
+    }
+  }
+  return slots;
+}
+
+export function evaluate(c: Condition, get: (q: string) => unknown): boolean {
+  if ("all" in c) return c.all.every((x) => evaluate(x, get));
+  if ("any" in c) return c.any.some((x) => evaluate(x, get));
+  const v = get(c.q);
+  switch (c.op) {
+    case "answered":
+      return v !== undefined && v !== null;
+    case "includes":
+      return Array.isArray(v) && v.includes(c.value);
+    case "eq":
+      return v === c.value;
+    case "neq":
+      return v !== undefined && v !== null && v !== c.value;
+    default: {
+      if (typeof v !== "number" || typeof c.value !== "number") return false;
+      if (c.op === "gt") return v > c.value;
+      if (c.op === "gte") return v >= c.value;
+      if (c.op === "lt") return v < c.value;
+      return v <= c.value;
+    }
+  }
+}
+
+export type ParseResult = { ok: true; value: unknown } | { ok: false; message: string };
+
+export interface ParseContext {
+  /** Today in the reporting time zone, yyyy-mm-dd. */
+  today: string;
+}
+
+/** Turns what the officer typed (or pressed) into a value, or a short Vietnamese reason. */
+export function parseAnswer(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
+  const choices = optionsOf(q);
+  if (input.choice !== undefined && choices) {
+    if (q.type === "multiple") return { ok: true, value: [input.choice] };
+    const hit = choices.find((c) => c.value === input.choice);
+    if (!hit) return { ok: false, message: "Lựa chọn này không còn hợp lệ, anh/chị vui lòng chọn lại." };
+    return { ok: true, value: q.type === "yesno" ? hit.value === "yes" : hit.value };
+  }
+  const raw = cleanText(input.text ?? input.choice ?? "");
+  if (raw === "") return { ok: false, message: "Anh/chị chưa nhập câu trả lời." };
+
+  switch (q.type) {
+    case "integer":
+    case "decimal": {
+      const parsed = parseVietnameseNumber(raw);
+      if (!parsed.ok) {
+        const example = q.type === "integer" ? "ví dụ 12 hoặc 1.234" : "ví dụ 1,5 hoặc 1.234,5";
+        return { ok: false, message: `Câu này cần một con số (${example}).` };
+      }
+      const n = parsed.value === 0 ? 0 : parsed.value;
+      if (q.type === "integer" && !Number.isInteger(n)) return { ok: false, message: "Câu này cần một số nguyên (ví dụ 12), không có phần lẻ." };
+      const min = q.min ?? 0;
+      if (n < min) return { ok: false, message: min === 0 ? "Số không được âm." : `Số phải từ ${formatVietnameseNumber(min)} trở lên.` };
+      if (q.max !== undefined && n > q.max) return { ok: false, message: `Số không được lớn hơn ${formatVietnameseNumber(q.max)}.` };
+      return { ok: true, value: n };
+    }
+    case "yesno": {
+      const f = fold(raw);
+      if (/^(1|co|c|yes|y|u|uh|um|dung|roi|da|ok|vang|co a|da co)$/.test(f)) return { ok: true, value: true };
+      if (/^(2|0|khong|k|ko|kg|khg|no|n|chua|khong co|chua co)$/.test(f)) return { ok: true, value: false };
+      return { ok: false, message: 'Anh/chị vui lòng trả lời "có" hoặc "không".' };
+    }
+    case "single": {
+      const hit = matchChoice(choices!, raw);
+      if (!hit) return { ok: false, message: `Anh/chị vui lòng chọn một số từ 1 đến ${choices!.length}, hoặc gõ đúng tên lựa chọn.` };
+      return { ok: true, value: hit.value };
+    }
+    case "multiple": {
+      const parts = raw.split(/[,;\n]+|\s+(?=\d)/).map((p) => p.trim()).filter(Boolean);
+      const picked: string[] = [];
+      for (const p of parts) {
+        const hit = matchChoice(choices!, p);
+        if (!hit) return { ok: false, message: `Không hiểu "${truncate(p)}". Gõ các số của lựa chọn, cách nhau bởi dấu phẩy (ví dụ: 1, 3).` };
+        if (!picked.includes(hit.value)) picked.push(hit.value);
+      }
+      return { ok: true, value: picked };
+    }
+    case "date": {
+      const d = parseVietnameseDate(raw, ctx.today);
+      if (!d) return { ok: false, message: 'Ngày cần viết dạng ngày/tháng/năm, ví dụ 15/05/2026, hoặc "hôm nay", "hôm qua".' };
+      if (q.notFuture && d > ctx.today) return { ok: false, message: "Ngày này ở tương lai; anh/chị kiểm tra lại." };
+      return { ok: true, value: d };
+    }
+    case "phone": {
+      const p = normalizePhone(raw);
+      if (!p) return { ok: false, message: "Số điện thoại chưa đúng, ví dụ 0912 345 678." };
+      return { ok: true, value: p };
+    }
+    case "text": {
+      const max = q.maxLength ?? 1000;
+      if (raw.length > max) return { ok: false, message: `Câu trả lời dài quá (${raw.length} ký tự); tối đa ${max} ký tự.` };
+      if (q.pattern && !new RegExp(q.pattern, "u").test(raw)) return { ok: false, message: q.patternHint ?? "Câu trả lời chưa đúng định dạng." };
+      return { ok: true, value: raw };
+    }
+  }
+}
+
+function matchChoice(choices: ChoiceOption[], raw: string): ChoiceOption | undefined {
+  const f = fold(raw).replace(/^(so|lua chon|chon)\s+/, "");
+  if (/^\d{1,3}$/.test(f)) return choices[Number(f) - 1];
+  return (
+    choices.find((c) => fold(c.label) === f || c.value === f) ??
+    // "nu" for "Nữ", "trai" for "Nam (trai)": a unique prefix is enough.
+    uniqueMatch(choices.filter((c) => f.length >= 2 && fold(c.label).startsWith(f)))
+  );
+}
+
+const uniqueMatch = <T>(xs: T[]): T | undefined => (xs.length === 1 ? xs[0] : undefined);
+
+function truncate(s: string, n = 30): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+export function optionsOf(q: Question): ChoiceOption[] | undefined {
+  if (q.type === "yesno") return YESNO;
+  return Array.isArray(q.choices) ? q.choices : undefined;
+}
+
+export function formatAnswer(q: Question, value: unknown): string {
+  if (value === null) return "(bỏ qua)";
+  if (value === undefined) return "(chưa trả lời)";
+  switch (q.type) {
+    case "integer":
+    case "decimal":
+      return `${formatVietnameseNumber(value as number)}${q.unit ? ` ${q.unit}` : ""}`;
+    case "yesno":
+      return value ? "Có" : "Không";
+    case "single":
+      return optionsOf(q)?.find((c) => c.value === value)?.label ?? String(value);
+    case "multiple": {
+      const labels = (value as string[]).map((v) => optionsOf(q)?.find((c) => c.value === v)?.label ?? v);
+      return labels.length > 0 ? labels.join("; ") : "(không có)";
+    }
+    case "date":
+      return formatDate(value as string);
+    case "phone":
+      return displayPhone(value as string);
+    default:
+      return String(value);
+  }
+}
+
+/** The prompt for a slot, with choices as data; each channel decides buttons or a numbered list. */
+export function renderSlot(slot: Slot, position: { index: number; total: number }, current?: unknown): OutboundMessage {
+  const q = slot.question;
+  const lines = [`Câu ${slot.number} (${position.index + 1}/${position.total}). ${q.label}`];
+  const hints: string[] = [];
+  if (q.type === "integer") hints.push("nhập một số");
+  if (q.type === "decimal") hints.push("nhập một số, ví dụ 1,5");
+  if (q.type === "date") hints.push('ngày/tháng/năm hoặc "hôm nay"');
+  if (q.type === "multiple") hints.push("chọn một hoặc nhiều số, cách nhau bởi dấu phẩy");
+  if (!q.required) hints.push('"bỏ qua" nếu không có');
+  if (q.help) hints.push('"?" để xem giải thích');
+  if (hints.length > 0) lines.push(`(${hints.join("; ")})`);
+  if (current !== undefined) lines.push(`Đang ghi: ${formatAnswer(q, current)}`);
+  const options = optionsOf(q);
+  return { text: lines.join("\n"), ...(options ? { choices: options } : {}) };
+}
+
+/** The key, without the repeat index, that names a question in `answers.question_id`. */
+export function questionIdOfKey(key: string): string {
+  const dot = key.lastIndexOf(".");
+  return dot >= 0 ? key.slice(dot + 1) : key.replace(/\[\d+\]#more$/, "#more");
+}
+
+export interface CheckFailure {
+  keys: string[];
+  message: string;
+}
+
+/** Cross-question checks whose questions are all answered and that fail. */
+export function failingChecks(form: FormDefinition, answers: Answers): CheckFailure[] {
+  const labels = new Map(form.sections.flatMap((s) => s.questions.map((q) => [q.id, q.label] as const)));
+  const numbers = questionNumbers(form);
+  const name = (id: string) => `câu ${numbers.get(id)} (${labels.get(id)})`;
+  const num = (id: string) => answers.get(id);
+  const failures: CheckFailure[] = [];
+  for (const c of form.checks) {
+    if (c.kind === "sum") {
+      const total = num(c.total);
+      const parts = c.parts.map(num);
+      if (typeof total !== "number" || parts.some((p) => typeof p !== "number")) continue;
+      const sum = (parts as number[]).reduce((a, b) => a + b, 0);
+      if (sum !== total) {
+        failures.push({
+          keys: [c.total, ...c.parts],
+          message: `Tổng ${name(c.total)} là ${formatVietnameseNumber(total)} nhưng cộng các phần (${c.parts
+            .map((p) => `câu ${numbers.get(p)}`)
+            .join(" + ")}) được ${(parts as number[]).map(formatVietnameseNumber).join(" + ")} = ${formatVietnameseNumber(sum)}.`,
+        });
+      }
+    } else {
+      const l = num(c.left);
+      const r = num(c.right);
+      if (typeof l !== "number" || typeof r !== "number") continue;
+      if (l > r) {
+        failures.push({
+          keys: [c.left, c.right],
+          message: `${capitalize(name(c.left))} là ${formatVietnameseNumber(l)}, lớn hơn ${name(c.right)} là ${formatVietnameseNumber(r)}.`,
+        });
+      }
+    }
+  }
+  return failures;
+}
+
+export function computedValues(form: FormDefinition, answers: Answers): { id: string; label: string; value: number }[] {
+  return form.computed.map((c) => ({
+    id: c.id,
+    label: c.label,
+    value: c.sum.reduce((acc, id) => acc + (typeof answers.get(id) === "number" ? (answers.get(id) as number) : 0), 0),
+  }));
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/**
+ * A form is data (like an XLSForm): sections of typed questions with constraints, skip logic,
+ * repeat groups, computed totals and cross-question checks. Definitions are validated here at
+ * load time, so a broken form fails the start-up, not an officer's conversation.
+ */
+
+const id = z.string().regex(/^[a-z][a-z0-9_]*$/, "id: chữ thường, số và _");
+
+export type Condition =
+  | { q: string; op: "gt" | "gte" | "lt" | "lte" | "eq" | "neq"; value: number | string | boolean }
+  | { q: string; op: "answered" | "includes"; value?: string }
+  | { all: Condition[] }
+  | { any: Condition[] };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.object({ q: id, op: z.enum(["gt", "gte", "lt", "lte", "eq", "neq"]), value: z.union([z.number(), z.string(), z.boolean()]) }),
+    z.object({ q: id, op: z.enum(["answered", "includes"]), value: z.string().optional() }),
+    z.object({ all: z.array(conditionSchema).min(1) }),
+    z.object({ any: z.array(conditionSchema).min(1) }),
+  ]),
+);
+
+export const choiceOptionSchema = z.object({
+  value: z.string().regex(/^[a-z0-9_]{1,40}$/, "giá trị lựa chọn: chữ thường không dấu, ≤ 40 ký tự (vừa callback_data của Telegram)"),
+  label: z.string().min(1),
+});
+
+export const questionSchema = z
+  .object({
+    id,
+    type: z.enum(["integer", "decimal", "text", "single", "multiple", "yesno", "date", "phone"]),
+    label: z.string().min(1),
+    help: z.string().optional(),
+    required: z.boolean().default(true),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    pattern: z.string().optional(),
+    patternHint: z.string().optional(),
+    maxLength: z.number().int().positive().optional(),
+    /** Dates: reject a date after today. */
+    notFuture: z.boolean().optional(),
+    /** A reusable choice list's id, or the options inline. */
+    choices: z.union([z.string(), z.array(choiceOptionSchema).min(2)]).optional(),
+    relevant: conditionSchema.optional(),
+    /** A word shown after numbers in the review ("em", "cuộc", "đồng"). */
+    unit: z.string().optional(),
+  })
+  .superRefine((q, ctx) => {
+    const needsChoices = q.type === "single" || q.type === "multiple";
+    if (needsChoices && !q.choices) ctx.addIssue({ code: "custom", message: `${q.id}: câu chọn cần danh sách lựa chọn` });
+    if (q.min !== undefined && q.max !== undefined && q.min > q.max) ctx.addIssue({ code: "custom", message: `${q.id}: min > max` });
+  });
+
+export const sectionSchema = z.object({
+  id,
+  title: z.string().min(1),
+  relevant: conditionSchema.optional(),
+  /** A repeat group ("for each case…"): its questions are asked again while the officer adds more. */
+  repeat: z
+    .object({
+      itemLabel: z.string().min(1),
+      addAnotherPrompt: z.string().min(1),
+      max: z.number().int().positive().default(20),
+    })
+    .optional(),
+  questions: z.array(questionSchema).min(1),
+});
+
+export const checkSchema = z.union([
+  z.object({ kind: z.literal("sum"), total: id, parts: z.array(id).min(2) }),
+  z.object({ kind: z.literal("lte"), left: id, right: id }),
+]);
+
+export const computedSchema = z.object({ id, label: z.string(), sum: z.array(id).min(1) });
+
+export const formSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    version: z.number().int().positive(),
+    title: z.string().min(1),
+    sections: z.array(sectionSchema).min(1),
+    computed: z.array(computedSchema).default([]),
+    checks: z.array(checkSchema).default([]),
+  })
+  .superRefine((form, ctx) => {
+    const seen = new Set<string>();
+    const topLevel = new Set<string>();
+    for (const s of form.sections) {
+      for (const q of s.questions) {
+        if (seen.has(q.id)) ctx.addIssue({ code: "custom", message: `câu hỏi trùng id: ${q.id}` });
+        seen.add(q.id);
+        if (!s.repeat) topLevel.add(q.id);
+      }
+    }
+    const numeric = new Set(
+      form.sections.flatMap((s) => s.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((q) => q.id)),
+    );
+    for (const c of form.checks) {
+      const ids = c.kind === "sum" ? [c.total, ...c.parts] : [c.left, c.right];
+      for (const i of ids) if (!numeric.has(i) || !topLevel.has(i)) ctx.addIssue({ code: "custom", message: `kiểm tra dùng ${i}: cần câu số ngoài nhóm lặp` });
+    }
+    for (const c of form.computed) for (const i of c.sum) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
+  });
+
+export type Question = z.output<typeof questionSchema>;
+export type Section = z.output<typeof sectionSchema>;
+export type Check = z.output<typeof checkSchema>;
+export type FormDefinition = z.output<typeof formSchema>;
+export type FormInput = z.input<typeof formSchema>;
+export type ChoiceOption = z.output<typeof choiceOptionSchema>;
+
+/** Validates a definition and resolves named choice lists; throws with every problem listed. */
+export function loadForm(input: FormInput, choiceLists: Record<string, ChoiceOption[]>): FormDefinition {
+  const form = formSchema.parse(input);
+  for (const s of form.sections) {
+    for (const q of s.questions) {
+      if (typeof q.choices === "string") {
+        const list = choiceLists[q.choices];
+        if (!list) throw new Error(`${form.id}@${form.version}: không có danh sách lựa chọn "${q.choices}" (câu ${q.id})`);
+        q.choices = list;
+      }
+    }
+  }
+  return form;
+}

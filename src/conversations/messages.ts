@@ -1,0 +1,38 @@
+import type { Channel } from "../db/schema/officers.js";
+
+/** What a channel adapter hands to the engine, whatever the platform. */
+export interface InboundMessage {
+  channel: Channel;
+  /** The platform's user id of the sender. */
+  externalUserId: string;
+  /** Where replies go (private chat id). */
+  chatId: string;
+  /** The platform's unique id of this event; a second delivery with the same key is ignored. */
+  dedupeKey: string;
+  /** Display name as the platform knows it (only for logs of unregistered users, never stored). */
+  displayName?: string;
+  text?: string;
+  /** A button press: the value of an offered choice. */
+  choice?: string;
+  /** A shared contact card: phone plus the platform user id the card belongs to. */
+  contact?: { phone: string; userId?: string };
+  /** A file, photo, sticker or location that carries no text. */
+  attachment?: { kind: "photo" | "document" | "sticker" | "location" | "voice" | "other"; fileId?: string };
+  /** Deep-link payload (Telegram /start <code>). */
+  startPayload?: string;
+}
+
+export interface ChoiceOption {
+  value: string;
+  label: string;
+}
+
+/** What the engine asks a channel to show; each adapter renders it within its own limits. */
+export interface OutboundMessage {
+  text: string;
+  choices?: ChoiceOption[];
+  /** Ask the platform for the user's phone (Telegram contact button). */
+  requestContact?: boolean;
+  /** Remove a reply keyboard shown earlier. */
+  removeKeyboard?: boolean;
+}

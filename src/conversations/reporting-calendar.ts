@@ -1,0 +1,110 @@
+import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client.js";
+import { deadlineCalendars, periods, reportTemplates, units } from "../db/schema/index.js";
+import { addDays } from "../domain/dates.js";
+import {
+  deadlineFor,
+  periodsOfYear,
+  type CalendarEntry,
+  type Periodicity,
+  type PeriodSpec,
+  type ReportingLevel,
+} from "../domain/periods.js";
+
+export type Period = typeof periods.$inferSelect;
+export type ReportTemplate = typeof reportTemplates.$inferSelect;
+
+const LEVELS: ReportingLevel[] = ["commune", "district", "province"];
+
+/** Calendar rows with their scope's path, ready for the pure `deadlineFor`. */
+export async function loadCalendar(db: DbOrTx, templateId: string): Promise<CalendarEntry[]> {
+  const rows = await db
+    .select({
+      scopePath: units.path,
+      year: deadlineCalendars.year,
+      slot: deadlineCalendars.slot,
+      level: deadlineCalendars.level,
+      deadline: deadlineCalendars.deadline,
+    })
+    .from(deadlineCalendars)
+    .leftJoin(units, eq(units.id, deadlineCalendars.scopeUnitId))
+    .where(eq(deadlineCalendars.templateId, templateId));
+  return rows.map((r) => ({
+    scopePath: r.scopePath ?? undefined,
+    year: r.year === 0 ? undefined : r.year,
+    slot: r.slot,
+    level: r.level,
+    deadline: r.deadline,
+  }));
+}
+
+export function specOf(period: Pick<Period, "key" | "startsOn" | "endsOn">): PeriodSpec {
+  return { key: period.key, slot: period.key.split("-")[1] ?? "", startsOn: period.startsOn, endsOn: period.endsOn };
+}
+
+/** Deadline per level for one unit (its nearest calendar scope), as yyyy-mm-dd. */
+export function deadlinesForUnit(calendar: CalendarEntry[], period: Period, unitPath: string): Record<ReportingLevel, string> {
+  const spec = specOf(period);
+  return Object.fromEntries(LEVELS.map((l) => [l, deadlineFor(calendar, spec, unitPath, l)])) as Record<ReportingLevel, string>;
+}
+
+/**
+ * Creates the periods of the given years (idempotent). A period opens `opensDaysBefore` days
+ * before the earliest commune deadline any calendar gives it.
+ */
+export async function ensurePeriods(db: DbOrTx, template: ReportTemplate, years: number[]): Promise<void> {
+  const calendar = await loadCalendar(db, template.id);
+  const rows = years.flatMap((year) =>
+    periodsOfYear(template.periodicity as Periodicity, year).map((spec) => {
+      const deadlines = [
+        deadlineFor(calendar, spec, "", "commune"),
+        ...calendar.filter((c) => c.slot === spec.slot && c.level === "commune" && (c.year === undefined || c.year === year)).map((c) => (c.year === undefined ? `${year}${c.deadline.slice(4)}` : c.deadline)),
+      ].sort();
+      return {
+        templateId: template.id,
+        key: spec.key,
+        startsOn: spec.startsOn,
+        endsOn: spec.endsOn,
+        opensOn: addDays(deadlines[0]!, -template.opensDaysBefore),
+      };
+    }),
+  );
+  if (rows.length > 0) await db.insert(periods).values(rows).onConflictDoNothing();
+}
+
+/**
+ * The period an officer reports on today: the latest one that has opened and is not closed.
+ * It stays current after its deadline (late submissions) until the next one opens.
+ */
+export async function currentPeriod(db: DbOrTx, template: ReportTemplate, today: string): Promise<Period | undefined> {
+  const year = Number(today.slice(0, 4));
+  const find = async () => {
+    const [p] = await db
+      .select()
+      .from(periods)
+      .where(and(eq(periods.templateId, template.id), lte(periods.opensOn, today), isNull(periods.closedAt)))
+      .orderBy(desc(periods.opensOn), desc(periods.endsOn))
+      .limit(1);
+    return p;
+  };
+  const found = await find();
+  if (found && found.key.startsWith(String(year))) return found;
+  await ensurePeriods(db, template, [year - 1, year, year + 1]);
+  return find();
+}
+
+export async function getTemplate(db: DbOrTx, id: string): Promise<ReportTemplate | undefined> {
+  const [t] = await db.select().from(reportTemplates).where(eq(reportTemplates.id, id));
+  return t;
+}
+
+export async function listTemplates(db: DbOrTx): Promise<ReportTemplate[]> {
+  return db.select().from(reportTemplates).orderBy(reportTemplates.id);
+}
+
+/** Whether a period is still open for answers. */
+export function isOpen(period: Period, today: string): boolean {
+  return period.closedAt === null && period.opensOn <= today;
+}
+
+export const sqlToday = (tz: string) => sql`(now() at time zone ${tz})::date`;

@@ -1,0 +1,188 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Tx } from "../db/client.js";
+import { answers, conversationSessions, periods, submissions, units } from "../db/schema/index.js";
+import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
+import { isLate, periodLabel } from "../domain/periods.js";
+import { parseCommand, type Command } from "./commands.js";
+import { beginReport, COMMAND_HELP, IDLE, step, type Effects, type SessionState, type StepResult } from "./engine.js";
+import type { FormRegistry } from "./form-registry.js";
+import type { Answers } from "./form-runtime.js";
+import type { OutboundMessage } from "./messages.js";
+import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "./reporting-calendar.js";
+import type { Officer } from "../directory/officers.js";
+
+export const DEFAULT_TEMPLATE_ID = "child-affairs";
+
+export interface ConversationDeps {
+  forms: FormRegistry;
+  clock: () => Date;
+  timeZone: string;
+}
+
+export const MENU: OutboundMessage = {
+  text: `Gõ "báo cáo" để làm báo cáo kỳ này, hoặc "?" để xem các lệnh.`,
+  choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }],
+};
+
+/**
+ * Applies one officer message inside the caller's transaction: loads the session (locked, so two
+ * messages of one officer never interleave), runs the engine, writes answers and the new state.
+ */
+export function createConversationService(deps: ConversationDeps) {
+  const { forms, clock, timeZone } = deps;
+
+  async function handle(tx: Tx, officer: Officer, input: { text?: string; choice?: string }): Promise<OutboundMessage[]> {
+    const command = parseCommand(input);
+    const state = await loadState(tx, officer.id);
+    const now = clock();
+    const today = localDate(now, timeZone);
+
+    if (!state.report || state.mode === "idle") {
+      const result = await handleIdle(tx, officer, command, today);
+      await saveState(tx, officer.id, result.state);
+      return result.messages;
+    }
+
+    const report = state.report;
+    const [submission] = await tx.select().from(submissions).where(eq(submissions.id, report.submissionId));
+    if (!submission || submission.status !== "in_progress") {
+      // Submitted elsewhere (a colleague of the same commune, the web) or removed.
+      await saveState(tx, officer.id, IDLE);
+      return handleIdle(tx, officer, command, today).then(async (r) => {
+        await saveState(tx, officer.id, r.state);
+        return r.messages;
+      });
+    }
+    const form = forms.get(report.formId, report.formVersion);
+    const current = await loadAnswers(tx, submission.id);
+    const result = step(state, input, command, { form, answers: current, today });
+    const extra = await applyEffects(tx, submission.id, result.effects, now, today, report.periodLabel);
+    await saveState(tx, officer.id, result.state);
+    return [...result.messages, ...extra];
+  }
+
+  async function handleIdle(tx: Tx, officer: Officer, command: Command | undefined, today: string): Promise<StepResult> {
+    const none = { writes: [], deletes: [] };
+    if (command?.name === "start" || command?.name === "resume") return startReport(tx, officer, today);
+    if (command?.name === "help") return { state: IDLE, effects: none, messages: [{ text: COMMAND_HELP }] };
+    if (command?.name === "view" || command?.name === "submit" || command?.name === "edit") {
+      return { state: IDLE, effects: none, messages: [{ text: "Anh/chị chưa có báo cáo nào đang làm.", choices: MENU.choices }] };
+    }
+    return { state: IDLE, effects: none, messages: [MENU] };
+  }
+
+  async function startReport(tx: Tx, officer: Officer, today: string): Promise<StepResult> {
+    const none = { writes: [], deletes: [] };
+    const template = await getTemplate(tx, DEFAULT_TEMPLATE_ID);
+    const period = template ? await currentPeriod(tx, template, today) : undefined;
+    if (!template || !period) {
+      return { state: IDLE, effects: none, messages: [{ text: "Hiện chưa có kỳ báo cáo nào đang mở. Anh/chị sẽ được nhắc khi đến kỳ." }] };
+    }
+    const label = periodLabel(period.key);
+    const [existing] = await tx
+      .select()
+      .from(submissions)
+      .where(and(eq(submissions.periodId, period.id), eq(submissions.unitId, officer.unitId)))
+      .for("update");
+    let submission = existing;
+    if (submission && (submission.status === "submitted" || submission.status === "approved")) {
+      return {
+        state: IDLE,
+        effects: none,
+        messages: [{ text: `Đơn vị đã nộp ${label} lúc ${formatDateTime(submission.submittedAt!, timeZone)}${submission.late ? " (trễ hạn)" : ""}. Cảm ơn anh/chị!` }],
+      };
+    }
+    if (submission && submission.status === "returned") {
+      [submission] = await tx.update(submissions).set({ status: "in_progress", updatedAt: sql`now()` }).where(eq(submissions.id, submission.id)).returning();
+    }
+    if (!submission) {
+      const form = forms.latest(template.formId);
+      [submission] = await tx
+        .insert(submissions)
+        .values({ periodId: period.id, unitId: officer.unitId, officerId: officer.id, formId: form.id, formVersion: form.version })
+        .returning();
+    }
+    const s = submission!;
+    const form = forms.get(s.formId, s.formVersion);
+    const current = await loadAnswers(tx, s.id);
+    const calendar = await loadCalendar(tx, template.id);
+    const [unit] = await tx.select().from(units).where(eq(units.id, officer.unitId));
+    const deadline = deadlinesForUnit(calendar, period, unit!.path)[unit!.level];
+    const result = beginReport(
+      { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label },
+      { form, answers: current, today },
+      current.size > 0,
+    );
+    const dueNote: OutboundMessage = {
+      text: today > deadline ? `Hạn nộp ${label} là ${vnDate(deadline)} — đã quá hạn, anh/chị vẫn nộp được (ghi là nộp trễ).` : `Hạn nộp: ${vnDate(deadline)}.`,
+    };
+    return { ...result, messages: [dueNote, ...result.messages] };
+  }
+
+  async function applyEffects(tx: Tx, submissionId: number, effects: Effects, now: Date, today: string, label: string): Promise<OutboundMessage[]> {
+    if (effects.writes.length > 0) {
+      await tx
+        .insert(answers)
+        .values(
+          effects.writes.map((w) => ({
+            submissionId,
+            key: w.key,
+            questionId: w.questionId,
+            valueNum: typeof w.value === "number" ? w.value : null,
+            value: w.value,
+            answeredAt: now,
+          })),
+        )
+        .onConflictDoUpdate({
+          target: [answers.submissionId, answers.key],
+          set: { value: sql`excluded.value`, valueNum: sql`excluded.value_num`, answeredAt: sql`excluded.answered_at` },
+        });
+    }
+    if (effects.deletes.length > 0) {
+      await tx.delete(answers).where(and(eq(answers.submissionId, submissionId), inArray(answers.key, effects.deletes)));
+    }
+    await tx.update(submissions).set({ updatedAt: now }).where(eq(submissions.id, submissionId));
+    if (effects.cancel) {
+      await tx.delete(submissions).where(eq(submissions.id, submissionId));
+      return [];
+    }
+    if (effects.submit) {
+      const [row] = await tx
+        .select({ path: units.path, level: units.level, periodId: submissions.periodId })
+        .from(submissions)
+        .innerJoin(units, eq(units.id, submissions.unitId))
+        .where(eq(submissions.id, submissionId));
+      const [period] = await tx.select().from(periods).where(eq(periods.id, row!.periodId));
+      const calendar = await loadCalendar(tx, period!.templateId);
+      const deadline = deadlinesForUnit(calendar, period!, row!.path)[row!.level];
+      const late = isLate(today, deadline);
+      await tx.update(submissions).set({ status: "submitted", submittedAt: now, late, updatedAt: now }).where(eq(submissions.id, submissionId));
+      return [
+        {
+          text: `✅ Đã nộp ${label} lúc ${formatDateTime(now, timeZone)}${late ? ` (trễ hạn, hạn là ${vnDate(deadline)})` : " (đúng hạn)"}. Cảm ơn anh/chị!`,
+        },
+      ];
+    }
+    return [];
+  }
+
+  return { handle };
+}
+
+export async function loadState(tx: Tx, officerId: number): Promise<SessionState> {
+  // Insert-then-lock: the row lock serialises concurrent messages of the same officer.
+  await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
+  const [row] = await tx.select().from(conversationSessions).where(eq(conversationSessions.officerId, officerId)).for("update");
+  return (row?.state as SessionState | undefined) ?? IDLE;
+}
+
+async function saveState(tx: Tx, officerId: number, state: SessionState): Promise<void> {
+  await tx.update(conversationSessions).set({ state, updatedAt: sql`now()` }).where(eq(conversationSessions.officerId, officerId));
+}
+
+export async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
+  const rows = await tx.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));
+  return new Map(rows.map((r) => [r.key, r.value]));
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;

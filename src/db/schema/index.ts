@@ -1,0 +1,5 @@
+export * from "./units.js";
+export * from "./officers.js";
+export * from "./inbound.js";
+export * from "./outbox.js";
+export * from "./reporting.js";

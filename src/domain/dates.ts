@@ -1,0 +1,57 @@
+import { fold } from "./text.js";
+
+/** yyyy-mm-dd of an instant in a time zone (Asia/Ho_Chi_Minh for every rule in baocao). */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}
+
+/** "hh:mm dd/mm/yyyy" in the reporting time zone. */
+export function formatDateTime(at: Date, timeZone: string): string {
+  const p = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hourCycle: "h23",
+  }).formatToParts(at);
+  const get = (t: string) => p.find((x) => x.type === t)?.value ?? "";
+  return `${get("hour")}:${get("minute")} ${get("day")}/${get("month")}/${get("year")}`;
+}
+
+export function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export function isValidDate(y: number, m: number, d: number): boolean {
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+}
+
+/**
+ * dd/mm/yyyy (also d/m/yy, dd-mm-yyyy, dd.mm.yyyy), "hôm nay", "hôm qua", "hôm kia".
+ * Returns yyyy-mm-dd or undefined.
+ */
+export function parseVietnameseDate(input: string, today: string): string | undefined {
+  const f = fold(input);
+  if (f === "hom nay" || f === "nay") return today;
+  if (f === "hom qua" || f === "qua") return addDays(today, -1);
+  if (f === "hom kia") return addDays(today, -2);
+  const m = /^(?:ngay\s+)?(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2}|\d{4}))?$/.exec(f);
+  if (!m) return undefined;
+  const d = Number(m[1]);
+  const mo = Number(m[2]);
+  let y = m[3] === undefined ? Number(today.slice(0, 4)) : Number(m[3]);
+  if (m[3] !== undefined && m[3].length === 2) y += 2000;
+  if (!isValidDate(y, mo, d)) return undefined;
+  return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+/** yyyy-mm-dd → dd/mm/yyyy */
+export function formatDate(iso: string): string {
+  const [y, m, d] = iso.split("-");
+  return `${d}/${m}/${y}`;
+}

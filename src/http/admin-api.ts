@@ -1,0 +1,159 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { bearerAuth } from "hono/bearer-auth";
+import { desc } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { periods } from "../db/schema/index.js";
+import { localDate } from "../domain/dates.js";
+import { periodLabel } from "../domain/periods.js";
+import { findUnit, type Scheme } from "../directory/units.js";
+import { findPeriod, periodStatus } from "../conversations/period-status.js";
+import { deadlinesForUnit, loadCalendar } from "../conversations/reporting-calendar.js";
+import { NotFoundError } from "./errors.js";
+import { renderApiDocs } from "./api-docs.js";
+
+export interface AdminApiDeps {
+  db: Db;
+  adminToken?: string;
+  clock: () => Date;
+  timeZone: string;
+}
+
+const ErrorSchema = z.object({ error: z.string() }).openapi("Error");
+
+const DeadlinesSchema = z
+  .object({ commune: z.string(), district: z.string(), province: z.string() })
+  .openapi("Deadlines", { description: "National default deadline per level (yyyy-mm-dd); a province's own calendar may differ" });
+
+const PeriodSchema = z
+  .object({
+    id: z.number().int(),
+    templateId: z.string(),
+    key: z.string().openapi({ example: "2026-H1" }),
+    label: z.string().openapi({ example: "báo cáo 6 tháng đầu năm 2026" }),
+    startsOn: z.string(),
+    endsOn: z.string(),
+    opensOn: z.string(),
+    deadlines: DeadlinesSchema,
+    open: z.boolean(),
+  })
+  .openapi("Period");
+
+const CountsSchema = z
+  .object({
+    units: z.number().int(),
+    submitted: z.number().int(),
+    onTime: z.number().int(),
+    late: z.number().int(),
+    inProgress: z.number().int(),
+    notStarted: z.number().int(),
+    overdue: z.number().int(),
+  })
+  .openapi("StatusCounts");
+
+const StatusSchema = z
+  .object({
+    period: z.object({ id: z.number().int(), key: z.string(), templateId: z.string() }),
+    unit: z.object({ code: z.string(), name: z.string(), level: z.string(), scheme: z.string() }),
+    counts: CountsSchema,
+    children: z.array(
+      z.object({
+        code: z.string(),
+        name: z.string(),
+        level: z.string(),
+        status: z.enum(["submitted", "in_progress", "not_started"]).optional(),
+        late: z.boolean().nullable().optional(),
+        submittedAt: z.string().nullable().optional(),
+        deadline: z.string().optional(),
+        counts: CountsSchema,
+      }),
+    ),
+    sums: z.record(z.string(), z.number()).openapi({ description: "Sum of each numeric question over submitted reports of the subtree" }),
+  })
+  .openapi("PeriodStatus");
+
+const listPeriods = createRoute({
+  method: "get",
+  path: "/api/periods",
+  summary: "Reporting periods with their deadlines per level",
+  security: [{ bearer: [] }],
+  responses: {
+    200: { description: "Periods, newest first", content: { "application/json": { schema: z.object({ periods: z.array(PeriodSchema) }) } } },
+    401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+const periodStatusRoute = createRoute({
+  method: "get",
+  path: "/api/periods/{periodId}/status",
+  summary: "Who reported, who is late, and the totals, for a unit's children in the tree",
+  security: [{ bearer: [] }],
+  request: {
+    params: z.object({ periodId: z.string().regex(/^\d+$|^\d{4}-[A-Z0-9]+$/).openapi({ example: "2026-H1" }) }),
+    query: z.object({
+      unit: z.string().regex(/^\d{2,5}$/, "mã đơn vị gồm 2–5 chữ số").openapi({ example: "12" }),
+      scheme: z.enum(["pre2025", "post2025"]).optional().openapi({ description: "Defaults to the scheme in force for the period" }),
+    }),
+  },
+  responses: {
+    200: { description: "Status of the unit's subtree", content: { "application/json": { schema: StatusSchema } } },
+    400: { description: "Invalid parameters", content: { "application/json": { schema: ErrorSchema } } },
+    401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorSchema } } },
+    404: { description: "Unknown period or unit", content: { "application/json": { schema: ErrorSchema } } },
+  },
+});
+
+/** Periods that ended before the reform belong to the old three-level tree. */
+export function schemeForPeriod(endsOn: string): Scheme {
+  return endsOn < "2025-07-01" ? "pre2025" : "post2025";
+}
+
+export function mountAdminApi(deps: AdminApiDeps) {
+  return (app: OpenAPIHono) => {
+    app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+    const token = deps.adminToken;
+    app.use("/api/periods", token ? bearerAuth({ token }) : refuse);
+    app.use("/api/periods/*", token ? bearerAuth({ token }) : refuse);
+
+    app.openapi(listPeriods, async (c) => {
+      const today = localDate(deps.clock(), deps.timeZone);
+      const rows = await deps.db.select().from(periods).orderBy(desc(periods.opensOn));
+      const calendars = new Map<string, Awaited<ReturnType<typeof loadCalendar>>>();
+      const out = [];
+      for (const p of rows) {
+        if (!calendars.has(p.templateId)) calendars.set(p.templateId, await loadCalendar(deps.db, p.templateId));
+        const nextOpen = rows.find((q) => q.templateId === p.templateId && q.opensOn > p.opensOn && q.opensOn <= today);
+        out.push({
+          id: p.id,
+          templateId: p.templateId,
+          key: p.key,
+          label: periodLabel(p.key),
+          startsOn: p.startsOn,
+          endsOn: p.endsOn,
+          opensOn: p.opensOn,
+          deadlines: deadlinesForUnit(calendars.get(p.templateId)!, p, ""),
+          open: p.closedAt === null && p.opensOn <= today && !nextOpen,
+        });
+      }
+      return c.json({ periods: out }, 200);
+    });
+
+    app.openapi(periodStatusRoute, async (c) => {
+      const { periodId } = c.req.valid("param");
+      const { unit: code, scheme } = c.req.valid("query");
+      const period = await findPeriod(deps.db, periodId);
+      if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
+      const unit = await findUnit(deps.db, scheme ?? schemeForPeriod(period.endsOn), code);
+      if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
+      const status = await periodStatus(deps.db, period, unit, localDate(deps.clock(), deps.timeZone));
+      return c.json(status, 200);
+    });
+
+    app.doc31("/api/openapi.json", {
+      openapi: "3.1.0",
+      info: { title: "baocao admin API", version: "1", description: "Báo cáo công tác trẻ em — API quản trị. Xác thực bằng Bearer ADMIN_API_TOKEN." },
+    });
+    app.get("/api/docs", (c) => c.html(renderApiDocs()));
+  };
+}
+
+const refuse = async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);

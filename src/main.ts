@@ -1,0 +1,200 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { serve, type ServerType } from "@hono/node-server";
+import type { PGlite } from "@electric-sql/pglite";
+import type { UserFromGetMe } from "grammy/types";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createDatabase } from "./db/client.js";
+import { createLogger, type Logger } from "./log.js";
+import { createMetrics } from "./http/metrics.js";
+import { createHttpApp } from "./http/app.js";
+import { mountAdminApi } from "./http/admin-api.js";
+import { mountSimulator, simulatorSender } from "./http/simulator.js";
+import { mountInternalCli } from "./http/internal-cli.js";
+import { guardTelegramWebhook } from "./http/telegram-webhook.js";
+import { createFormRegistry } from "./conversations/form-registry.js";
+import { createConversationService } from "./conversations/session-service.js";
+import { ensureReportingDefaults } from "./conversations/reporting-defaults.js";
+import { createInboundHandler } from "./bot/inbound.js";
+import { createTelegramChannel, type TelegramChannel } from "./bot/telegram.js";
+import { createOutbox, type ChannelSender } from "./scheduler/outbox.js";
+import { isEmpty, seedDemo } from "./directory/demo.js";
+import type { CliContext } from "./cli/commands.js";
+import { runningService } from "./cli/service-file.js";
+
+export interface ServiceOverrides {
+  clock?: () => Date;
+  logger?: Logger;
+  /** Tests share one PGlite per file. */
+  pglite?: PGlite;
+  telegramBotInfo?: UserFromGetMe;
+  /** Interval of the delivery worker; 0 = no worker (tests drive it). */
+  workerIntervalMs?: number;
+}
+
+/** Builds every part of baocao from config. Nothing starts until `start()`. */
+export function createService(config: Config, overrides: ServiceOverrides = {}) {
+  const clock = overrides.clock ?? (() => new Date());
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = createMetrics();
+  const dataDir = resolve(config.DATA_DIR);
+  const other = !config.DATABASE_URL && !overrides.pglite ? runningService(dataDir) : undefined;
+  if (other) throw new Error(`Another baocao (pid ${other.pid}) is running on ${dataDir}; PGlite allows one process per data folder.`);
+  const database = createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: overrides.pglite ? undefined : join(dataDir, "pglite"),
+    pglite: overrides.pglite,
+  });
+  const { db } = database;
+  const forms = createFormRegistry();
+
+  const senders: Record<string, ChannelSender> = { simulator: simulatorSender };
+  const outbox = createOutbox({ db, senders, clock, logger, onDelivered: (channel, status) => metrics.deliveries.inc({ channel, status }) });
+  const conversations = createConversationService({ forms, clock, timeZone: config.TZ_REPORTS });
+  const inbound = createInboundHandler({
+    db,
+    conversations,
+    outbox,
+    clock,
+    logger,
+    supportContact: config.SUPPORT_CONTACT,
+    onProcessed: (channel, outcome) => metrics.inboundEvents.inc({ channel, outcome }),
+  });
+
+  let telegram: TelegramChannel | undefined;
+  if (config.TELEGRAM_BOT_TOKEN) {
+    telegram = createTelegramChannel({
+      token: config.TELEGRAM_BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+      inbound,
+      logger,
+      botInfo: overrides.telegramBotInfo,
+    });
+    senders.telegram = telegram.sender;
+  }
+
+  const telegramUsername = async () => {
+    if (telegram) {
+      try {
+        return telegram.username() ?? (await telegram.init()).username;
+      } catch {
+        // Bot API unreachable: fall back to the configured name.
+      }
+    }
+    return config.TELEGRAM_BOT_USERNAME;
+  };
+  const cliContext: Omit<CliContext, "readFile"> = {
+    db,
+    forms,
+    clock,
+    timeZone: config.TZ_REPORTS,
+    inviteTtlHours: config.INVITE_TTL_HOURS,
+    telegramUsername,
+  };
+  const cliToken = randomBytes(24).toString("hex");
+
+  const webhookReady = telegram && config.TELEGRAM_MODE === "webhook" && config.TELEGRAM_WEBHOOK_SECRET;
+  const app = createHttpApp({
+    database,
+    logger,
+    metrics,
+    telegramWebhook: webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
+    mount: [
+      mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
+      mountSimulator({ db, inbound }),
+      mountInternalCli({ token: cliToken, context: cliContext }),
+    ],
+  });
+
+  let server: ServerType | undefined;
+  let worker: { stop(): Promise<void> } | undefined;
+  let serviceFile: string | undefined;
+  let port = config.PORT;
+
+  async function start(): Promise<{ port: number }> {
+    const t0 = performance.now();
+    await database.migrate();
+    await ensureReportingDefaults(db, forms);
+    if (config.DEMO_SEED === "auto" && (await isEmpty(db))) {
+      logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "first start: demo data created");
+    }
+    await outbox.recoverStale(0);
+    const interval = overrides.workerIntervalMs ?? 1000;
+    if (interval > 0) worker = outbox.startWorker(interval);
+
+    if (telegram) {
+      if (config.TELEGRAM_MODE === "polling") telegram.startPolling();
+      else if (!config.TELEGRAM_WEBHOOK_SECRET) logger.warn("Telegram: TELEGRAM_WEBHOOK_SECRET is not set, the webhook is disabled");
+      else logger.info("Telegram: webhook at POST /webhooks/telegram");
+    } else {
+      logger.info("Telegram is off: TELEGRAM_BOT_TOKEN is not set");
+    }
+
+    await new Promise<void>((ok) => {
+      server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+        port = info.port;
+        ok();
+      });
+    });
+    if (database.kind === "pglite" && !overrides.pglite) {
+      mkdirSync(dataDir, { recursive: true });
+      serviceFile = join(dataDir, "service.json");
+      writeFileSync(serviceFile, JSON.stringify({ pid: process.pid, port, token: cliToken }), { mode: 0o600 });
+    }
+    logger.info(
+      { url: `http://localhost:${port}`, database: database.kind, startupMs: Math.round(performance.now() - t0) },
+      `baocao listening on http://localhost:${port} (simulator: /simulator)`,
+    );
+    return { port };
+  }
+
+  /** Stops intake first, lets in-flight requests and the worker finish, then closes the database. */
+  async function stop(): Promise<void> {
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await telegram?.stop();
+    await worker?.stop();
+    if (serviceFile) rmSync(serviceFile, { force: true });
+    await database.close();
+  }
+
+  return { app, db, database, outbox, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
+}
+
+export type Service = ReturnType<typeof createService>;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const service = createService(config);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    service.logger.info({ signal }, "stopping");
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await service.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  await service.start();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
