@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { createDatabase, type Database } from "../../src/db/client.js";
+import { MIGRATED_DUMP } from "./global-setup.js";
+
+export type DbKind = "pglite" | "postgres";
+
+/** PGlite always; real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export const dbKinds: DbKind[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+export interface TestDb {
+  database: Database;
+  /** For services built on the same database: a PGlite instance or a PostgreSQL URL. */
+  pglite?: PGlite;
+  url?: string;
+}
+
+/**
+ * One database per test file (a PGlite opened from the migrated dump, or a fresh PostgreSQL
+ * database), emptied before each test: no test sees another's rows.
+ */
+export function useTestDb(kind: DbKind): TestDb {
+  const ctx = {} as TestDb;
+  let dropDb: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    if (kind === "pglite") {
+      const blob = new Blob([readFileSync(MIGRATED_DUMP)]);
+      ctx.pglite = await PGlite.create({ loadDataDir: blob });
+      ctx.database = createDatabase({ pglite: ctx.pglite });
+    } else {
+      const admin = process.env.TEST_DATABASE_URL!;
+      const name = `baocao_t_${randomBytes(5).toString("hex")}`;
+      const client = new pg.Client({ connectionString: admin });
+      await client.connect();
+      await client.query(`create database ${name}`);
+      await client.end();
+      const url = new URL(admin);
+      url.pathname = `/${name}`;
+      ctx.url = url.toString();
+      ctx.database = createDatabase({ databaseUrl: ctx.url, poolSize: 12 });
+      await ctx.database.migrate();
+      dropDb = async () => {
+        const c = new pg.Client({ connectionString: admin });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      };
+    }
+  });
+  beforeEach(async () => {
+    await truncateAll(ctx.database);
+  });
+  afterAll(async () => {
+    await ctx.database?.close();
+    if (ctx.pglite && !ctx.pglite.closed) await ctx.pglite.close();
+    await dropDb?.();
+  });
+  return ctx;
+}
+
+export async function truncateAll(database: Database): Promise<void> {
+  const tables = await database.db.execute<{ tablename: string }>(
+    sql`select tablename from pg_tables where schemaname = 'public'`,
+  );
+  const names = (tables as unknown as { rows: { tablename: string }[] }).rows.map((r) => `"${r.tablename}"`);
+  if (names.length > 0) await database.db.execute(sql.raw(`truncate ${names.join(", ")} restart identity cascade`));
+}

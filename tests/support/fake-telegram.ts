@@ -1,0 +1,122 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+export const TEST_TOKEN = "123456:TEST-token";
+
+export const BOT_INFO = {
+  id: 123456,
+  is_bot: true,
+  first_name: "baocao",
+  username: "baocao_test_bot",
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+};
+
+/**
+ * A Bot API server on loopback that records every call and answers like Telegram. A test can
+ * queue failures (429 with retry_after, 403 blocked, 5xx) for the next calls of a method.
+ */
+export async function startFakeTelegram() {
+  const calls: RecordedCall[] = [];
+  const failures: { method: string; status: number; body: Record<string, unknown> }[] = [];
+  let messageId = 1000;
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const method = (req.url ?? "").split("/").pop() ?? "";
+      const payload = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      calls.push({ method, payload });
+      const failIdx = failures.findIndex((f) => f.method === method);
+      if (failIdx >= 0) {
+        const [f] = failures.splice(failIdx, 1);
+        res.writeHead(f!.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(f!.body));
+        return;
+      }
+      let result: unknown = true;
+      if (method === "getMe") result = BOT_INFO;
+      if (method === "sendMessage") {
+        result = { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(payload.chat_id), type: "private" }, text: payload.text };
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, result }));
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    calls,
+    sent(chatId?: number | string) {
+      return calls.filter((c) => c.method === "sendMessage" && (chatId === undefined || String(c.payload.chat_id) === String(chatId)));
+    },
+    texts(chatId?: number | string) {
+      return this.sent(chatId).map((c) => String(c.payload.text));
+    },
+    failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>) {
+      failures.push({ method, status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
+    },
+    reset() {
+      calls.length = 0;
+      failures.length = 0;
+    },
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+export type FakeTelegram = Awaited<ReturnType<typeof startFakeTelegram>>;
+
+let updateId = 5000;
+export const nextUpdateId = () => ++updateId;
+
+export function textUpdate(userId: number, text: string, updateIdOverride?: number) {
+  const entities = text.startsWith("/") ? [{ type: "bot_command", offset: 0, length: text.split(" ")[0]!.length }] : undefined;
+  return {
+    update_id: updateIdOverride ?? nextUpdateId(),
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: userId, type: "private", first_name: "Cán bộ" },
+      from: { id: userId, is_bot: false, first_name: "Cán bộ" },
+      text,
+      ...(entities ? { entities } : {}),
+    },
+  };
+}
+
+export function contactUpdate(userId: number, phone: string, contactUserId = userId) {
+  return {
+    update_id: nextUpdateId(),
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: userId, type: "private", first_name: "Cán bộ" },
+      from: { id: userId, is_bot: false, first_name: "Cán bộ" },
+      contact: { phone_number: phone, first_name: "Cán bộ", user_id: contactUserId },
+    },
+  };
+}
+
+export function callbackUpdate(userId: number, data: string) {
+  return {
+    update_id: nextUpdateId(),
+    callback_query: {
+      id: `cb${updateId}`,
+      chat_instance: "x",
+      from: { id: userId, is_bot: false, first_name: "Cán bộ" },
+      message: { message_id: 1, date: 0, chat: { id: userId, type: "private", first_name: "Cán bộ" }, text: "?" },
+      data,
+    },
+  };
+}
