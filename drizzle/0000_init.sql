@@ -84,7 +84,7 @@ CREATE TABLE "answers" (
 	"key" text NOT NULL,
 	"question_id" text NOT NULL,
 	"value_num" double precision,
-	"value" jsonb,
+	"value" jsonb NOT NULL,
 	"answered_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "answers_submission_id_key_pk" PRIMARY KEY("submission_id","key")
 );

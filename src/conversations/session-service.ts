@@ -129,7 +129,7 @@ export function createConversationService(deps: ConversationDeps) {
             key: w.key,
             questionId: w.questionId,
             valueNum: typeof w.value === "number" ? w.value : null,
-            value: w.value,
+            value: { v: w.value },
             answeredAt: now,
           })),
         )
@@ -182,7 +182,7 @@ async function saveState(tx: Tx, officerId: number, state: SessionState): Promis
 
 export async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
   const rows = await tx.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));
-  return new Map(rows.map((r) => [r.key, r.value]));
+  return new Map(rows.map((r) => [r.key, r.value.v]));
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;

@@ -31,7 +31,7 @@ export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegr
   const service = createService(config, {
     ...(db.pglite ? { pglite: db.pglite } : {}),
     clock: opts.clock,
-    logger: createLogger("silent"),
+    logger: createLogger(process.env.TEST_LOG ?? "silent"),
     telegramBotInfo: BOT_INFO as never,
     workerIntervalMs: 0,
   });

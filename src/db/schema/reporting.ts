@@ -111,7 +111,11 @@ export const answers = pgTable(
     questionId: text("question_id").notNull(),
     /** Numbers go here so consolidation is a plain SUM; null for skipped or non-numeric. */
     valueNum: doublePrecision("value_num"),
-    value: jsonb("value").$type<unknown>(),
+    /**
+     * Wrapped as {v: …}: a bare JSON string such as "0912…" or "true" would be parsed twice by
+     * some drivers and come back as a number or boolean.
+     */
+    value: jsonb("value").$type<{ v: unknown }>().notNull(),
     answeredAt: timestamp("answered_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.submissionId, t.key] }), index("answers_question_idx").on(t.questionId)],

@@ -1,0 +1,198 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answers, conversationSessions, officers, submissions } from "../../src/db/schema/index.js";
+import { createOfficerDirectory } from "../../src/directory/officers.js";
+import { runCommand } from "../../src/cli/commands.js";
+import { createFormRegistry } from "../../src/conversations/form-registry.js";
+import type { SessionState } from "../../src/conversations/engine.js";
+import { dbKinds, useTestDb } from "../support/db.js";
+import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
+import { addOfficers, loadLaiChau } from "../support/fixtures.js";
+import { startTestService, type TestService } from "../support/service.js";
+
+const MAI = 8001;
+// 5 November 2026, 10:00 in Hà Nội: the yearly report (due 10/11) is open and not yet late.
+const clock = () => new Date("2026-11-05T03:00:00Z");
+
+/** What Mai answers to each question, typed the way officers type. */
+const ANSWERS: Record<string, { text?: string; choice?: string }> = {
+  comm_sessions: { text: "3" },
+  comm_people: { text: "1.234" },
+  comm_children: { text: "200 em" },
+  trainings: { text: "2" },
+  trainees: { text: "45" },
+  special_total: { text: "12" },
+  special_boys: { text: "5" },
+  special_girls: { text: "7" },
+  special_groups: { text: "1, 4" },
+  special_supported: { text: "10" },
+  support_kinds: { text: "1,2" },
+  abuse_cases: { text: "1" },
+  abuse_children: { text: "1" },
+  abuse_boys: { text: "0" },
+  abuse_girls: { text: "1" },
+  abuse_age_0_5: { text: "0" },
+  abuse_age_6_10: { text: "1" },
+  abuse_age_11_15: { text: "0" },
+  case_form: { choice: "bao_luc" },
+  case_sex: { text: "nu" },
+  case_age: { text: "9" },
+  case_setting: { text: "1" },
+  case_supported: { text: "Có 👍" },
+  "#more": { text: "khong" },
+  drowning_deaths: { text: "1" },
+  drowning_deaths_girls: { text: "0" },
+  accident_deaths: { text: "0" },
+  injuries: { text: "3" },
+  action_month_events: { text: "4" },
+  gifts: { text: "120" },
+  gift_value: { text: "24 triệu" },
+  fund_raised: { text: "bỏ qua" },
+  child_friendly: { text: "1" },
+  forums: { text: "1" },
+  forum_children: { text: "35" },
+  database_updated: { text: "co" },
+  database_children: { text: "12" },
+  report_date: { text: "hôm nay" },
+  contact_phone: { text: "0912 345 678" },
+  notes: { text: "Cần thêm kinh phí cho điểm vui chơi 👍" },
+};
+
+describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)", (kind) => {
+  const t = useTestDb(kind);
+  let tg: FakeTelegram;
+  let s: TestService;
+
+  beforeAll(async () => {
+    tg = await startFakeTelegram();
+  });
+  afterAll(async () => {
+    await s?.service.stop();
+    await tg.close();
+  });
+
+  const send = async (input: { text?: string; choice?: string }) => {
+    const update = input.choice !== undefined ? callbackUpdate(MAI, input.choice) : textUpdate(MAI, input.text!);
+    const res = await s.postUpdate(update);
+    expect(res.status).toBe(200);
+  };
+  const state = async (): Promise<SessionState> => {
+    const [row] = await t.database.db.select().from(conversationSessions);
+    return row!.state as SessionState;
+  };
+  const cursorQuestion = async () => {
+    const st = await state();
+    const key = st.report?.cursor ?? "";
+    return key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1);
+  };
+  const lastText = () => tg.texts(MAI).at(-1) ?? "";
+
+  it("answers, is corrected, pauses across a restart, edits from the review and submits", async () => {
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nNguyễn Thị Mai,0912345678,commune,03388\n");
+    s = await startTestService(t, { telegram: tg, clock });
+    const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
+    await send({ text: `/start ${code}` });
+
+    await send({ text: "/baocao" });
+    expect(tg.texts(MAI).join("\n")).toMatch(/Hạn nộp: 10\/11\/2026/);
+    expect(lastText()).toMatch(/^Câu 1 \(1\/\d+\)\. Số buổi truyền thông/);
+
+    // A negative count is refused with a clear reason, and the question is asked again.
+    await send({ text: "-3" });
+    expect(tg.texts(MAI).at(-2)).toBe("Số không được âm.");
+    expect(await cursorQuestion()).toBe("comm_sessions");
+    await send({ text: "một nghìn chữ ".repeat(400) });
+    expect(tg.texts(MAI).at(-2)).toMatch(/cần một con số/);
+
+    // Answer until the training questions are done, then pause.
+    while ((await cursorQuestion()) !== "special_total") await send(ANSWERS[await cursorQuestion()]!);
+    await send({ text: "tạm dừng" });
+    expect(lastText()).toMatch(/Đã tạm dừng/);
+
+    // The server restarts; the session and answers are in the database.
+    await s.service.stop();
+    s = await startTestService(t, { telegram: tg, clock });
+    await send({ text: "tiếp tục" });
+    expect(tg.texts(MAI).at(-2)).toMatch(/Tiếp tục báo cáo năm 2026: đã trả lời 5\/\d+ câu/);
+    expect(await cursorQuestion()).toBe("special_total");
+
+    // A sum that does not add up names both numbers and asks again.
+    await send({ text: "12" });
+    await send({ text: "5" });
+    await send({ text: "6" });
+    expect(tg.texts(MAI).at(-2)).toMatch(/là 12 nhưng cộng các phần .* được 5 \+ 6 = 11/);
+    expect(await cursorQuestion()).toBe("special_girls");
+
+    let guard = 0;
+    while ((await state()).mode === "asking" && guard++ < 80) {
+      const q = await cursorQuestion();
+      await send(ANSWERS[q]!);
+    }
+    expect((await state()).mode).toBe("review");
+    const cb = tg.calls.filter((c) => c.method === "answerCallbackQuery");
+    expect(cb.length).toBeGreaterThan(0);
+    const review = tg.texts(MAI).at(-2)!;
+    expect(review).toContain("1.234 lượt");
+    expect(review).toContain("24.000.000 đồng");
+    expect(review).toMatch(/Trẻ thứ 1 — Hình thức xâm hại: Bạo lực/);
+
+    // Edit one answer from the review, then submit with the button.
+    await send({ text: "sửa 1" });
+    expect(lastText()).toMatch(/Đang ghi: 3 buổi/);
+    await send({ text: "4" });
+    expect((await state()).mode).toBe("review");
+    await send({ choice: "cmd:submit" });
+    expect(lastText()).toMatch(/Đã nộp báo cáo năm 2026 .* \(đúng hạn\)/);
+
+    const [sub] = await t.database.db.select().from(submissions);
+    expect(sub).toMatchObject({ status: "submitted", late: false, formId: "child-affairs", formVersion: 1 });
+    const rows = await t.database.db.select().from(answers).where(eq(answers.submissionId, sub!.id));
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    expect(byKey.get("comm_sessions")!.valueNum).toBe(4);
+    expect(byKey.get("comm_people")!.valueNum).toBe(1234);
+    expect(byKey.get("gift_value")!.valueNum).toBe(24_000_000);
+    expect(byKey.get("fund_raised")!.value.v).toBeNull();
+    expect(byKey.get("abuse_case[0].case_form")!.value.v).toBe("bao_luc");
+    expect(byKey.get("contact_phone")!.value.v).toBe("84912345678");
+    expect(byKey.get("report_date")!.value.v).toBe("2026-11-05");
+    expect(byKey.get("notes")!.value.v).toBe("Cần thêm kinh phí cho điểm vui chơi");
+
+    // A second "báo cáo" does not reopen a submitted report.
+    await send({ text: "bao cao" });
+    expect(lastText()).toMatch(/Đơn vị đã nộp báo cáo năm 2026/);
+
+    // The province sees it in the status API and the CLI.
+    const res = await s.api("/api/periods/2026-Y/status?unit=12");
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as { counts: Record<string, number>; sums: Record<string, number>; children: { code: string; status?: string }[] };
+    expect(status.counts).toMatchObject({ submitted: 1, onTime: 1, late: 0 });
+    expect(status.counts.units).toBeGreaterThan(10);
+    expect(status.sums).toMatchObject({ comm_sessions: 4, comm_people: 1234, special_total: 12, gift_value: 24_000_000 });
+    expect(status.children.find((c) => c.code === "03388")!.status).toBe("submitted");
+    expect(status.children.find((c) => c.code === "03390")!.status).toBe("not_started");
+
+    const cli = await runCommand(["report", "status", "2026-Y", "12"], {
+      db: t.database.db,
+      forms: createFormRegistry(),
+      clock,
+      timeZone: "Asia/Ho_Chi_Minh",
+      inviteTtlHours: 72,
+      readFile: async () => Buffer.alloc(0),
+    });
+    expect(cli.exitCode).toBe(0);
+    expect(cli.output).toMatch(/đã nộp 1 \(đúng hạn 1, trễ 0\)/);
+    expect(cli.output).toMatch(/03388 Phường Đoàn Kết: đã nộp đúng hạn/);
+    expect(cli.output).toMatch(/comm_people: 1234/);
+
+    const periods = (await (await s.api("/api/periods")).json()) as { periods: { key: string; open: boolean; deadlines: Record<string, string> }[] };
+    const y = periods.periods.find((p) => p.key === "2026-Y")!;
+    expect(y).toMatchObject({ open: true, deadlines: { commune: "2026-11-10", district: "2026-11-15", province: "2026-11-20" } });
+    expect((await s.api("/api/periods", { headers: { authorization: "Bearer nope" } })).status).toBe(401);
+    const doc = (await (await fetch(`${s.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/periods", "/api/periods/{periodId}/status"]));
+    expect((await s.api("/api/periods/2026-Y/status?unit=abc")).status).toBe(400);
+    expect((await s.api("/api/periods/2026-Y/status?unit=99999")).status).toBe(404);
+    expect(await t.database.db.select().from(officers)).toHaveLength(1);
+  });
+});
