@@ -117,7 +117,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   async function start(): Promise<{ port: number }> {
     const t0 = performance.now();
     await database.migrate();
-    await ensureReportingDefaults(db, forms);
+    await ensureReportingDefaults(db, forms, clock());
     if (config.DEMO_SEED === "auto" && (await isEmpty(db))) {
       logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "first start: demo data created");
     }

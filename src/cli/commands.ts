@@ -51,7 +51,7 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
       if (scheme !== undefined && scheme !== "pre2025" && scheme !== "post2025") return fail("--scheme phải là pre2025 hoặc post2025");
       const started = performance.now();
       const report = await createUnitDirectory({ db: ctx.db }).importFile(await ctx.readFile(rest[0]), rest[0], scheme);
-      await ensureReportingDefaults(ctx.db, ctx.forms);
+      await ensureReportingDefaults(ctx.db, ctx.forms, ctx.clock());
       const what = report.kind === "mapping" ? "dòng chuyển đổi cũ → mới" : report.kind === "renames" ? "đơn vị đổi tên" : "đơn vị";
       return ok(`${formatImportReport(what, report)}\n(${Math.round(performance.now() - started)} ms)`);
     }
@@ -100,7 +100,7 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
     }
     if (group === "demo" && action === "seed") {
       const out = await seedDemo(ctx.db);
-      await ensureReportingDefaults(ctx.db, ctx.forms);
+      await ensureReportingDefaults(ctx.db, ctx.forms, ctx.clock());
       return ok(out);
     }
     return { output: USAGE, exitCode: group === undefined || group === "help" ? 0 : 2 };

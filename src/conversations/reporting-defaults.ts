@@ -3,6 +3,7 @@ import type { Db } from "../db/client.js";
 import { deadlineCalendars, reportTemplates, units } from "../db/schema/index.js";
 import type { FormRegistry } from "./form-registry.js";
 import { DEFAULT_TEMPLATE_ID } from "./session-service.js";
+import { ensurePeriods } from "./reporting-calendar.js";
 
 /** Recurring rows carry day and month only; the year 2000 is a placeholder. */
 const every = (ddmm: string) => `2000-${ddmm.slice(3, 5)}-${ddmm.slice(0, 2)}`;
@@ -67,7 +68,7 @@ const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; r
  * Makes sure the shipped report template and its calendars exist (idempotent; runs at start-up
  * and after a unit import, since the letters' calendars need their units).
  */
-export async function ensureReportingDefaults(db: Db, forms: FormRegistry): Promise<void> {
+export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: Date = new Date()): Promise<void> {
   const form = forms.latest("child-affairs");
   await db.transaction(async (tx) => {
     await tx
@@ -86,5 +87,9 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry): Prom
         .values(letter.rows.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: unit.id, year: 0, ...r, source: letter.source })))
         .onConflictDoNothing();
     }
+    // Periods of last, this and next year exist from the start, so every officer has one.
+    const [template] = await tx.select().from(reportTemplates).where(eq(reportTemplates.id, DEFAULT_TEMPLATE_ID));
+    const year = now.getUTCFullYear();
+    await ensurePeriods(tx, template!, [year - 1, year, year + 1]);
   });
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
 import { unitMappings, units } from "../db/schema/index.js";
-import { mapHeader, readTable, type TableRow } from "./csv.js";
+import { readTable, type TableRow } from "./csv.js";
 import type { ImportReport, RejectedRow } from "./import-report.js";
 
 export type Scheme = "pre2025" | "post2025";

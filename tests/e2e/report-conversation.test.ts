@@ -9,54 +9,11 @@ import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, loadLaiChau } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
+import { ANSWERS } from "../support/answers.js";
 
 const MAI = 8001;
 // 5 November 2026, 10:00 in Hà Nội: the yearly report (due 10/11) is open and not yet late.
 const clock = () => new Date("2026-11-05T03:00:00Z");
-
-/** What Mai answers to each question, typed the way officers type. */
-const ANSWERS: Record<string, { text?: string; choice?: string }> = {
-  comm_sessions: { text: "3" },
-  comm_people: { text: "1.234" },
-  comm_children: { text: "200 em" },
-  trainings: { text: "2" },
-  trainees: { text: "45" },
-  special_total: { text: "12" },
-  special_boys: { text: "5" },
-  special_girls: { text: "7" },
-  special_groups: { text: "1, 4" },
-  special_supported: { text: "10" },
-  support_kinds: { text: "1,2" },
-  abuse_cases: { text: "1" },
-  abuse_children: { text: "1" },
-  abuse_boys: { text: "0" },
-  abuse_girls: { text: "1" },
-  abuse_age_0_5: { text: "0" },
-  abuse_age_6_10: { text: "1" },
-  abuse_age_11_15: { text: "0" },
-  case_form: { choice: "bao_luc" },
-  case_sex: { text: "nu" },
-  case_age: { text: "9" },
-  case_setting: { text: "1" },
-  case_supported: { text: "Có 👍" },
-  "#more": { text: "khong" },
-  drowning_deaths: { text: "1" },
-  drowning_deaths_girls: { text: "0" },
-  accident_deaths: { text: "0" },
-  injuries: { text: "3" },
-  action_month_events: { text: "4" },
-  gifts: { text: "120" },
-  gift_value: { text: "24 triệu" },
-  fund_raised: { text: "bỏ qua" },
-  child_friendly: { text: "1" },
-  forums: { text: "1" },
-  forum_children: { text: "35" },
-  database_updated: { text: "co" },
-  database_children: { text: "12" },
-  report_date: { text: "hôm nay" },
-  contact_phone: { text: "0912 345 678" },
-  notes: { text: "Cần thêm kinh phí cho điểm vui chơi 👍" },
-};
 
 describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)", (kind) => {
   const t = useTestDb(kind);

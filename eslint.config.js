@@ -1,0 +1,24 @@
+// typescript-eslint loads TypeScript as a library, which is why the project pins TypeScript 5.x
+// (7.x, the native compiler, has no JavaScript API).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "data/", "drizzle/", "tests/.tmp/", "docs/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { console: "readonly", process: "readonly", Buffer: "readonly", URL: "readonly", fetch: "readonly", performance: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", Blob: "readonly" } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-control-regex": "off",
+      "no-misleading-character-class": "off",
+    },
+  },
+  {
+    // Only src/config.ts reads the environment.
+    files: ["src/**/*.ts"],
+    ignores: ["src/config.ts"],
+    rules: { "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through src/config.ts" }] },
+  },
+);

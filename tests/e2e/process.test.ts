@@ -1,0 +1,81 @@
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+
+/** `npm start` as a user runs it: a real child process on an embedded database folder. */
+function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
+  const child = spawn(TSX, ["src/main.ts"], { cwd: ROOT, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const logs: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 60_000);
+    const onData = (d: Buffer) => {
+      logs.push(d.toString());
+      const m = /listening on http:\/\/localhost:(\d+)/.exec(d.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), logs });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => logs.push(d.toString()));
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}:\n${logs.join("")}`)));
+  });
+}
+
+const cli = (args: string[], env: Record<string, string>) =>
+  run(TSX, ["src/cli/index.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env } }).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+
+describe("the service as a process on embedded PGlite", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "baocao-proc-"));
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: "info", TELEGRAM_BOT_USERNAME: "baocao_demo_bot" };
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("starts, serves the simulator, takes CLI commands while running, and stops cleanly on SIGTERM", async () => {
+    const { child, port, logs } = await startServer(env);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(logs.join("")).toMatch(/Telegram is off/);
+    const officers = (await (await fetch(`${base}/simulator/api/officers`)).json()) as { officers: unknown[] };
+    expect(officers.officers.length).toBeGreaterThan(0);
+
+    // While the service holds the PGlite folder, the CLI goes through it.
+    const invite = await cli(["officers", "invite", "0900000001"], env);
+    expect(invite.code).toBe(0);
+    expect(invite.out).toMatch(/https:\/\/t\.me\/baocao_demo_bot\?start=[A-Z2-9]{10}/);
+    const imported = await cli(["units", "import", "seed/vn-admin-units/pre2025_units.csv", "--scheme", "pre2025"], env);
+    expect(imported.out).toMatch(/Đã nhập 10794 đơn vị/);
+    const missing = await cli(["officers", "import", "does-not-exist.csv"], env);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/Không mở được tệp/);
+
+    // A second service on the same folder refuses to start rather than corrupt it.
+    await expect(startServer(env)).rejects.toThrow(/Another baocao/);
+
+    const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, "service.json"))).toBe(false);
+
+    // With the service stopped, the CLI opens the folder itself.
+    const status = await cli(["report", "status", "2026-Y", "12"], env);
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/Tỉnh Lai Châu/);
+  }, 180_000);
+
+  it("refuses bad configuration with a message naming each variable", async () => {
+    const r = await cli(["report", "status", "2026-Y", "12"], { ...env, PORT: "abc", TELEGRAM_WEBHOOK_SECRET: "has spaces!" });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/PORT/);
+    expect(r.out).toMatch(/TELEGRAM_WEBHOOK_SECRET/);
+  });
+});

@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { conversationSessions, officers, submissions } from "../../src/db/schema/index.js";
+import type { SessionState } from "../../src/conversations/engine.js";
+import { dbKinds, useTestDb } from "../support/db.js";
+import { startTestService, type TestService } from "../support/service.js";
+import { ANSWERS } from "../support/answers.js";
+
+const clock = () => new Date("2026-11-20T02:00:00Z");
+
+describe.each(dbKinds)("a newcomer walks the whole report in the web simulator (%s)", (kind) => {
+  const t = useTestDb(kind);
+  let s: TestService;
+  // After the per-test emptying of the database: the service seeds the demo data on its first start.
+  beforeEach(async () => {
+    s = await startTestService(t, { clock, env: { DEMO_SEED: "auto" } });
+  });
+  afterEach(async () => {
+    await s.service.stop();
+  });
+
+  it("demo officers exist on first start, and the report is submitted late after its deadline", async () => {
+    const { officers: demo } = (await (await fetch(`${s.url}/simulator/api/officers`)).json()) as { officers: { id: number; name: string }[] };
+    expect(demo.length).toBeGreaterThanOrEqual(3);
+    const officerId = demo[0]!.id;
+    let n = 0;
+    const send = async (body: { text?: string; choice?: string }) => {
+      const res = await fetch(`${s.url}/simulator/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ officerId, clientId: `client-${kind}-${++n}`, ...body }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const state = async () => {
+      const [row] = await t.database.db.select().from(conversationSessions).where(eq(conversationSessions.officerId, officerId));
+      return row!.state as SessionState;
+    };
+    await send({ text: "báo cáo" });
+    for (let guard = 0; (await state()).mode === "asking" && guard < 90; guard++) {
+      const key = (await state()).report!.cursor!;
+      await send(ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!);
+    }
+    await send({ text: "nộp" });
+
+    const res = await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`);
+    const { messages } = (await res.json()) as { messages: { id: number; text: string }[] };
+    expect(messages.at(-1)!.text).toMatch(/Đã nộp báo cáo năm 2026 .*trễ hạn, hạn là 10\/11\/2026/);
+    const [sub] = await t.database.db.select().from(submissions);
+    expect(sub).toMatchObject({ status: "submitted", late: true });
+
+    // The same clientId twice (a double click) is one message.
+    const before = messages.length;
+    await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId, clientId: `client-${kind}-${n}`, text: "xem" }) });
+    const after = (await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: unknown[] };
+    expect(after.messages.length).toBe(before);
+  });
+
+  it("refuses to act as a real officer, and bad requests get a 400, not a 500", async () => {
+    const [real] = await t.database.db.insert(officers).values({ name: "Thật", phone: "84912999888", role: "commune", unitId: 1 }).returning();
+    const res = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId: real!.id, text: "báo cáo" }) });
+    expect(res.status).toBe(404);
+    const bad = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
+    expect(bad.status).toBe(400);
+    const wrong = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId: "x" }) });
+    expect(wrong.status).toBe(400);
+  });
+});
