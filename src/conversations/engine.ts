@@ -185,6 +185,12 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
 function accept(state: SessionState, report: ActiveReport, slot: Slot, value: unknown, ctx: ReportContext): StepResult {
   const answers: Answers = new Map(ctx.answers);
   answers.set(slot.key, value);
+  const slotsAfter = visibleSlots(ctx.form, answers);
+  const visible = new Set(slotsAfter.map((s) => s.key));
+  // An answer that changed skip logic makes earlier answers irrelevant: they are neither
+  // counted nor checked any more.
+  const deletes = [...answers.keys()].filter((k) => !visible.has(k));
+  for (const k of deletes) answers.delete(k);
   const failures = failingChecks(ctx.form, answers).filter((f) => f.keys.includes(slot.key));
   if (failures.length > 0 && !report.editing) {
     // Filling forward: the last number typed is the one to look at again.
@@ -198,11 +204,6 @@ function accept(state: SessionState, report: ActiveReport, slot: Slot, value: un
       ],
     };
   }
-  const slotsAfter = visibleSlots(ctx.form, answers);
-  const visible = new Set(slotsAfter.map((s) => s.key));
-  // An answer that changed skip logic makes earlier answers irrelevant: they must not be counted.
-  const deletes = [...answers.keys()].filter((k) => !visible.has(k));
-  for (const k of deletes) answers.delete(k);
   const effects: Effects = { writes: [{ key: slot.key, questionId: questionIdOfKey(slot.key), value }], deletes };
   const next = { ...ctx, answers };
   const messages: OutboundMessage[] = [];

@@ -111,9 +111,10 @@ export interface ParseContext {
 export function parseAnswer(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
   const choices = optionsOf(q);
   if (input.choice !== undefined && choices) {
-    if (q.type === "multiple") return { ok: true, value: [input.choice] };
+    // A button from an older message may belong to another question: only this one's options count.
     const hit = choices.find((c) => c.value === input.choice);
     if (!hit) return { ok: false, message: "Lựa chọn này không còn hợp lệ, anh/chị vui lòng chọn lại." };
+    if (q.type === "multiple") return { ok: true, value: [hit.value] };
     return { ok: true, value: q.type === "yesno" ? hit.value === "yes" : hit.value };
   }
   const raw = cleanText(input.text ?? input.choice ?? "");

@@ -37,7 +37,7 @@ export function fold(input: string): string {
 /** Splits text under `max` characters, on paragraph, then line, then word boundaries. */
 export function splitMessage(text: string, max: number): string[] {
   const out: string[] = [];
-  let rest = text.normalize("NFC");
+  let rest = text.normalize("NFC").trimStart();
   while (rest.length > max) {
     const window = rest.slice(0, max);
     let cut = window.lastIndexOf("\n\n");
