@@ -1,0 +1,33 @@
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
+import { officers } from "./officers.js";
+import type { Audience } from "../../scheduler/audience.js";
+
+/** A directive (chỉ đạo) sent to part of the tree, optionally asking for "đã nhận". */
+export const broadcasts = pgTable("broadcasts", {
+  id: serial("id").primaryKey(),
+  text: text("text").notNull(),
+  documentUrl: text("document_url"),
+  audience: jsonb("audience").$type<Audience>().notNull(),
+  sendAt: timestamp("send_at", { withTimezone: true }).notNull(),
+  requireAck: boolean("require_ack").notNull().default(false),
+  /** Set when the recipients were expanded into the outbox. */
+  plannedAt: timestamp("planned_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const broadcastRecipients = pgTable(
+  "broadcast_recipients",
+  {
+    broadcastId: integer("broadcast_id")
+      .notNull()
+      .references(() => broadcasts.id, { onDelete: "cascade" }),
+    officerId: integer("officer_id")
+      .notNull()
+      .references(() => officers.id),
+    outboxId: bigint("outbox_id", { mode: "number" }),
+    ackAt: timestamp("ack_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.broadcastId, t.officerId] }), index("broadcast_recipients_officer_idx").on(t.officerId)],
+);
+
+export type BroadcastAudience = Audience;

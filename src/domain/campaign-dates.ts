@@ -1,0 +1,64 @@
+import { addDays } from "./dates.js";
+import { lunarToSolar } from "./lunar.js";
+
+/**
+ * When a campaign step falls, as data: a solar date (1/6), a lunar date (15/8 âm lịch),
+ * a date relative to another rule (7 days before 1/6), the last given weekday of a month
+ * (launch "in the last week of May"), or every week between two dates (summer warnings).
+ */
+export type StepRule =
+  | { kind: "solar"; day: number; month: number }
+  | { kind: "lunar"; day: number; month: number }
+  | { kind: "relative"; to: StepRule; days: number }
+  | { kind: "last-weekday"; month: number; weekday: number }
+  | { kind: "weekly"; from: { day: number; month: number }; to: { day: number; month: number }; weekday: number };
+
+const iso = (y: number, m: number, d: number) => `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+/** 0 = Sunday … 6 = Saturday, of a yyyy-mm-dd. */
+const weekdayOf = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay();
+
+/** Every date of the year the rule gives (one for most rules, several for weekly). */
+export function datesOfRule(rule: StepRule, year: number): string[] {
+  switch (rule.kind) {
+    case "solar":
+      return [iso(year, rule.month, rule.day)];
+    case "lunar": {
+      // A lunar date can fall in the next solar year (11th–12th lunar month): take the one in `year`.
+      return [lunarToSolar(rule.day, rule.month, year), lunarToSolar(rule.day, rule.month, year - 1)].filter(
+        (d): d is string => d !== undefined && d.startsWith(String(year)),
+      );
+    }
+    case "relative":
+      return datesOfRule(rule.to, year).map((d) => addDays(d, rule.days));
+    case "last-weekday": {
+      let d = addDays(iso(rule.month === 12 ? year + 1 : year, rule.month === 12 ? 1 : rule.month + 1, 1), -1);
+      while (weekdayOf(d) !== rule.weekday) d = addDays(d, -1);
+      return [d];
+    }
+    case "weekly": {
+      const out: string[] = [];
+      let d = iso(year, rule.from.month, rule.from.day);
+      const end = iso(year, rule.to.month, rule.to.day);
+      while (weekdayOf(d) !== rule.weekday) d = addDays(d, 1);
+      for (; d <= end; d = addDays(d, 7)) out.push(d);
+      return out;
+    }
+  }
+}
+
+/** A Vietnamese description of the rule, for previews ("15/8 âm lịch"). */
+export function describeRule(rule: StepRule): string {
+  const days = ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"];
+  switch (rule.kind) {
+    case "solar":
+      return `${rule.day}/${rule.month}`;
+    case "lunar":
+      return `${rule.day}/${rule.month} âm lịch`;
+    case "relative":
+      return `${Math.abs(rule.days)} ngày ${rule.days < 0 ? "trước" : "sau"} ${describeRule(rule.to)}`;
+    case "last-weekday":
+      return `${days[rule.weekday]} cuối cùng của tháng ${rule.month}`;
+    case "weekly":
+      return `${days[rule.weekday]} hằng tuần từ ${rule.from.day}/${rule.from.month} đến ${rule.to.day}/${rule.to.month}`;
+  }
+}
