@@ -69,6 +69,7 @@ CREATE TABLE "outbox" (
 	"kind" text DEFAULT 'reply' NOT NULL,
 	"payload" jsonb NOT NULL,
 	"dedupe_key" text,
+	"topic" text,
 	"not_before" timestamp with time zone DEFAULT now() NOT NULL,
 	"status" text DEFAULT 'queued' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
@@ -140,6 +141,43 @@ CREATE TABLE "submissions" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "campaign_steps" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"campaign_id" integer NOT NULL,
+	"key" text NOT NULL,
+	"rule" jsonb NOT NULL,
+	"send_at" text DEFAULT '08:00' NOT NULL,
+	"text" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "campaigns" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"key" text NOT NULL,
+	"name" text NOT NULL,
+	"audience" jsonb NOT NULL,
+	"themes" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "broadcast_recipients" (
+	"broadcast_id" integer NOT NULL,
+	"officer_id" integer NOT NULL,
+	"ack_at" timestamp with time zone,
+	CONSTRAINT "broadcast_recipients_broadcast_id_officer_id_pk" PRIMARY KEY("broadcast_id","officer_id")
+);
+--> statement-breakpoint
+CREATE TABLE "broadcasts" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"text" text NOT NULL,
+	"document_url" text,
+	"audience" jsonb NOT NULL,
+	"send_at" timestamp with time zone NOT NULL,
+	"require_ack" boolean DEFAULT false NOT NULL,
+	"planned_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "channel_links" ADD CONSTRAINT "channel_links_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invite_codes" ADD CONSTRAINT "invite_codes_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "officers" ADD CONSTRAINT "officers_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -152,6 +190,9 @@ ALTER TABLE "periods" ADD CONSTRAINT "periods_template_id_report_templates_id_fk
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_period_id_periods_id_fk" FOREIGN KEY ("period_id") REFERENCES "public"."periods"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "campaign_steps" ADD CONSTRAINT "campaign_steps_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "broadcast_recipients" ADD CONSTRAINT "broadcast_recipients_broadcast_id_broadcasts_id_fk" FOREIGN KEY ("broadcast_id") REFERENCES "public"."broadcasts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "broadcast_recipients" ADD CONSTRAINT "broadcast_recipients_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "unit_mappings_old_new_uq" ON "unit_mappings" USING btree ("old_code","new_code");--> statement-breakpoint
 CREATE INDEX "unit_mappings_new_idx" ON "unit_mappings" USING btree ("new_code");--> statement-breakpoint
 CREATE UNIQUE INDEX "units_scheme_code_uq" ON "units" USING btree ("scheme","code");--> statement-breakpoint
@@ -164,7 +205,11 @@ CREATE UNIQUE INDEX "officers_phone_uq" ON "officers" USING btree ("phone");--> 
 CREATE INDEX "officers_unit_idx" ON "officers" USING btree ("unit_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "outbox_dedupe_uq" ON "outbox" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("not_before") WHERE "outbox"."status" = 'queued';--> statement-breakpoint
+CREATE INDEX "outbox_topic_idx" ON "outbox" USING btree ("topic") WHERE "outbox"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "answers_question_idx" ON "answers" USING btree ("question_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "periods_template_key_uq" ON "periods" USING btree ("template_id","key");--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_period_unit_uq" ON "submissions" USING btree ("period_id","unit_id");--> statement-breakpoint
-CREATE INDEX "submissions_unit_idx" ON "submissions" USING btree ("unit_id");
+CREATE INDEX "submissions_unit_idx" ON "submissions" USING btree ("unit_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "campaign_steps_key_uq" ON "campaign_steps" USING btree ("campaign_id","key");--> statement-breakpoint
+CREATE UNIQUE INDEX "campaigns_key_uq" ON "campaigns" USING btree ("key");--> statement-breakpoint
+CREATE INDEX "broadcast_recipients_officer_idx" ON "broadcast_recipients" USING btree ("officer_id");

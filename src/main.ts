@@ -20,6 +20,11 @@ import { ensureReportingDefaults } from "./conversations/reporting-defaults.js";
 import { createInboundHandler } from "./bot/inbound.js";
 import { createTelegramChannel, type TelegramChannel } from "./bot/telegram.js";
 import { createOutbox, type ChannelSender } from "./scheduler/outbox.js";
+import { createPlanners, reminderTopic } from "./scheduler/planners.js";
+import { otherChannel } from "./scheduler/broadcasts.js";
+import { seedCampaigns } from "./scheduler/seed-campaigns.js";
+import { mountBroadcastsApi } from "./http/broadcasts-api.js";
+import cron, { type ScheduledTask } from "node-cron";
 import { isEmpty, seedDemo } from "./directory/demo.js";
 import type { CliContext } from "./cli/commands.js";
 import { runningService } from "./cli/service-file.js";
@@ -51,8 +56,26 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   const forms = createFormRegistry();
 
   const senders: Record<string, ChannelSender> = { simulator: simulatorSender };
-  const outbox = createOutbox({ db, senders, clock, logger, onDelivered: (channel, status) => metrics.deliveries.inc({ channel, status }) });
-  const conversations = createConversationService({ forms, clock, timeZone: config.TZ_REPORTS });
+  const quietHours = { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END, timeZone: config.TZ_REPORTS };
+  const outbox = createOutbox({
+    db,
+    senders,
+    clock,
+    logger,
+    quietHours,
+    rateLimits: { telegram: { perSecond: config.TELEGRAM_RATE_PER_SEC, perChatIntervalMs: config.TELEGRAM_CHAT_INTERVAL_MS } },
+    staleAfterMs: config.OUTBOX_STALE_MS,
+    onDelivered: (channel, status) => metrics.deliveries.inc({ channel, status }),
+    fallback: (row) => otherChannel(db, row.officerId!, row.channel),
+  });
+  metrics.measureOutboxWith(() => outbox.queuedCount());
+  const conversations = createConversationService({
+    forms,
+    clock,
+    timeZone: config.TZ_REPORTS,
+    onSubmitted: (tx, periodId, unitId) => outbox.cancelTopic(tx, reminderTopic(periodId, unitId)),
+  });
+  const planners = createPlanners({ db, outbox, clock, timeZone: config.TZ_REPORTS, logger });
   const inbound = createInboundHandler({
     db,
     conversations,
@@ -104,6 +127,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     telegramWebhook: webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
     mount: [
       mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
+      mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => outbox.drainOnce() }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],
@@ -111,6 +135,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
 
   let server: ServerType | undefined;
   let worker: { stop(): Promise<void> } | undefined;
+  let cronTask: ScheduledTask | undefined;
   let serviceFile: string | undefined;
   let port = config.PORT;
 
@@ -121,9 +146,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     if (config.DEMO_SEED === "auto" && (await isEmpty(db))) {
       logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "first start: demo data created");
     }
-    await outbox.recoverStale(0);
+    await seedCampaigns(db);
     const interval = overrides.workerIntervalMs ?? 1000;
-    if (interval > 0) worker = outbox.startWorker(interval);
+    if (interval > 0) {
+      worker = outbox.startWorker(interval);
+      cronTask = cron.schedule(config.PLANNER_CRON, () => planners.tick(), { timezone: config.TZ_REPORTS, noOverlap: true });
+      void planners.tick();
+    }
 
     if (telegram) {
       if (config.TELEGRAM_MODE === "polling") telegram.startPolling();
@@ -155,12 +184,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   async function stop(): Promise<void> {
     await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
     await telegram?.stop();
+    await cronTask?.stop();
     await worker?.stop();
     if (serviceFile) rmSync(serviceFile, { force: true });
     await database.close();
   }
 
-  return { app, db, database, outbox, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
+  return { app, db, database, outbox, planners, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
 }
 
 export type Service = ReturnType<typeof createService>;

@@ -8,6 +8,7 @@ import type { ConversationService } from "../conversations/session-service.js";
 import { MENU } from "../conversations/session-service.js";
 import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
 import type { Outbox } from "../scheduler/outbox.js";
+import { acknowledge } from "../scheduler/broadcasts.js";
 import type { Logger } from "../log.js";
 
 export interface InboundDeps {
@@ -43,7 +44,7 @@ export function createInboundHandler(deps: InboundDeps) {
       if (fresh.length === 0) return { duplicate: true as const, ids: [] as number[] };
 
       const replies = await respond(tx, msg);
-      const ids = await outbox.enqueueReplies(
+      const ids = await outbox.enqueue(
         tx,
         replies.map((r) => ({ officerId: r.officerId, channel: msg.channel, chatId: msg.chatId, payload: r.message })),
       );
@@ -86,6 +87,8 @@ export function createInboundHandler(deps: InboundDeps) {
       return [{ officerId: officer.id, message: { text: "baocao chưa đọc được tệp, ảnh hay vị trí ở bước này. Anh/chị vui lòng trả lời bằng chữ hoặc số." } }];
     }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
+    const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
+    if (ack) return [{ officerId: officer.id, message: ack }];
     const replies = await conversations.handle(tx, officer, { text, choice: msg.choice });
     return replies.map((message) => ({ officerId: officer.id, message }));
   }

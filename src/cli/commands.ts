@@ -6,9 +6,8 @@ import { seedDemo } from "../directory/demo.js";
 import { ensureReportingDefaults } from "../conversations/reporting-defaults.js";
 import type { FormRegistry } from "../conversations/form-registry.js";
 import { findPeriod, periodStatus } from "../conversations/period-status.js";
-import { schemeForPeriod } from "../http/admin-api.js";
 import { formatDate, localDate } from "../domain/dates.js";
-import { periodLabel } from "../domain/periods.js";
+import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import type { Channel } from "../db/schema/officers.js";
 
 export interface CliContext {

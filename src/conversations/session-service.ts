@@ -17,6 +17,8 @@ export interface ConversationDeps {
   forms: FormRegistry;
   clock: () => Date;
   timeZone: string;
+  /** Runs in the submitting transaction (the scheduler cancels the unit's queued reminders). */
+  onSubmitted?: (tx: Tx, periodId: number, unitId: number) => Promise<void>;
 }
 
 export const MENU: OutboundMessage = {
@@ -156,7 +158,12 @@ export function createConversationService(deps: ConversationDeps) {
       const calendar = await loadCalendar(tx, period!.templateId);
       const deadline = deadlinesForUnit(calendar, period!, row!.path)[row!.level];
       const late = isLate(today, deadline);
-      await tx.update(submissions).set({ status: "submitted", submittedAt: now, late, updatedAt: now }).where(eq(submissions.id, submissionId));
+      const [done] = await tx
+        .update(submissions)
+        .set({ status: "submitted", submittedAt: now, late, updatedAt: now })
+        .where(eq(submissions.id, submissionId))
+        .returning({ periodId: submissions.periodId, unitId: submissions.unitId });
+      await deps.onSubmitted?.(tx, done!.periodId, done!.unitId);
       return [
         {
           text: `✅ Đã nộp ${label} lúc ${formatDateTime(now, timeZone)}${late ? ` (trễ hạn, hạn là ${vnDate(deadline)})` : " (đúng hạn)"}. Cảm ơn anh/chị!`,

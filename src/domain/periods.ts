@@ -104,3 +104,8 @@ export function periodLabel(key: string): string {
   if (slot.startsWith("M")) return `báo cáo tháng ${Number(slot.slice(1))}/${year}`;
   return `báo cáo kỳ ${key}`;
 }
+
+/** Periods that ended before the 1/7/2025 reform belong to the old three-level tree. */
+export function schemeForPeriod(endsOn: string): "pre2025" | "post2025" {
+  return endsOn < "2025-07-01" ? "pre2025" : "post2025";
+}

@@ -4,8 +4,8 @@ import { desc } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { periods } from "../db/schema/index.js";
 import { localDate } from "../domain/dates.js";
-import { periodLabel } from "../domain/periods.js";
-import { findUnit, type Scheme } from "../directory/units.js";
+import { periodLabel, schemeForPeriod } from "../domain/periods.js";
+import { findUnit } from "../directory/units.js";
 import { findPeriod, periodStatus } from "../conversations/period-status.js";
 import { deadlinesForUnit, loadCalendar } from "../conversations/reporting-calendar.js";
 import { NotFoundError } from "./errors.js";
@@ -102,10 +102,6 @@ const periodStatusRoute = createRoute({
   },
 });
 
-/** Periods that ended before the reform belong to the old three-level tree. */
-export function schemeForPeriod(endsOn: string): Scheme {
-  return endsOn < "2025-07-01" ? "pre2025" : "post2025";
-}
 
 export function mountAdminApi(deps: AdminApiDeps) {
   return (app: OpenAPIHono) => {

@@ -29,12 +29,26 @@ export function createMetrics() {
     labelNames: ["channel", "status"] as const,
     registers: [registry],
   });
-  const outboxDepth = new Gauge({
+  let queued: () => Promise<number> = async () => 0;
+  new Gauge({
     name: "baocao_outbox_queued",
     help: "Messages waiting in the outbox",
     registers: [registry],
+    async collect() {
+      this.set(await queued().catch(() => 0));
+    },
   });
-  return { registry, httpRequests, httpDuration, inboundEvents, deliveries, outboxDepth };
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    inboundEvents,
+    deliveries,
+    /** The outbox is built after the metrics: it tells where its depth comes from. */
+    measureOutboxWith(fn: () => Promise<number>) {
+      queued = fn;
+    },
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

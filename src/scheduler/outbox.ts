@@ -3,6 +3,8 @@ import type { Db, DbOrTx } from "../db/client.js";
 import { outbox } from "../db/schema/index.js";
 import type { OutboundMessage } from "../conversations/messages.js";
 import type { Logger } from "../log.js";
+import { nextAllowed, type QuietHours } from "../domain/quiet-hours.js";
+import { createRateLimiter, type RateLimiter, type RateLimits } from "./rate-limiter.js";
 
 /** What a channel adapter does with one message; adapters translate platform errors to these. */
 export interface ChannelSender {
@@ -25,8 +27,15 @@ export interface OutboxDeps {
   senders: Partial<Record<string, ChannelSender>>;
   clock: () => Date;
   logger: Logger;
+  quietHours: QuietHours;
+  /** Per channel; channels without an entry are not throttled (the simulator). */
+  rateLimits?: Partial<Record<string, RateLimits>>;
   maxAttempts?: number;
+  /** A row left "sending" this long by a dead process goes back to the queue. */
+  staleAfterMs?: number;
   onDelivered?: (channel: string, status: string) => void;
+  /** Another channel of the same officer to try when one is unreachable or outside its window. */
+  fallback?: (row: OutboxRow) => Promise<{ channel: string; chatId: string } | undefined>;
 }
 
 export interface NewOutboxRow {
@@ -36,8 +45,13 @@ export interface NewOutboxRow {
   payload: OutboundMessage;
   kind?: string;
   dedupeKey?: string;
+  topic?: string;
   notBefore?: Date;
+  /** Urgent incident alerts are the only messages that ignore quiet hours. */
+  urgent?: boolean;
 }
+
+export type OutboxRow = typeof outbox.$inferSelect;
 
 /**
  * The outbox: every message baocao sends is a row first. Rows are claimed with
@@ -46,25 +60,41 @@ export interface NewOutboxRow {
 export function createOutbox(deps: OutboxDeps) {
   const { db, logger, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 8;
+  const limiters = new Map<string, RateLimiter>();
+  const limiterOf = (channel: string) => {
+    const limits = deps.rateLimits?.[channel];
+    if (!limits) return undefined;
+    if (!limiters.has(channel)) limiters.set(channel, createRateLimiter(limits));
+    return limiters.get(channel);
+  };
 
-  async function enqueueReplies(tx: DbOrTx, rows: NewOutboxRow[]): Promise<number[]> {
+  /**
+   * Records messages to send. Replies (kind "reply") answer the officer now; everything else
+   * waits for the end of quiet hours. A dedupe key makes planning the same message twice a no-op.
+   */
+  async function enqueue(tx: DbOrTx, rows: NewOutboxRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
-    const inserted = await tx
-      .insert(outbox)
-      .values(rows.map((r) => ({ ...r, kind: r.kind ?? "reply", notBefore: r.notBefore ?? clock() })))
-      .onConflictDoNothing()
-      .returning({ id: outbox.id });
-    return inserted.map((r) => r.id);
+    const values = rows.map(({ urgent, ...r }) => {
+      const kind = r.kind ?? "reply";
+      const due = r.notBefore ?? clock();
+      return { ...r, kind, notBefore: urgent || kind === "reply" ? due : nextAllowed(due, deps.quietHours) };
+    });
+    const ids: number[] = [];
+    for (let i = 0; i < values.length; i += 1000) {
+      const inserted = await tx.insert(outbox).values(values.slice(i, i + 1000)).onConflictDoNothing().returning({ id: outbox.id });
+      ids.push(...inserted.map((r) => r.id));
+    }
+    return ids;
   }
 
   /** Claims the given rows (or due rows) and marks them sending, in one short transaction. */
-  async function claim(ids?: number[], limit = 50) {
+  async function claim(ids?: number[], limit = 50): Promise<OutboxRow[]> {
     return db.transaction(async (tx) => {
       const due = await tx
         .select({ id: outbox.id })
         .from(outbox)
         .where(and(eq(outbox.status, "queued"), ids ? inArray(outbox.id, ids) : lte(outbox.notBefore, clock())))
-        .orderBy(outbox.id)
+        .orderBy(outbox.notBefore, outbox.id)
         .limit(ids ? ids.length : limit)
         .for("update", { skipLocked: true });
       if (due.length === 0) return [];
@@ -76,38 +106,86 @@ export function createOutbox(deps: OutboxDeps) {
     });
   }
 
-  async function deliver(rows: Awaited<ReturnType<typeof claim>>): Promise<void> {
-    // Messages to one chat must arrive in order: send them one after another.
-    for (const row of rows) {
-      const sender = deps.senders[row.channel];
-      if (!sender) {
-        await finish(row.id, { status: "failed", lastError: `no sender for channel ${row.channel}` }, row.channel);
-        continue;
+  async function deliverOne(row: OutboxRow): Promise<void> {
+    const sender = deps.senders[row.channel];
+    if (!sender) {
+      await finish(row, { status: "failed", lastError: `no sender for channel ${row.channel}` });
+      return;
+    }
+    // A night-time retry of a non-urgent message waits for the morning too.
+    if (row.kind !== "reply" && row.kind !== "alert") {
+      const allowed = nextAllowed(clock(), deps.quietHours);
+      if (allowed.getTime() > clock().getTime()) {
+        await db.update(outbox).set({ status: "queued", notBefore: allowed, attempts: sql`${outbox.attempts} - 1` }).where(eq(outbox.id, row.id));
+        return;
       }
-      try {
-        const res = await sender.send(row.chatId, row.payload);
-        await finish(row.id, { status: "sent", sentAt: clock(), platformMessageId: res.platformMessageId ?? null, lastError: null }, row.channel);
-      } catch (err) {
-        const e = err instanceof DeliveryError ? err : new DeliveryError("retry", err instanceof Error ? err.message : String(err));
-        if (e.kind !== "retry") {
-          await finish(row.id, { status: e.kind, lastError: e.message }, row.channel);
-        } else if (row.attempts >= maxAttempts) {
-          await finish(row.id, { status: "failed", lastError: e.message }, row.channel);
-        } else {
-          const backoff = e.retryAfterMs ?? Math.min(60_000 * 2 ** (row.attempts - 1), 3_600_000);
-          await db
-            .update(outbox)
-            .set({ status: "queued", lastError: e.message, notBefore: new Date(clock().getTime() + backoff) })
-            .where(eq(outbox.id, row.id));
-          logger.warn({ outboxId: row.id, channel: row.channel, err: e.message }, "delivery will be retried");
-        }
+    }
+    const limiter = limiterOf(row.channel);
+    await limiter?.acquire(row.chatId, { burst: row.kind === "reply" });
+    try {
+      const res = await sender.send(row.chatId, row.payload);
+      await finish(row, { status: "sent", sentAt: clock(), platformMessageId: res.platformMessageId ?? null, lastError: null });
+    } catch (err) {
+      const e = err instanceof DeliveryError ? err : new DeliveryError("retry", err instanceof Error ? err.message : String(err));
+      if (e.kind === "unreachable" || e.kind === "outside_window") {
+        await finish(row, { status: e.kind, lastError: e.message });
+        await tryFallback(row);
+      } else if (e.kind === "failed" || row.attempts >= maxAttempts) {
+        await finish(row, { status: "failed", lastError: e.message });
+      } else {
+        if (e.retryAfterMs !== undefined) limiter?.pause(e.retryAfterMs);
+        const backoff = e.retryAfterMs ?? Math.min(2_000 * 2 ** (row.attempts - 1), 3_600_000);
+        await db
+          .update(outbox)
+          .set({ status: "queued", lastError: e.message, notBefore: new Date(clock().getTime() + backoff) })
+          .where(eq(outbox.id, row.id));
+        logger.warn({ outboxId: row.id, channel: row.channel, err: e.message, backoffMs: backoff }, "delivery will be retried");
       }
     }
   }
 
-  async function finish(id: number, set: Partial<typeof outbox.$inferInsert>, channel: string) {
-    await db.update(outbox).set(set).where(eq(outbox.id, id));
-    deps.onDelivered?.(channel, String(set.status));
+  async function tryFallback(row: OutboxRow): Promise<void> {
+    if (!deps.fallback || row.officerId === null) return;
+    const other = await deps.fallback(row);
+    if (!other) return;
+    await enqueue(db, [
+      {
+        officerId: row.officerId,
+        channel: other.channel,
+        chatId: other.chatId,
+        payload: row.payload,
+        kind: row.kind,
+        dedupeKey: row.dedupeKey ? `${row.dedupeKey}>${other.channel}` : undefined,
+        topic: row.topic ?? undefined,
+        urgent: true,
+      },
+    ]);
+  }
+
+  /**
+   * Sends claimed rows: different chats in parallel (each at its rate-limited slot), the rows of
+   * one chat one after another, in order.
+   */
+  async function deliver(rows: OutboxRow[]): Promise<void> {
+    const chains = new Map<string, Promise<void>>();
+    for (const row of rows) {
+      const key = `${row.channel}:${row.chatId}`;
+      const prev = chains.get(key) ?? Promise.resolve();
+      chains.set(
+        key,
+        prev.then(() =>
+          deliverOne(row).catch((err) => {
+            logger.error({ err: String(err), outboxId: row.id }, "delivery bookkeeping failed; the row will be recovered");
+          }),
+        ),
+      );
+    }
+    await Promise.all(chains.values());
+  }
+
+  async function finish(row: OutboxRow, set: Partial<typeof outbox.$inferInsert>) {
+    await db.update(outbox).set(set).where(eq(outbox.id, row.id));
+    deps.onDelivered?.(row.channel, String(set.status));
   }
 
   /** Sends freshly committed replies at once; failures stay queued for the worker. */
@@ -116,12 +194,12 @@ export function createOutbox(deps: OutboxDeps) {
     try {
       await deliver(await claim(ids));
     } catch (err) {
-      logger.error({ err }, "immediate delivery failed; the worker will retry");
+      logger.error({ err: String(err) }, "immediate delivery failed; the worker will retry");
     }
   }
 
   /** One pass of the delivery worker over due rows. */
-  async function drainOnce(limit = 50): Promise<number> {
+  async function drainOnce(limit = 200): Promise<number> {
     const rows = await claim(undefined, limit);
     await deliver(rows);
     return rows.length;
@@ -131,24 +209,40 @@ export function createOutbox(deps: OutboxDeps) {
    * Rows left in "sending" by a process that died mid-send go back to the queue. This is the
    * only way a message can be sent twice: the one in flight when the process was killed.
    */
-  async function recoverStale(olderThanMs = 60_000): Promise<number> {
+  async function recoverStale(olderThanMs = deps.staleAfterMs ?? 60_000): Promise<number> {
     const rows = await db
       .update(outbox)
       .set({ status: "queued" })
       .where(and(eq(outbox.status, "sending"), lte(outbox.claimedAt, new Date(clock().getTime() - olderThanMs))))
       .returning({ id: outbox.id });
+    if (rows.length > 0) logger.warn({ count: rows.length }, "recovered messages left in flight by a stopped process");
     return rows.length;
+  }
+
+  /** Queued reminders about something that no longer needs them (a unit just submitted). */
+  async function cancelTopic(tx: DbOrTx, topic: string): Promise<void> {
+    await tx.update(outbox).set({ status: "cancelled" }).where(and(eq(outbox.topic, topic), eq(outbox.status, "queued")));
+  }
+
+  async function queuedCount(): Promise<number> {
+    const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).where(eq(outbox.status, "queued"));
+    return row?.n ?? 0;
   }
 
   function startWorker(intervalMs = 1000): { stop(): Promise<void> } {
     let stopped = false;
+    let lastRecovery = 0;
     let running: Promise<void> = Promise.resolve();
     const tick = async () => {
       if (stopped) return;
       try {
+        if (Date.now() - lastRecovery > 30_000) {
+          lastRecovery = Date.now();
+          await recoverStale();
+        }
         while (!stopped && (await drainOnce()) > 0);
       } catch (err) {
-        logger.error({ err }, "delivery worker pass failed");
+        logger.error({ err: String(err) }, "delivery worker pass failed");
       }
     };
     const timer = setInterval(() => {
@@ -164,7 +258,7 @@ export function createOutbox(deps: OutboxDeps) {
     };
   }
 
-  return { enqueueReplies, deliverNow, drainOnce, recoverStale, startWorker };
+  return { enqueue, deliverNow, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

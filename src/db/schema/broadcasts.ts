@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
 import { officers } from "./officers.js";
 import type { Audience } from "../../scheduler/audience.js";
 
@@ -24,7 +24,6 @@ export const broadcastRecipients = pgTable(
     officerId: integer("officer_id")
       .notNull()
       .references(() => officers.id),
-    outboxId: bigint("outbox_id", { mode: "number" }),
     ackAt: timestamp("ack_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.broadcastId, t.officerId] }), index("broadcast_recipients_officer_idx").on(t.officerId)],

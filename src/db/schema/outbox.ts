@@ -10,6 +10,7 @@ export const outboxStatuses = [
   "failed",
   "unreachable",
   "outside_window",
+  "cancelled",
 ] as const;
 
 /**
@@ -27,6 +28,8 @@ export const outbox = pgTable(
     kind: text("kind").notNull().default("reply"),
     payload: jsonb("payload").$type<OutboundMessage>().notNull(),
     dedupeKey: text("dedupe_key"),
+    /** What the message is about, e.g. "reminder:12:345" (period 12, unit 345): a submission cancels its queued reminders. */
+    topic: text("topic"),
     notBefore: timestamp("not_before", { withTimezone: true }).notNull().defaultNow(),
     status: text("status", { enum: outboxStatuses }).notNull().default("queued"),
     attempts: integer("attempts").notNull().default(0),
@@ -39,5 +42,6 @@ export const outbox = pgTable(
   (t) => [
     uniqueIndex("outbox_dedupe_uq").on(t.dedupeKey),
     index("outbox_due_idx").on(t.notBefore).where(sql`${t.status} = 'queued'`),
+    index("outbox_topic_idx").on(t.topic).where(sql`${t.status} = 'queued'`),
   ],
 );

@@ -1,0 +1,203 @@
+import { and, eq, isNull, lte, sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { broadcasts, broadcastRecipients, campaigns, campaignSteps, officers, submissions, units } from "../db/schema/index.js";
+import { formatDate, localDate } from "../domain/dates.js";
+import { datesOfRule } from "../domain/campaign-dates.js";
+import { periodLabel, schemeForPeriod } from "../domain/periods.js";
+import { localTime } from "../domain/quiet-hours.js";
+import { DEFAULT_REMINDER_STEPS, reminderStepOn, reminderText } from "../domain/reminders.js";
+import { currentPeriod, deadlinesForUnit, listTemplates, loadCalendar } from "../conversations/reporting-calendar.js";
+import type { Logger } from "../log.js";
+import type { NewOutboxRow, Outbox } from "./outbox.js";
+import { recipientsOfUnits, resolveRecipients } from "./audience.js";
+import { broadcastMessage } from "./broadcasts.js";
+
+export interface PlannerDeps {
+  db: Db;
+  outbox: Outbox;
+  clock: () => Date;
+  timeZone: string;
+  logger: Logger;
+  reminderSteps?: number[];
+  /** Local time reminders are sent at. */
+  reminderTime?: string;
+}
+
+export const reminderTopic = (periodId: number, unitId: number) => `reminder:${periodId}:${unitId}`;
+
+/**
+ * The planners turn the calendar into outbox rows. Planning is idempotent: every row has a
+ * dedupe key (reminder:<period>:<unit>:<step>:<officer>…), so running a planner twice, or on two
+ * instances at once, inserts nothing new.
+ */
+export function createPlanners(deps: PlannerDeps) {
+  const { db, outbox, clock, timeZone, logger } = deps;
+  const steps = deps.reminderSteps ?? DEFAULT_REMINDER_STEPS;
+  const reminderTime = deps.reminderTime ?? "08:00";
+
+  /** Deadline reminders to units that have not submitted, and escalations of overdue ones. */
+  async function planReminders(): Promise<number> {
+    const today = localDate(clock(), timeZone);
+    const sendAt = localTime(today, reminderTime, timeZone);
+    let planned = 0;
+    for (const template of await listTemplates(db)) {
+      const period = await currentPeriod(db, template, today);
+      if (!period) continue;
+      const calendar = await loadCalendar(db, template.id);
+      const scheme = schemeForPeriod(period.endsOn);
+      const label = periodLabel(period.key);
+      // Communes with officers and no submitted report for the period.
+      const pending = await db
+        .select({ unitId: units.id, unitName: units.name, path: units.path, parentId: units.parentId })
+        .from(units)
+        .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id)))
+        .where(
+          and(
+            eq(units.scheme, scheme),
+            eq(units.level, "commune"),
+            sql`(${submissions.status} is null or ${submissions.status} in ('in_progress', 'returned'))`,
+            sql`exists (select 1 from ${officers} o where o.unit_id = ${units.id} and o.active)`,
+          ),
+        );
+      const due = pending
+        .map((u) => {
+          const deadline = deadlinesForUnit(calendar, period, u.path).commune;
+          return { ...u, deadline, step: reminderStepOn(today, deadline, steps) };
+        })
+        .filter((u): u is typeof u & { step: number } => u.step !== undefined);
+      if (due.length === 0) continue;
+
+      const { reachable } = await recipientsOfUnits(db, due.map((u) => u.unitId), ["commune"]);
+      const rows: NewOutboxRow[] = [];
+      for (const r of reachable) {
+        const u = due.find((d) => d.unitId === r.unitId)!;
+        rows.push({
+          officerId: r.officerId,
+          channel: r.channel,
+          chatId: r.chatId,
+          kind: "reminder",
+          topic: reminderTopic(period.id, u.unitId),
+          dedupeKey: `reminder:${period.id}:${u.unitId}:${u.step}:${r.officerId}`,
+          notBefore: sendAt,
+          payload: { text: reminderText(u.step, r.name, label, formatDate(u.deadline)), choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }] },
+        });
+      }
+
+      // Overdue: the supervising unit (the district before the reform, the province after) hears of it.
+      const overdue = due.filter((u) => u.step > 0);
+      const bySupervisor = new Map<number, typeof overdue>();
+      for (const u of overdue) if (u.parentId) bySupervisor.set(u.parentId, [...(bySupervisor.get(u.parentId) ?? []), u]);
+      if (bySupervisor.size > 0) {
+        const supervisors = await recipientsOfUnits(db, [...bySupervisor.keys()], ["district", "province", "admin"]);
+        for (const r of supervisors.reachable) {
+          const late = bySupervisor.get(r.unitId)!;
+          const step = Math.min(...late.map((u) => u.step));
+          const names = late.map((u) => u.unitName).sort((a, b) => a.localeCompare(b, "vi"));
+          rows.push({
+            officerId: r.officerId,
+            channel: r.channel,
+            chatId: r.chatId,
+            kind: "escalation",
+            dedupeKey: `escalation:${period.id}:${r.unitId}:${today}:${r.officerId}`,
+            notBefore: sendAt,
+            payload: {
+              text: `${late.length} xã chưa nộp ${label} (quá hạn từ ${step} ngày): ${names.slice(0, 30).join(", ")}${names.length > 30 ? ", …" : ""}.`,
+            },
+          });
+        }
+      }
+      planned += (await outbox.enqueue(db, rows)).length;
+    }
+    return planned;
+  }
+
+  /** Campaign steps whose date (solar, lunar, relative or weekly) is today. */
+  async function planCampaigns(): Promise<number> {
+    const now = clock();
+    const today = localDate(now, timeZone);
+    const year = Number(today.slice(0, 4));
+    let planned = 0;
+    const active = await db.select().from(campaigns).where(eq(campaigns.active, true));
+    for (const c of active) {
+      const stepsOf = await db.select().from(campaignSteps).where(eq(campaignSteps.campaignId, c.id));
+      const todays = stepsOf.filter((s) => datesOfRule(s.rule, year).includes(today));
+      if (todays.length === 0) continue;
+      const { reachable } = await resolveRecipients(db, c.audience);
+      const theme = c.themes[String(year)] ?? "";
+      const rows: NewOutboxRow[] = [];
+      for (const s of todays) {
+        const text = s.text.replaceAll("{theme}", theme).replaceAll("{year}", String(year)).replace(/\s*\(\s*\)/g, "");
+        for (const r of reachable) {
+          rows.push({
+            officerId: r.officerId,
+            channel: r.channel,
+            chatId: r.chatId,
+            kind: "campaign",
+            dedupeKey: `campaign:${c.id}:${s.key}:${today}:${r.officerId}`,
+            notBefore: localTime(today, s.sendAt, timeZone),
+            payload: { text: text.replaceAll("{name}", r.name) },
+          });
+        }
+      }
+      planned += (await outbox.enqueue(db, rows)).length;
+    }
+    return planned;
+  }
+
+  /** Broadcasts whose time has come: recipients expanded into the outbox, once. */
+  async function planBroadcasts(): Promise<number> {
+    let planned = 0;
+    for (;;) {
+      const done = await db.transaction(async (tx) => {
+        const [b] = await tx
+          .select()
+          .from(broadcasts)
+          .where(and(isNull(broadcasts.plannedAt), lte(broadcasts.sendAt, clock())))
+          .limit(1)
+          .for("update", { skipLocked: true });
+        if (!b) return undefined;
+        const { reachable, unlinked } = await resolveRecipients(tx, b.audience);
+        const ids = await outbox.enqueue(
+          tx,
+          reachable.map((r) => ({
+            officerId: r.officerId,
+            channel: r.channel,
+            chatId: r.chatId,
+            kind: "broadcast",
+            dedupeKey: `broadcast:${b.id}:${r.officerId}`,
+            notBefore: b.sendAt,
+            payload: broadcastMessage(b),
+          })),
+        );
+        // Officers with no linked channel are recipients too: the status shows them as unreachable.
+        const recipients = [...reachable, ...unlinked].map((r) => ({ broadcastId: b.id, officerId: r.officerId }));
+        for (let i = 0; i < recipients.length; i += 1000) {
+          await tx.insert(broadcastRecipients).values(recipients.slice(i, i + 1000)).onConflictDoNothing();
+        }
+        await tx.update(broadcasts).set({ plannedAt: clock() }).where(eq(broadcasts.id, b.id));
+        return ids.length;
+      });
+      if (done === undefined) return planned;
+      planned += done;
+    }
+  }
+
+  async function tick(): Promise<void> {
+    for (const [name, fn] of [
+      ["broadcasts", planBroadcasts],
+      ["reminders", planReminders],
+      ["campaigns", planCampaigns],
+    ] as const) {
+      try {
+        const n = await fn();
+        if (n > 0) logger.info({ planner: name, planned: n }, "planned messages");
+      } catch (err) {
+        logger.error({ planner: name, err: String(err) }, "planner failed");
+      }
+    }
+  }
+
+  return { planReminders, planCampaigns, planBroadcasts, tick };
+}
+
+export type Planners = ReturnType<typeof createPlanners>;
