@@ -23,24 +23,37 @@ export function datesOfRule(rule: StepRule, year: number): string[] {
     case "solar":
       return [iso(year, rule.month, rule.day)];
     case "lunar": {
+      // "30 tháng Chạp" means the last day of the month, which some years is the 29th.
+      const solar = (y: number) => lunarToSolar(rule.day, rule.month, y) ?? (rule.day === 30 ? lunarToSolar(29, rule.month, y) : undefined);
       // A lunar date can fall in the next solar year (11th–12th lunar month): take the one in `year`.
-      return [lunarToSolar(rule.day, rule.month, year), lunarToSolar(rule.day, rule.month, year - 1)].filter(
-        (d): d is string => d !== undefined && d.startsWith(String(year)),
-      );
+      return [solar(year - 1), solar(year)].filter((d): d is string => d !== undefined && d.startsWith(String(year)));
     }
     case "relative":
-      return datesOfRule(rule.to, year).map((d) => addDays(d, rule.days));
+      // The base date may be in a neighbouring year (30 days before Tết falls in December).
+      return [year - 1, year, year + 1]
+        .flatMap((y) => datesOfRule(rule.to, y))
+        .map((d) => addDays(d, rule.days))
+        .filter((d) => d.startsWith(String(year)));
     case "last-weekday": {
       let d = addDays(iso(rule.month === 12 ? year + 1 : year, rule.month === 12 ? 1 : rule.month + 1, 1), -1);
       while (weekdayOf(d) !== rule.weekday) d = addDays(d, -1);
       return [d];
     }
     case "weekly": {
+      // A range that wraps the new year (1/12 → 28/2) is two ranges within this year.
+      const wraps = rule.to.month * 100 + rule.to.day < rule.from.month * 100 + rule.from.day;
+      const ranges: [string, string][] = wraps
+        ? [
+            [iso(year, 1, 1), iso(year, rule.to.month, rule.to.day)],
+            [iso(year, rule.from.month, rule.from.day), iso(year, 12, 31)],
+          ]
+        : [[iso(year, rule.from.month, rule.from.day), iso(year, rule.to.month, rule.to.day)]];
       const out: string[] = [];
-      let d = iso(year, rule.from.month, rule.from.day);
-      const end = iso(year, rule.to.month, rule.to.day);
-      while (weekdayOf(d) !== rule.weekday) d = addDays(d, 1);
-      for (; d <= end; d = addDays(d, 7)) out.push(d);
+      for (const [start, end] of ranges) {
+        let d = start;
+        while (weekdayOf(d) !== rule.weekday) d = addDays(d, 1);
+        for (; d <= end; d = addDays(d, 7)) out.push(d);
+      }
       return out;
     }
   }

@@ -98,7 +98,10 @@ function leapMonthOffset(a11: number, tz: number): number {
   return i - 1;
 }
 
-/** Lunar day/month of a lunar year → solar date yyyy-mm-dd (undefined for a leap month that does not exist). */
+/**
+ * Lunar day/month of a lunar year → solar date yyyy-mm-dd; undefined for a leap month the year
+ * does not have, or day 30 of a 29-day month.
+ */
 export function lunarToSolar(lunarDay: number, lunarMonth: number, lunarYear: number, leap = false, tz = VN_TZ): string | undefined {
   let a11: number;
   let b11: number;
@@ -121,6 +124,9 @@ export function lunarToSolar(lunarDay: number, lunarMonth: number, lunarYear: nu
   } else if (leap) {
     return undefined;
   }
-  const [d, m, y] = jdToDate(newMoonDay(k + off, tz) + lunarDay - 1);
+  const monthStart = newMoonDay(k + off, tz);
+  // A 29-day month has no day 30: never roll over into the next month's first day.
+  if (lunarDay < 1 || monthStart + lunarDay - 1 >= newMoonDay(k + off + 1, tz)) return undefined;
+  const [d, m, y] = jdToDate(monthStart + lunarDay - 1);
   return `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }

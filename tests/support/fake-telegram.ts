@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 export interface RecordedCall {
   method: string;
   payload: Record<string, unknown>;
+  /** false when the fake answered with an injected error. */
+  ok: boolean;
 }
 
 export const TEST_TOKEN = "123456:TEST-token";
@@ -36,8 +38,8 @@ export async function startFakeTelegram() {
     req.on("end", () => {
       const method = (req.url ?? "").split("/").pop() ?? "";
       const payload = body ? (JSON.parse(body) as Record<string, unknown>) : {};
-      calls.push({ method, payload });
       const failIdx = failures.findIndex((f) => f.method === method);
+      calls.push({ method, payload, ok: failIdx < 0 });
       if (failIdx >= 0) {
         const [f] = failures.splice(failIdx, 1);
         res.writeHead(f!.status, { "content-type": "application/json" });
@@ -53,13 +55,15 @@ export async function startFakeTelegram() {
       res.end(JSON.stringify({ ok: true, result }));
     });
   });
+  // Longer than any pause in the tests, so a kept-alive socket is never closed under a request.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const port = (server.address() as AddressInfo).port;
   return {
     apiRoot: `http://127.0.0.1:${port}`,
     calls,
     sent(chatId?: number | string) {
-      return calls.filter((c) => c.method === "sendMessage" && (chatId === undefined || String(c.payload.chat_id) === String(chatId)));
+      return calls.filter((c) => c.ok && c.method === "sendMessage" && (chatId === undefined || String(c.payload.chat_id) === String(chatId)));
     },
     texts(chatId?: number | string) {
       return this.sent(chatId).map((c) => String(c.payload.text));

@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client.js";
+import { channelLinks, officers } from "../../src/db/schema/index.js";
 import { createUnitDirectory } from "../../src/directory/units.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 
 export const UNITS_DIR = join(import.meta.dirname, "..", "..", "seed", "vn-admin-units");
 
-/** Lai Châu's part of the official lists: small enough for every test, real codes and names. */
-export function laiChauUnits(scheme: "pre2025" | "post2025"): Buffer {
+/** One province's part of the official lists: small enough for every test, real codes and names. */
+export function provinceUnits(scheme: "pre2025" | "post2025", provinceCode: string): Buffer {
   const lines = readFileSync(join(UNITS_DIR, `${scheme}_units.csv`), "utf8").trim().split("\n");
   const header = lines[0]!;
-  const keep = new Set(["12"]);
+  const keep = new Set([provinceCode]);
   const out = [header];
   // Rows are parent-first in the official files, so one pass collects the subtree.
   for (const line of lines.slice(1)) {
@@ -23,8 +25,21 @@ export function laiChauUnits(scheme: "pre2025" | "post2025"): Buffer {
   return Buffer.from(out.join("\n") + "\n");
 }
 
+export const laiChauUnits = (scheme: "pre2025" | "post2025") => provinceUnits(scheme, "12");
+
+export async function loadProvince(database: Database, scheme: "pre2025" | "post2025", code: string) {
+  await createUnitDirectory({ db: database.db }).importFile(provinceUnits(scheme, code), `${scheme}.csv`, scheme);
+}
+
 export async function loadLaiChau(database: Database, scheme: "pre2025" | "post2025" = "post2025") {
-  await createUnitDirectory({ db: database.db }).importFile(laiChauUnits(scheme), `${scheme}.csv`, scheme);
+  await loadProvince(database, scheme, "12");
+}
+
+/** Links an officer (by phone) to a chat on a channel, as if they had used an invite. */
+export async function linkOfficer(database: Database, phone: string, channel: "telegram" | "zalo_bot" | "zalo_oa", chatId: string, preferred = true) {
+  const [o] = await database.db.select().from(officers).where(eq(officers.phone, phone));
+  await database.db.insert(channelLinks).values({ officerId: o!.id, channel, externalId: chatId, chatId, preferred });
+  return o!;
 }
 
 export async function addOfficers(database: Database, csv: string) {

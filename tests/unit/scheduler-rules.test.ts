@@ -1,0 +1,434 @@
+import { describe, it, expect, beforeEach, afterEach, vi } from "vitest";
+import fc from "fast-check";
+import { lunarToSolar } from "../../src/domain/lunar.js";
+import { datesOfRule, describeRule, type StepRule } from "../../src/domain/campaign-dates.js";
+import { isQuiet, nextAllowed, localTime, type QuietHours } from "../../src/domain/quiet-hours.js";
+import { reminderStepOn, reminderText, DEFAULT_REMINDER_STEPS } from "../../src/domain/reminders.js";
+import { createRateLimiter } from "../../src/scheduler/rate-limiter.js";
+import { addDays } from "../../src/domain/dates.js";
+
+const MID_AUTUMN: Array<[number, string]> = [
+  [2019, "2019-09-13"],
+  [2020, "2020-10-01"],
+  [2021, "2021-09-21"],
+  [2022, "2022-09-10"],
+  [2023, "2023-09-29"],
+  [2024, "2024-09-17"],
+  [2025, "2025-10-06"],
+  [2026, "2026-09-25"],
+  [2027, "2027-09-15"],
+];
+
+const TET: Array<[number, string]> = [
+  [2019, "2019-02-05"],
+  [2020, "2020-01-25"],
+  [2021, "2021-02-12"],
+  [2022, "2022-02-01"],
+  [2023, "2023-01-22"],
+  [2024, "2024-02-10"],
+  [2025, "2025-01-29"],
+  [2026, "2026-02-17"],
+  [2027, "2027-02-06"],
+];
+
+const daysBetween = (a: string, b: string) => (Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000;
+const weekday = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay();
+
+describe("lunarToSolar: the Vietnamese lunar calendar (UTC+7)", () => {
+  it.each(MID_AUTUMN)("Tết Trung thu (15/8 âm lịch) of %i falls on %s", (year, date) => {
+    expect(lunarToSolar(15, 8, year)).toBe(date);
+  });
+
+  it.each(TET)("Tết Nguyên đán (1/1 âm lịch) of %i falls on %s", (year, date) => {
+    expect(lunarToSolar(1, 1, year)).toBe(date);
+  });
+
+  it("2025 had a leap 6th month: 1/6 nhuận is 25 July, a month after the ordinary 1/6", () => {
+    expect(lunarToSolar(1, 6, 2025)).toBe("2025-06-25");
+    expect(lunarToSolar(1, 6, 2025, true)).toBe("2025-07-25");
+    // The 7th month comes after the leap month, not straight after the ordinary 6th.
+    expect(lunarToSolar(1, 7, 2025)).toBe("2025-08-23");
+  });
+
+  it("other known leap months: the 2nd month of 2023 and the 4th month of 2020", () => {
+    expect(lunarToSolar(1, 2, 2023, true)).toBe("2023-03-22");
+    expect(lunarToSolar(1, 4, 2020, true)).toBe("2020-05-23");
+  });
+
+  it("asking for a leap month that does not exist gives undefined", () => {
+    // 2026 has no leap month at all.
+    expect(lunarToSolar(15, 8, 2026, true)).toBeUndefined();
+    expect(lunarToSolar(1, 1, 2026, true)).toBeUndefined();
+    // 2025 has a leap month, but it is the 6th, not the 8th.
+    expect(lunarToSolar(15, 8, 2025, true)).toBeUndefined();
+  });
+
+  it("every lunar month of every year lasts 29 or 30 days, and Tết falls between 21 January and 20 February", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1950, max: 2100 }), (year) => {
+        const starts: string[] = [];
+        for (let m = 1; m <= 12; m++) {
+          starts.push(lunarToSolar(1, m, year)!);
+          const leap = lunarToSolar(1, m, year, true);
+          if (leap !== undefined) starts.push(leap);
+        }
+        starts.push(lunarToSolar(1, 1, year + 1)!);
+        expect([13, 14]).toContain(starts.length); // 12 or 13 months, plus next Tết
+        for (let i = 1; i < starts.length; i++) expect([29, 30]).toContain(daysBetween(starts[i - 1]!, starts[i]!));
+        const tet = starts[0]!.slice(5);
+        expect(tet >= "01-21" && tet <= "02-20").toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("datesOfRule: when a campaign step falls in a given year", () => {
+  it("the Children's Day step (1/6) lands on 1 June every year", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2000, max: 2100 }), (year) => {
+        expect(datesOfRule({ kind: "solar", day: 1, month: 6 }, year)).toEqual([`${year}-06-01`]);
+      }),
+    );
+  });
+
+  it.each(MID_AUTUMN)("the Mid-Autumn step (15/8 âm lịch) of %i lands on %s", (year, date) => {
+    expect(datesOfRule({ kind: "lunar", day: 15, month: 8 }, year)).toEqual([date]);
+  });
+
+  it("the Mid-Autumn step of 2026 lands on 25 September, and its one-week-ahead warning on 18 September", () => {
+    const midAutumn: StepRule = { kind: "lunar", day: 15, month: 8 };
+    expect(datesOfRule(midAutumn, 2026)).toEqual(["2026-09-25"]);
+    expect(datesOfRule({ kind: "relative", to: midAutumn, days: -7 }, 2026)).toEqual(["2026-09-18"]);
+  });
+
+  it("a follow-up three days after 1/6 lands on 4 June", () => {
+    expect(datesOfRule({ kind: "relative", to: { kind: "solar", day: 1, month: 6 }, days: 3 }, 2026)).toEqual(["2026-06-04"]);
+  });
+
+  it("the Kitchen Gods step (23 tháng Chạp) of solar 2026 belongs to lunar year 2025 and lands on 10 February", () => {
+    expect(datesOfRule({ kind: "lunar", day: 23, month: 12 }, 2026)).toEqual(["2026-02-10"]);
+  });
+
+  it("a lunar date in the 11th month can happen twice in one solar year: 15/11 in 2026 is 3 January and 23 December", () => {
+    const dates = datesOfRule({ kind: "lunar", day: 15, month: 11 }, 2026);
+    expect([...dates].sort()).toEqual(["2026-01-03", "2026-12-23"]);
+  });
+
+  it("the launch 'on the last Monday of May' 2026 lands on 25 May", () => {
+    expect(datesOfRule({ kind: "last-weekday", month: 5, weekday: 1 }, 2026)).toEqual(["2026-05-25"]);
+  });
+
+  it("the last Sunday of May 2026 is the 31st itself, and the last Monday of December 2026 is the 28th", () => {
+    expect(datesOfRule({ kind: "last-weekday", month: 5, weekday: 0 }, 2026)).toEqual(["2026-05-31"]);
+    expect(datesOfRule({ kind: "last-weekday", month: 12, weekday: 1 }, 2026)).toEqual(["2026-12-28"]);
+  });
+
+  it("the last-weekday rule always gives that weekday in the last seven days of the month", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2000, max: 2100 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 6 }), (year, month, wd) => {
+        const [d] = datesOfRule({ kind: "last-weekday", month, weekday: wd }, year);
+        expect(d).toBeDefined();
+        expect(weekday(d!)).toBe(wd);
+        expect(Number(d!.slice(5, 7))).toBe(month);
+        // One week later is already in the next month.
+        expect(Number(addDays(d!, 7).slice(5, 7))).not.toBe(month);
+      }),
+    );
+  });
+
+  it("the summer drowning warnings, every Friday from 1/6 to 31/8 2026, are 13 Fridays starting 5 June", () => {
+    const fridays = datesOfRule({ kind: "weekly", from: { day: 1, month: 6 }, to: { day: 31, month: 8 }, weekday: 5 }, 2026);
+    expect(fridays).toHaveLength(13);
+    expect(fridays[0]).toBe("2026-06-05");
+    expect(fridays.at(-1)).toBe("2026-08-28");
+    for (const d of fridays) {
+      expect(weekday(d)).toBe(5);
+      expect(d >= "2026-06-01" && d <= "2026-08-31").toBe(true);
+    }
+    for (let i = 1; i < fridays.length; i++) expect(daysBetween(fridays[i - 1]!, fridays[i]!)).toBe(7);
+  });
+
+  it("a weekly rule includes both ends of its range when they fall on the weekday", () => {
+    // 5 June and 28 August 2026 are both Fridays.
+    const fridays = datesOfRule({ kind: "weekly", from: { day: 5, month: 6 }, to: { day: 28, month: 8 }, weekday: 5 }, 2026);
+    expect(fridays[0]).toBe("2026-06-05");
+    expect(fridays.at(-1)).toBe("2026-08-28");
+    expect(fridays).toHaveLength(13);
+  });
+
+  // BUG (see report): a lunar day 30 in a 29-day month silently rolls over into the next month.
+  // The 12th month of lunar 2025 has 29 days (there is no "30 Tết" before Tết 2026), so a
+  // Giao thừa step on 30/12 âm lịch is sent on Tết day itself (2026-02-17 = 1/1 Bính Ngọ).
+  it("a New Year's Eve step on 30 tháng Chạp never lands on Tết day itself (2026 has no 30 Tết)", () => {
+    expect(datesOfRule({ kind: "lunar", day: 30, month: 12 }, 2026)).not.toContain("2026-02-17");
+  });
+
+  // BUG (see report): relative rules are not year-boundary aware (lunar rules are). "30 days before
+  // Tết" for Tết 2023 (22 Jan 2023) is 23 Dec 2022, but datesOfRule(rule, 2022) does not contain it
+  // (it gives 2 Jan 2022) and datesOfRule(rule, 2023) returns 2022-12-23, a date outside 2023.
+  // The planner asks for the dates of today's year, so that step never fires.
+  it("a warning 30 days before Tết 2023 fires on 23 December 2022", () => {
+    const rule: StepRule = { kind: "relative", to: { kind: "lunar", day: 1, month: 1 }, days: -30 };
+    expect(datesOfRule(rule, 2022)).toContain("2022-12-23");
+  });
+});
+
+describe("describeRule: the preview text of a step's date", () => {
+  it("describes each kind of rule in Vietnamese", () => {
+    const midAutumn: StepRule = { kind: "lunar", day: 15, month: 8 };
+    expect(describeRule({ kind: "solar", day: 1, month: 6 })).toBe("1/6");
+    expect(describeRule(midAutumn)).toBe("15/8 âm lịch");
+    expect(describeRule({ kind: "relative", to: midAutumn, days: -7 })).toBe("7 ngày trước 15/8 âm lịch");
+    expect(describeRule({ kind: "relative", to: { kind: "solar", day: 1, month: 6 }, days: 3 })).toBe("3 ngày sau 1/6");
+    expect(describeRule({ kind: "last-weekday", month: 5, weekday: 1 })).toBe("Thứ hai cuối cùng của tháng 5");
+    expect(describeRule({ kind: "weekly", from: { day: 1, month: 6 }, to: { day: 31, month: 8 }, weekday: 5 })).toBe(
+      "Thứ sáu hằng tuần từ 1/6 đến 31/8",
+    );
+  });
+});
+
+describe("quiet hours: no message between 21:00 and 07:00 Vietnam time", () => {
+  const night: QuietHours = { start: "21:00", end: "07:00", timeZone: "Asia/Ho_Chi_Minh" };
+  const at = (iso: string) => new Date(iso);
+
+  it("a message due at 22:30 waits until 07:00 the next morning", () => {
+    const due = at("2026-11-23T15:30:00Z"); // 22:30 on 23/11 in Hà Nội
+    expect(isQuiet(due, night)).toBe(true);
+    expect(nextAllowed(due, night).toISOString()).toBe("2026-11-24T00:00:00.000Z"); // 07:00 on 24/11
+  });
+
+  it("a message due at 06:59 waits one minute, until 07:00 the same morning", () => {
+    const due = at("2026-11-23T23:59:00Z"); // 06:59 on 24/11
+    expect(isQuiet(due, night)).toBe(true);
+    expect(nextAllowed(due, night).toISOString()).toBe("2026-11-24T00:00:00.000Z");
+  });
+
+  it("the quiet window starts at 21:00 sharp and includes midnight", () => {
+    expect(nextAllowed(at("2026-11-23T14:00:00Z"), night).toISOString()).toBe("2026-11-24T00:00:00.000Z"); // 21:00
+    expect(nextAllowed(at("2026-11-23T17:00:00Z"), night).toISOString()).toBe("2026-11-24T00:00:00.000Z"); // 00:00
+  });
+
+  it("seconds are dropped: a message due at 22:30:45 goes at 07:00:00 exactly", () => {
+    expect(nextAllowed(at("2026-11-23T15:30:45.500Z"), night).toISOString()).toBe("2026-11-24T00:00:00.000Z");
+  });
+
+  it("07:00 and 20:59 are not quiet, and a message due then goes right away", () => {
+    for (const iso of ["2026-11-24T00:00:00.000Z", "2026-11-23T13:59:00.000Z"]) {
+      const due = at(iso);
+      expect(isQuiet(due, night)).toBe(false);
+      expect(nextAllowed(due, night).getTime()).toBe(due.getTime());
+    }
+  });
+
+  it("a lunch-time window (12:00–13:00) that does not wrap midnight works too", () => {
+    const lunch: QuietHours = { start: "12:00", end: "13:00", timeZone: "Asia/Ho_Chi_Minh" };
+    expect(isQuiet(at("2026-11-23T04:59:00Z"), lunch)).toBe(false); // 11:59
+    expect(isQuiet(at("2026-11-23T05:00:00Z"), lunch)).toBe(true); // 12:00
+    expect(nextAllowed(at("2026-11-23T05:30:00Z"), lunch).toISOString()).toBe("2026-11-23T06:00:00.000Z"); // 12:30 → 13:00
+    expect(isQuiet(at("2026-11-23T06:00:00Z"), lunch)).toBe(false); // 13:00
+    expect(isQuiet(at("2026-11-23T15:30:00Z"), lunch)).toBe(false); // 22:30
+  });
+
+  it("localTime: 08:00 on 23/11/2026 in Hà Nội is 01:00 UTC, and 05:00 is still the previous UTC day", () => {
+    expect(localTime("2026-11-23", "08:00", "Asia/Ho_Chi_Minh").toISOString()).toBe("2026-11-23T01:00:00.000Z");
+    expect(localTime("2026-11-23", "05:00", "Asia/Ho_Chi_Minh").toISOString()).toBe("2026-11-22T22:00:00.000Z");
+  });
+
+  const anyInstant = fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true });
+
+  it("for any instant, the next allowed time is not earlier, not quiet, and at most 10 hours away", () => {
+    fc.assert(
+      fc.property(anyInstant, (t) => {
+        const next = nextAllowed(t, night);
+        expect(next.getTime()).toBeGreaterThanOrEqual(t.getTime());
+        expect(isQuiet(next, night)).toBe(false);
+        expect(next.getTime() - t.getTime()).toBeLessThanOrEqual(10 * 3_600_000);
+        if (!isQuiet(t, night)) expect(next.getTime()).toBe(t.getTime());
+        else expect(next.toISOString().slice(11)).toBe("00:00:00.000Z"); // 07:00 in Hà Nội
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("for any instant, a lunch-time wait is at most one hour and never lands in the window", () => {
+    const lunch: QuietHours = { start: "12:00", end: "13:00", timeZone: "Asia/Ho_Chi_Minh" };
+    fc.assert(
+      fc.property(anyInstant, (t) => {
+        const next = nextAllowed(t, lunch);
+        expect(next.getTime()).toBeGreaterThanOrEqual(t.getTime());
+        expect(isQuiet(next, lunch)).toBe(false);
+        expect(next.getTime() - t.getTime()).toBeLessThanOrEqual(3_600_000);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("reminders: 7, 3 and 1 days before the deadline, on the day, and 1 and 3 days overdue", () => {
+  const deadline = "2026-11-10";
+
+  it("the default steps are -7, -3, -1, 0, +1, +3", () => {
+    expect(DEFAULT_REMINDER_STEPS).toEqual([-7, -3, -1, 0, 1, 3]);
+  });
+
+  it.each([
+    ["2026-11-03", -7],
+    ["2026-11-07", -3],
+    ["2026-11-09", -1],
+    ["2026-11-10", 0],
+    ["2026-11-11", 1],
+    ["2026-11-13", 3],
+  ])("for a deadline on 10/11/2026, %s is reminder step %i", (today, step) => {
+    expect(reminderStepOn(today, deadline)).toBe(step);
+  });
+
+  it.each(["2026-11-02", "2026-11-04", "2026-11-08", "2026-11-12", "2026-11-14"])("no reminder goes out on %s", (today) => {
+    expect(reminderStepOn(today, deadline)).toBeUndefined();
+  });
+
+  it("steps cross month boundaries: a deadline on 2 March is reminded on 23 February", () => {
+    expect(reminderStepOn("2026-02-23", "2026-03-02")).toBe(-7);
+  });
+
+  it("a unit can use its own steps", () => {
+    expect(reminderStepOn("2026-10-27", deadline, [-14, 0])).toBe(-14);
+    expect(reminderStepOn("2026-11-03", deadline, [-14, 0])).toBeUndefined();
+  });
+
+  it("the reminder text names the officer, the report and the deadline", () => {
+    for (const step of DEFAULT_REMINDER_STEPS) {
+      const text = reminderText(step, "Lan", "báo cáo tháng 10/2026", "10/11/2026");
+      expect(text).toContain("Lan");
+      expect(text).toContain("báo cáo tháng 10/2026");
+      expect(text).toContain("10/11/2026");
+    }
+  });
+
+  it("before the deadline it counts the days left, on the day it says today, and after it says overdue", () => {
+    const before = reminderText(-3, "Lan", "báo cáo tháng 10/2026", "10/11/2026");
+    expect(before).toContain("còn 3 ngày");
+    expect(before).not.toContain("quá hạn");
+    const today = reminderText(0, "Lan", "báo cáo tháng 10/2026", "10/11/2026");
+    expect(today).toContain("hôm nay");
+    expect(today).not.toContain("quá hạn");
+    for (const step of [1, 3]) {
+      const late = reminderText(step, "Lan", "báo cáo tháng 10/2026", "10/11/2026");
+      expect(late).toContain("quá hạn");
+      expect(late).toContain(`${step} ngày`);
+    }
+  });
+});
+
+describe("rate limiter: at most 30 messages a second, one a second per chat", () => {
+  type Limiter = ReturnType<typeof createRateLimiter>;
+  type Send = { chat: string; burst?: boolean };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date("2026-11-23T01:00:00Z"));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const fakeClockLimiter = (perSecond = 30, perChatIntervalMs = 1000) => createRateLimiter({ perSecond, perChatIntervalMs }, () => Date.now());
+
+  /** Schedules all sends at once and returns, for each, how many ms after the start it was let through. */
+  async function releaseTimes(limiter: Limiter, sends: Send[], runFor = 60_000): Promise<number[]> {
+    const start = Date.now();
+    const times: number[] = new Array<number>(sends.length).fill(Number.NaN);
+    const done = sends.map((s, i) =>
+      limiter.acquire(s.chat, s.burst ? { burst: true } : {}).then(() => {
+        times[i] = Date.now() - start;
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(runFor);
+    await Promise.all(done);
+    return times;
+  }
+
+  // The fake clock has whole milliseconds, so a slot at 33.3 ms is let through at 33 ms: allow 1 ms.
+  const SLACK = 1;
+
+  it("a broadcast of 90 messages to 90 chats is spread over about 3 seconds", async () => {
+    const limiter = fakeClockLimiter();
+    const times = await releaseTimes(
+      limiter,
+      Array.from({ length: 90 }, (_, i) => ({ chat: `chat-${i}` })),
+    );
+    expect(times[0]).toBe(0);
+    expect(times.at(-1)).toBeGreaterThanOrEqual(89 * (1000 / 30) - SLACK);
+    expect(times.at(-1)).toBeLessThan(3000);
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
+    // No one-second window holds more than 30 messages.
+    for (let i = 0; i + 30 < times.length; i++) expect(times[i + 30]! - times[i]!).toBeGreaterThanOrEqual(1000 - SLACK);
+  });
+
+  it("three messages to the same officer go out one second apart", async () => {
+    const times = await releaseTimes(fakeClockLimiter(), [{ chat: "lan" }, { chat: "lan" }, { chat: "lan" }]);
+    expect(times).toEqual([0, 1000, 2000]);
+  });
+
+  it("replies in a conversation (burst) skip the per-chat spacing but keep the global pace", async () => {
+    const times = await releaseTimes(fakeClockLimiter(), [
+      { chat: "lan", burst: true },
+      { chat: "lan", burst: true },
+      { chat: "lan", burst: true },
+    ]);
+    expect(times[0]).toBe(0);
+    expect(times[1]).toBeGreaterThanOrEqual(1000 / 30 - SLACK);
+    expect(times[2]).toBeGreaterThanOrEqual(2000 / 30 - SLACK);
+    expect(times[2]).toBeLessThan(100);
+  });
+
+  it("a normal message right after a burst reply to the same chat still waits its second", async () => {
+    const times = await releaseTimes(fakeClockLimiter(), [{ chat: "lan", burst: true }, { chat: "lan" }]);
+    expect(times).toEqual([0, 1000]);
+  });
+
+  it("after 'too many requests', pause(2000) holds the next message for 2 seconds", async () => {
+    const limiter = fakeClockLimiter();
+    expect(await releaseTimes(limiter, [{ chat: "a" }], 0)).toEqual([0]);
+    limiter.pause(2000);
+    expect(await releaseTimes(limiter, [{ chat: "b" }])).toEqual([2000]);
+  });
+
+  it("a pause shorter than the queue already booked changes nothing", async () => {
+    const limiter = fakeClockLimiter();
+    const start = Date.now();
+    const booked = Array.from({ length: 60 }, (_, i) => limiter.acquire(`chat-${i}`)); // books up to 2 s ahead
+    limiter.pause(500);
+    let at = Number.NaN;
+    const next = limiter.acquire("late").then(() => (at = Date.now() - start));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all([...booked, next]);
+    expect(at).toBeGreaterThanOrEqual(2000 - SLACK);
+    expect(at).toBeLessThanOrEqual(2000);
+  });
+
+  it("after an idle spell, the next message goes straight out", async () => {
+    const limiter = fakeClockLimiter();
+    await releaseTimes(limiter, [{ chat: "lan" }, { chat: "minh" }], 5_000); // then five quiet seconds
+    const [lan, hoa] = await releaseTimes(limiter, [{ chat: "lan" }, { chat: "hoa" }]);
+    expect(lan).toBe(0);
+    expect(hoa).toBeGreaterThanOrEqual(1000 / 30 - SLACK);
+    expect(hoa).toBeLessThanOrEqual(1000 / 30);
+  });
+
+  it("for any mix of sends, the global pace and the per-chat spacing both hold", async () => {
+    const send = fc.record({ chat: fc.constantFrom("lan", "minh", "hoa"), burst: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(send, { minLength: 1, maxLength: 40 }), async (sends) => {
+        const times = await releaseTimes(fakeClockLimiter(), sends);
+        for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1000 / 30 - SLACK);
+        sends.forEach((s, i) => {
+          if (s.burst) return;
+          const previous = sends.findLastIndex((p, j) => j < i && p.chat === s.chat);
+          if (previous >= 0) expect(times[i]! - times[previous]!).toBeGreaterThanOrEqual(1000 - SLACK);
+        });
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
