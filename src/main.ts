@@ -127,11 +127,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     telegramWebhook: webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
     mount: [
       mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
-      mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => outbox.drainOnce() }),
+      mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],
   });
+
+  // Work started by a request that outlives it (sending a broadcast): awaited on stop.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    const settled = p.finally(() => inflight.delete(settled));
+    inflight.add(settled);
+    return p;
+  };
 
   let server: ServerType | undefined;
   let worker: { stop(): Promise<void> } | undefined;
@@ -186,6 +194,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     await telegram?.stop();
     await cronTask?.stop();
     await worker?.stop();
+    await Promise.allSettled([...inflight]);
     if (serviceFile) rmSync(serviceFile, { force: true });
     await database.close();
   }

@@ -67,7 +67,7 @@ export async function broadcastStatus(db: DbOrTx, id: number) {
 export async function acknowledge(tx: DbOrTx, officerId: number, input: { text?: string; choice?: string }, now: Date): Promise<OutboundMessage | undefined> {
   let id: number | undefined;
   if (input.choice?.startsWith(ACK_PREFIX)) id = Number(input.choice.slice(ACK_PREFIX.length));
-  else if (!/^(da nhan|nhan|da nhan duoc|ok da nhan)$/.test(fold(input.text ?? ""))) return undefined;
+  else if (!isAcknowledgement(input.text)) return undefined;
   const pending = await tx
     .select({ broadcastId: broadcastRecipients.broadcastId, ackAt: broadcastRecipients.ackAt })
     .from(broadcastRecipients)
@@ -83,6 +83,12 @@ export async function acknowledge(tx: DbOrTx, officerId: number, input: { text?:
     .set({ ackAt: now })
     .where(and(eq(broadcastRecipients.broadcastId, target.broadcastId), eq(broadcastRecipients.officerId, officerId)));
   return { text: "✅ Đã ghi nhận anh/chị đã nhận văn bản. Cảm ơn!" };
+}
+
+/** "đã nhận", "Đã nhận ạ", "ok đã nhận rồi", "da nhan duoc van ban nhe"… */
+export function isAcknowledgement(text: string | undefined): boolean {
+  const f = fold(text ?? "").replace(/(\s+(a|nhe|nha|roi|ah|ha|ak|ok))+$/, "");
+  return /^(ok\s+|vang\s+|da\s+)?(da\s+)?nhan(\s+duoc)?(\s+van\s+ban)?$/.test(f);
 }
 
 /** The preferred channel of an officer other than `exceptChannel`, for fallback delivery. */

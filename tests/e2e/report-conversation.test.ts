@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answers, conversationSessions, officers, submissions } from "../../src/db/schema/index.js";
+import { answers, conversationSessions, officers, outbox, submissions } from "../../src/db/schema/index.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 import { runCommand } from "../../src/cli/commands.js";
 import { createFormRegistry } from "../../src/conversations/form-registry.js";
@@ -12,8 +12,8 @@ import { startTestService, type TestService } from "../support/service.js";
 import { ANSWERS } from "../support/answers.js";
 
 const MAI = 8001;
-// 5 November 2026, 10:00 in Hà Nội: the yearly report (due 10/11) is open and not yet late.
-const clock = () => new Date("2026-11-05T03:00:00Z");
+// 7 November 2026, 10:00 in Hà Nội: the yearly report (due 10/11) is open, 3 days left.
+const clock = () => new Date("2026-11-07T03:00:00Z");
 
 describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)", (kind) => {
   const t = useTestDb(kind);
@@ -50,6 +50,9 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     s = await startTestService(t, { telegram: tg, clock });
     const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
     await send({ text: `/start ${code}` });
+
+    // The "3 days left" reminder is planned; it is still waiting in the outbox when she submits.
+    expect(await s.service.planners.planReminders()).toBe(1);
 
     await send({ text: "/baocao" });
     expect(tg.texts(MAI).join("\n")).toMatch(/Hạn nộp: 10\/11\/2026/);
@@ -102,6 +105,9 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     await send({ choice: "cmd:submit" });
     expect(lastText()).toMatch(/Đã nộp báo cáo năm 2026 .* \(đúng hạn\)/);
 
+    const reminders = await t.database.db.select().from(outbox).where(eq(outbox.kind, "reminder"));
+    expect(reminders.map((r) => r.status)).toEqual(["cancelled"]);
+
     const [sub] = await t.database.db.select().from(submissions);
     expect(sub).toMatchObject({ status: "submitted", late: false, formId: "child-affairs", formVersion: 1 });
     const rows = await t.database.db.select().from(answers).where(eq(answers.submissionId, sub!.id));
@@ -112,7 +118,7 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect(byKey.get("fund_raised")!.value.v).toBeNull();
     expect(byKey.get("abuse_case[0].case_form")!.value.v).toBe("bao_luc");
     expect(byKey.get("contact_phone")!.value.v).toBe("84912345678");
-    expect(byKey.get("report_date")!.value.v).toBe("2026-11-05");
+    expect(byKey.get("report_date")!.value.v).toBe("2026-11-07");
     expect(byKey.get("notes")!.value.v).toBe("Cần thêm kinh phí cho điểm vui chơi");
 
     // A second "báo cáo" does not reopen a submitted report.
