@@ -54,8 +54,8 @@ const configSchema = z.object({
   /** Quiet hours (local time): nothing but urgent incident alerts is delivered in between. */
   QUIET_HOURS_START: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("21:00"),
   QUIET_HOURS_END: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("07:00"),
-  /** Telegram: about 30 messages/s per bot and 1/s per chat. */
-  TELEGRAM_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(30),
+  /** Telegram allows about 30 messages/s per bot and 1/s per chat; aim a little under. */
+  TELEGRAM_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(29),
   TELEGRAM_CHAT_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   /** When the planners run (node-cron syntax, in TZ_REPORTS). */
   PLANNER_CRON: z.string().default("*/5 * * * *"),

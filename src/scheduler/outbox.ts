@@ -233,6 +233,9 @@ export function createOutbox(deps: OutboxDeps) {
     let stopped = false;
     let lastRecovery = 0;
     let running: Promise<void> = Promise.resolve();
+    const drainLoop = async () => {
+      while (!stopped && (await drainOnce(100)) > 0);
+    };
     const tick = async () => {
       if (stopped) return;
       try {
@@ -240,7 +243,9 @@ export function createOutbox(deps: OutboxDeps) {
           lastRecovery = Date.now();
           await recoverStale();
         }
-        while (!stopped && (await drainOnce()) > 0);
+        // Two passes in flight: the next batch is claimed while the current one goes out, so a
+        // large broadcast uses the platform's whole rate. Rows are disjoint (SKIP LOCKED).
+        await Promise.all([drainLoop(), drainLoop()]);
       } catch (err) {
         logger.error({ err: String(err) }, "delivery worker pass failed");
       }

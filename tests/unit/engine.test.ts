@@ -442,7 +442,7 @@ describe("parseAnswer: what an officer types, question by question", () => {
       expect(press("kinds", "b")).toEqual({ ok: true, value: ["b"] });
     });
 
-    // Known defect (see report): unlike single choice, a multiple-choice button value is not checked.
+    // Regression (fixed in bf995b8): a multiple-choice button value used to be stored unchecked.
     it("a stale button from another question is refused for a multiple-choice question too", () => {
       expect(press("kinds", "truong_hoc").ok).toBe(false);
     });
@@ -727,7 +727,7 @@ describe("the report conversation (beginReport / step)", () => {
     expect(o.submitted).toBe(true);
   });
 
-  // Known defect (see report): the sum check runs before answers made irrelevant by the new value are dropped.
+  // Regression (fixed in bf995b8): the sum check used to run before answers hidden by skip logic were dropped.
   it("an officer who goes back and changes the total to 0 is not blocked by the boys and girls that no longer apply", () => {
     const o = new Officer().begin().says("3", "1", "2", "quay lại", "quay lại", "quay lại");
     expect(o.asked).toBe("total");
@@ -737,7 +737,7 @@ describe("the report conversation (beginReport / step)", () => {
     expect(o.asked).toBe("notes");
   });
 
-  // Same defect, from the review: the change is saved but a stale warning about dropped answers is shown.
+  // Regression (fixed in bf995b8), from the review: a stale warning about dropped answers used to be shown.
   it("changing the total to 0 from the review does not warn about boys and girls that are no longer asked", () => {
     const o = filledToReview().says("sửa 1", "0");
     expect(o.reply).not.toContain("Lưu ý");

@@ -85,8 +85,8 @@ describe("splitMessage: long messages are cut for the channel's limit", () => {
     expect(splitMessage(`${a}\n\n${b}`, 30)).toEqual([a, b]);
   });
 
-  // Known defect (see report): leading whitespace longer than half the limit yields an empty first part,
-  // which Telegram refuses ("message text is empty").
+  // Regression (fixed in bf995b8): leading whitespace longer than half the limit used to yield an empty
+  // first part, which Telegram refuses ("message text is empty").
   it("a message that starts with a long run of spaces is not sent with an empty first part", () => {
     expect(splitMessage(`${" ".repeat(20)}abc`, 10)).toEqual(["abc"]);
   });
