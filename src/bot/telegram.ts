@@ -71,8 +71,9 @@ export function createTelegramChannel(deps: TelegramDeps) {
     ...(deps.botInfo ? { botInfo: deps.botInfo } : {}),
     client: { ...(deps.apiRoot ? { apiRoot: deps.apiRoot } : {}) },
   });
-  // Replies in a webhook must finish within Telegram's timeout: retry little, the outbox does the rest.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 1, maxDelaySeconds: 3, rethrowHttpErrors: true }));
+  // One quick retry of a 5xx; a 429 goes back to the outbox, whose rate limiter must see it
+  // (retrying here would bypass the limiter), and so do network errors.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 1, maxDelaySeconds: 0, rethrowHttpErrors: true }));
 
   bot.on("callback_query", async (ctx, next) => {
     // Telegram shows a spinner until the press is answered, whatever happens next.

@@ -12,6 +12,8 @@ export interface RateLimits {
 export function createRateLimiter(limits: RateLimits, now: () => number = () => performance.now()) {
   const interval = 1000 / limits.perSecond;
   let nextGlobal = 0;
+  const capacity = Math.max(1, Math.floor(limits.perSecond));
+  const sentAt: number[] = [];
   const nextChat = new Map<string, number>();
   return {
     /**
@@ -26,7 +28,18 @@ export function createRateLimiter(limits: RateLimits, now: () => number = () => 
       nextChat.set(chatId, Math.max(nextChat.get(chatId) ?? 0, slot + limits.perChatIntervalMs));
       if (nextChat.size > 10_000) for (const [k, v] of nextChat) if (v < t) nextChat.delete(k);
       const wait = slot - t;
-      if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+      if (wait > 0) await sleep(wait);
+      // Timers fire late when the process is busy, and late sends then bunch up: also count the
+      // sends actually made in the last second, so a busy moment is never "caught up" in a burst.
+      for (;;) {
+        const n = now();
+        while (sentAt.length > 0 && sentAt[0]! <= n - 1000) sentAt.shift();
+        if (sentAt.length < capacity) {
+          sentAt.push(n);
+          return;
+        }
+        await sleep(sentAt[0]! + 1000 - n + 0.5);
+      }
     },
     /** The platform said "too many requests": nothing goes out before `ms` from now. */
     pause(ms: number): void {
@@ -34,5 +47,7 @@ export function createRateLimiter(limits: RateLimits, now: () => number = () => 
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
