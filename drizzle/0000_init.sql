@@ -124,7 +124,8 @@ CREATE TABLE "report_templates" (
 	"form_id" text NOT NULL,
 	"form_version" integer NOT NULL,
 	"periodicity" text NOT NULL,
-	"opens_days_before" integer DEFAULT 30 NOT NULL
+	"opens_days_before" integer DEFAULT 30 NOT NULL,
+	"reminder_steps" jsonb DEFAULT '[-7,-3,-1,0,1,3]'::jsonb NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "submissions" (

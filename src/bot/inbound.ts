@@ -35,6 +35,7 @@ export function createInboundHandler(deps: InboundDeps) {
   const { db, conversations, outbox, clock, logger } = deps;
 
   async function handle(msg: InboundMessage): Promise<InboundResult> {
+    const started = performance.now();
     const outcome = await db.transaction(async (tx) => {
       const fresh = await tx
         .insert(inboundEvents)
@@ -51,10 +52,12 @@ export function createInboundHandler(deps: InboundDeps) {
       return { duplicate: false as const, ids };
     });
     deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
-    if (outcome.duplicate) {
-      logger.info({ channel: msg.channel, dedupeKey: msg.dedupeKey }, "duplicate inbound event ignored");
-      return { duplicate: true, replies: 0 };
-    }
+    // One line per update: ids and outcome only, never what was typed.
+    logger.info(
+      { channel: msg.channel, dedupeKey: msg.dedupeKey, outcome: outcome.duplicate ? "duplicate" : "processed", replies: outcome.ids.length, ms: Math.round(performance.now() - started) },
+      "inbound update",
+    );
+    if (outcome.duplicate) return { duplicate: true, replies: 0 };
     await outbox.deliverNow(outcome.ids);
     return { duplicate: false, replies: outcome.ids.length };
   }

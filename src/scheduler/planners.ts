@@ -18,6 +18,7 @@ export interface PlannerDeps {
   clock: () => Date;
   timeZone: string;
   logger: Logger;
+  /** Overrides every template's own reminder steps (tests). */
   reminderSteps?: number[];
   /** Local time reminders are sent at. */
   reminderTime?: string;
@@ -32,7 +33,6 @@ export const reminderTopic = (periodId: number, unitId: number) => `reminder:${p
  */
 export function createPlanners(deps: PlannerDeps) {
   const { db, outbox, clock, timeZone, logger } = deps;
-  const steps = deps.reminderSteps ?? DEFAULT_REMINDER_STEPS;
   const reminderTime = deps.reminderTime ?? "08:00";
 
   /** Deadline reminders to units that have not submitted, and escalations of overdue ones. */
@@ -62,7 +62,7 @@ export function createPlanners(deps: PlannerDeps) {
       const due = pending
         .map((u) => {
           const deadline = deadlinesForUnit(calendar, period, u.path).commune;
-          return { ...u, deadline, step: reminderStepOn(today, deadline, steps) };
+          return { ...u, deadline, step: reminderStepOn(today, deadline, deps.reminderSteps ?? template.reminderSteps ?? DEFAULT_REMINDER_STEPS) };
         })
         .filter((u): u is typeof u & { step: number } => u.step !== undefined);
       if (due.length === 0) continue;

@@ -36,21 +36,35 @@ describe.each(dbKinds)("a newcomer walks the whole report in the web simulator (
       const [row] = await t.database.db.select().from(conversationSessions).where(eq(conversationSessions.officerId, officerId));
       return row!.state as SessionState;
     };
-    await send({ text: "báo cáo" });
-    for (let guard = 0; (await state()).mode === "asking" && guard < 90; guard++) {
+    const messages = async () => ((await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: { id: number; text: string }[] }).messages;
+    const answerCurrent = async () => {
       const key = (await state()).report!.cursor!;
       await send(ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!);
-    }
-    await send({ text: "nộp" });
+    };
+    await send({ text: "báo cáo" });
+    await send({ text: "1.2.3" });
+    expect((await messages()).at(-2)!.text).toMatch(/cần một con số/);
+    for (let i = 0; i < 4; i++) await answerCurrent();
+    await send({ text: "tạm dừng" });
 
-    const res = await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`);
-    const { messages } = (await res.json()) as { messages: { id: number; text: string }[] };
-    expect(messages.at(-1)!.text).toMatch(/Đã nộp báo cáo năm 2026 .*trễ hạn, hạn là 10\/11\/2026/);
+    // The server restarts between two messages.
+    await s.service.stop();
+    s = await startTestService(t, { clock, env: { DEMO_SEED: "auto" } });
+    await send({ text: "tiếp tục" });
+    expect((await messages()).at(-2)!.text).toMatch(/Tiếp tục báo cáo năm 2026: đã trả lời 4\//);
+    for (let guard = 0; (await state()).mode === "asking" && guard < 90; guard++) await answerCurrent();
+    await send({ text: "sửa 4" });
+    await send({ text: "5" });
+    expect((await state()).mode).toBe("review");
+    expect((await messages()).at(-2)!.text).toMatch(/4\. Số lớp tập huấn.*: 5 lớp/);
+    await send({ text: "nộp" });
+    const all = await messages();
+    expect(all.at(-1)!.text).toMatch(/Đã nộp báo cáo năm 2026 .*trễ hạn, hạn là 10\/11\/2026/);
     const [sub] = await t.database.db.select().from(submissions);
     expect(sub).toMatchObject({ status: "submitted", late: true });
 
     // The same clientId twice (a double click) is one message.
-    const before = messages.length;
+    const before = all.length;
     await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId, clientId: `client-${kind}-${n}`, text: "xem" }) });
     const after = (await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: unknown[] };
     expect(after.messages.length).toBe(before);

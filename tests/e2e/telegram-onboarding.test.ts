@@ -111,6 +111,26 @@ describe.each(dbKinds)("an officer links Telegram and nothing leaks to strangers
   });
 });
 
+describe("long polling for local development", () => {
+  const t = useTestDb("pglite");
+  it("TELEGRAM_MODE=polling takes updates from getUpdates and answers them", async () => {
+    const tg = await startFakeTelegram();
+    await loadLaiChau(t.database);
+    const s = await startTestService(t, { telegram: tg, env: { TELEGRAM_MODE: "polling" } });
+    try {
+      tg.queueUpdate(textUpdate(STRANGER, "/start"));
+      await expect.poll(() => tg.texts(STRANGER).length, { timeout: 10_000 }).toBe(1);
+      expect(tg.texts(STRANGER)[0]).toMatch(/Chia sẻ số điện thoại/);
+      expect(tg.calls.some((c) => c.method === "getUpdates")).toBe(true);
+      // In polling mode the webhook route is not served.
+      expect((await s.postUpdate(textUpdate(STRANGER, "/start"))).status).toBe(404);
+    } finally {
+      await s.service.stop();
+      await tg.close();
+    }
+  });
+});
+
 describe("without a database the health check says so", () => {
   const t = useTestDb("pglite");
   it("answers 503 when the database is gone", async () => {

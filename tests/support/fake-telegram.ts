@@ -32,6 +32,7 @@ export async function startFakeTelegram() {
   const calls: RecordedCall[] = [];
   const failures: { method: string; status: number; body: Record<string, unknown> }[] = [];
   let messageId = 1000;
+  const pendingUpdates: unknown[] = [];
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -48,6 +49,15 @@ export async function startFakeTelegram() {
       }
       let result: unknown = true;
       if (method === "getMe") result = BOT_INFO;
+      if (method === "getUpdates") {
+        // Long polling: hand out what is queued, or answer empty after a short wait.
+        const batch = pendingUpdates.splice(0);
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify({ ok: true, result: batch }));
+        }, batch.length > 0 ? 0 : 100);
+        return;
+      }
       if (method === "sendMessage") {
         result = { message_id: ++messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(payload.chat_id), type: "private" }, text: payload.text };
       }
@@ -67,6 +77,9 @@ export async function startFakeTelegram() {
     },
     texts(chatId?: number | string) {
       return this.sent(chatId).map((c) => String(c.payload.text));
+    },
+    queueUpdate(update: unknown) {
+      pendingUpdates.push(update);
     },
     failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>) {
       failures.push({ method, status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });

@@ -28,6 +28,8 @@ export const reportTemplates = pgTable("report_templates", {
   periodicity: text("periodicity", { enum: periodicities }).notNull(),
   /** How many days before the commune deadline a period opens for answers. */
   opensDaysBefore: integer("opens_days_before").notNull().default(30),
+  /** Reminder days relative to the deadline (negative = before): 7, 3, 1 before, the day, 1 and 3 late. */
+  reminderSteps: jsonb("reminder_steps").$type<number[]>().notNull().default([-7, -3, -1, 0, 1, 3]),
 });
 
 /**
