@@ -43,6 +43,28 @@ const configSchema = z.object({
   TELEGRAM_API_ROOT: urlWithoutTrailingSlash,
   /** Bot username without "@", used for deep links when getMe is not reachable at start. */
   TELEGRAM_BOT_USERNAME: optionalString,
+  /** Zalo Bot Platform (Zalo Bot Creator): static token "<bot_id>:<secret>". */
+  ZALO_BOT_TOKEN: optionalString,
+  ZALO_BOT_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || (v.length >= 8 && v.length <= 256), "8–256 ký tự (quy định của Zalo)"),
+  ZALO_BOT_MODE: z.enum(["webhook", "polling"]).default("webhook"),
+  ZALO_BOT_API_ROOT: urlWithoutTrailingSlash,
+  /** No limit is documented for Zalo Bot: stay conservative. */
+  ZALO_BOT_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(8),
+  /** Zalo Official Account (Open API v3). */
+  ZALO_OA_APP_ID: optionalString,
+  /** Key for the X-ZEvent-Signature of OA webhooks (the "OA secret key" of the app). */
+  ZALO_OA_SECRET_KEY: optionalString,
+  /** App secret, sent as the secret_key header when refreshing tokens. */
+  ZALO_APP_SECRET: optionalString,
+  /** First token pair (from the API Explorer); later pairs live in the database. */
+  ZALO_OA_ACCESS_TOKEN: optionalString,
+  ZALO_OA_REFRESH_TOKEN: optionalString,
+  ZALO_OA_API_ROOT: urlWithoutTrailingSlash,
+  ZALO_OAUTH_ROOT: urlWithoutTrailingSlash,
+  /** The OA API allows 4,000 requests/minute. */
+  ZALO_OA_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(40),
+  /** An OA webhook whose timestamp is older than this is refused as a replay. */
+  ZALO_OA_MAX_EVENT_AGE_S: z.coerce.number().int().positive().default(600),
   ADMIN_API_TOKEN: optionalString.refine(
     (v) => v === undefined || v.length >= 16,
     "cần ít nhất 16 ký tự",

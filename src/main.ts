@@ -19,6 +19,9 @@ import { createConversationService } from "./conversations/session-service.js";
 import { ensureReportingDefaults } from "./conversations/reporting-defaults.js";
 import { createInboundHandler } from "./bot/inbound.js";
 import { createTelegramChannel, type TelegramChannel } from "./bot/telegram.js";
+import { createZaloBotChannel, type ZaloBotChannel } from "./bot/zalo-bot.js";
+import { createZaloOaChannel, type ZaloOaChannel } from "./bot/zalo-oa.js";
+import { createZaloOaClient } from "./bot/zalo-oa-client.js";
 import { createOutbox, type ChannelSender } from "./scheduler/outbox.js";
 import { createPlanners, reminderTopic } from "./scheduler/planners.js";
 import { otherChannel } from "./scheduler/broadcasts.js";
@@ -63,7 +66,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     clock,
     logger,
     quietHours,
-    rateLimits: { telegram: { perSecond: config.TELEGRAM_RATE_PER_SEC, perChatIntervalMs: config.TELEGRAM_CHAT_INTERVAL_MS } },
+    rateLimits: {
+      telegram: { perSecond: config.TELEGRAM_RATE_PER_SEC, perChatIntervalMs: config.TELEGRAM_CHAT_INTERVAL_MS },
+      zalo_bot: { perSecond: config.ZALO_BOT_RATE_PER_SEC, perChatIntervalMs: 1000 },
+      zalo_oa: { perSecond: config.ZALO_OA_RATE_PER_SEC, perChatIntervalMs: 500 },
+    },
     staleAfterMs: config.OUTBOX_STALE_MS,
     onDelivered: (channel, status) => metrics.deliveries.inc({ channel, status }),
     fallback: (row) => otherChannel(db, row.officerId!, row.channel),
@@ -99,6 +106,28 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     senders.telegram = telegram.sender;
   }
 
+  let zaloBot: ZaloBotChannel | undefined;
+  if (config.ZALO_BOT_TOKEN) {
+    zaloBot = createZaloBotChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_BOT_API_ROOT, webhookSecret: config.ZALO_BOT_WEBHOOK_SECRET, inbound, logger });
+    senders.zalo_bot = zaloBot.sender;
+  }
+  let zaloOa: ZaloOaChannel | undefined;
+  if (config.ZALO_OA_SECRET_KEY || config.ZALO_OA_ACCESS_TOKEN) {
+    const client = createZaloOaClient({
+      db,
+      logger,
+      clock,
+      appId: config.ZALO_OA_APP_ID,
+      appSecret: config.ZALO_APP_SECRET,
+      apiRoot: config.ZALO_OA_API_ROOT,
+      oauthRoot: config.ZALO_OAUTH_ROOT,
+      initialAccessToken: config.ZALO_OA_ACCESS_TOKEN,
+      initialRefreshToken: config.ZALO_OA_REFRESH_TOKEN,
+    });
+    zaloOa = createZaloOaChannel({ client, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, clock, inbound, logger });
+    senders.zalo_oa = zaloOa.sender;
+  }
+
   const telegramUsername = async () => {
     if (telegram) {
       try {
@@ -124,7 +153,11 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     database,
     logger,
     metrics,
-    telegramWebhook: webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
+    webhooks: {
+      "/webhooks/telegram": webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
+      "/webhooks/zalo": zaloBot && config.ZALO_BOT_MODE === "webhook" && config.ZALO_BOT_WEBHOOK_SECRET ? zaloBot.webhook : undefined,
+      "/webhooks/zalo-oa": zaloOa && config.ZALO_OA_SECRET_KEY ? zaloOa.webhook : undefined,
+    },
     mount: [
       mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
@@ -169,6 +202,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     } else {
       logger.info("Telegram is off: TELEGRAM_BOT_TOKEN is not set");
     }
+    if (zaloBot) {
+      if (config.ZALO_BOT_MODE === "polling") zaloBot.startPolling();
+      else if (!config.ZALO_BOT_WEBHOOK_SECRET) logger.warn("Zalo Bot: ZALO_BOT_WEBHOOK_SECRET is not set, the webhook is disabled");
+      else logger.info("Zalo Bot: webhook at POST /webhooks/zalo");
+    }
+    if (zaloOa) {
+      if (!config.ZALO_OA_SECRET_KEY) logger.warn("Zalo OA: ZALO_OA_SECRET_KEY is not set, the webhook is disabled (sending still works)");
+      else logger.info("Zalo OA: webhook at POST /webhooks/zalo-oa");
+    }
 
     await new Promise<void>((ok) => {
       server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -192,6 +234,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   async function stop(): Promise<void> {
     await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
     await telegram?.stop();
+    await zaloBot?.stop();
     await cronTask?.stop();
     await worker?.stop();
     await Promise.allSettled([...inflight]);

@@ -87,7 +87,8 @@ export function createInboundHandler(deps: InboundDeps) {
       return greet(tx, officer, "Chào mừng anh/chị quay lại!");
     }
     if (msg.attachment && msg.text === undefined) {
-      return [{ officerId: officer.id, message: { text: "baocao chưa đọc được tệp, ảnh hay vị trí ở bước này. Anh/chị vui lòng trả lời bằng chữ hoặc số." } }];
+      const what = msg.attachment.kind === "location" ? "vị trí" : msg.attachment.kind === "sticker" ? "nhãn dán" : "tệp hay ảnh";
+      return [{ officerId: officer.id, message: { text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` } }];
     }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
     const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
@@ -100,7 +101,7 @@ export function createInboundHandler(deps: InboundDeps) {
     if (msg.contact) {
       // Only the sender's own card proves the number: anyone can forward someone else's contact.
       if (msg.contact.userId !== msg.externalUserId) {
-        return [{ officerId: null, message: { text: "Anh/chị vui lòng bấm nút «Chia sẻ số điện thoại» để gửi số của chính mình.", requestContact: true } }];
+        return [{ officerId: null, message: { text: "Anh/chị vui lòng chia sẻ số điện thoại của chính mình (nút «Chia sẻ số điện thoại»).", requestContact: true } }];
       }
       const phone = normalizePhone(msg.contact.phone);
       const officer = phone ? await findOfficerByPhone(tx, phone) : undefined;
@@ -108,13 +109,15 @@ export function createInboundHandler(deps: InboundDeps) {
       logger.info({ channel: msg.channel }, "contact shared by an unregistered user");
       return [{ officerId: null, message: { text: notRegistered(deps.supportContact), removeKeyboard: true } }];
     }
+    const greeting = "Xin chào! Đây là baocao — hệ thống báo cáo công tác trẻ em.";
+    // Telegram has a contact button and Zalo OA a request-info form; elsewhere only the invite code works.
+    const canShareContact = msg.channel === "telegram" || msg.channel === "zalo_oa";
     return [
       {
         officerId: null,
-        message: {
-          text: `Xin chào! Đây là baocao — hệ thống báo cáo công tác trẻ em.\nĐể bắt đầu, anh/chị vui lòng bấm «Chia sẻ số điện thoại» để xác nhận là cán bộ đã đăng ký, hoặc gửi mã mời anh/chị đã nhận.`,
-          requestContact: true,
-        },
+        message: canShareContact
+          ? { text: `${greeting}\nĐể bắt đầu, anh/chị vui lòng chia sẻ số điện thoại để xác nhận là cán bộ đã đăng ký, hoặc gửi mã mời anh/chị đã nhận.`, requestContact: true }
+          : { text: `${greeting}\nĐể bắt đầu, anh/chị vui lòng gửi mã mời (10 ký tự) anh/chị đã nhận. Chưa có mã? Anh/chị liên hệ ${deps.supportContact}.` },
       },
     ];
   }

@@ -14,7 +14,8 @@ export interface HttpDeps {
   database: Database;
   logger: Logger;
   metrics: Metrics;
-  telegramWebhook?: Handler;
+  /** Platform webhooks by path (/webhooks/telegram, /webhooks/zalo, /webhooks/zalo-oa); absent = not configured. */
+  webhooks: Record<string, Handler | undefined>;
   /** Routes added by feature modules (admin API, simulator, internal CLI). */
   mount: ((app: OpenAPIHono) => void)[];
 }
@@ -53,10 +54,9 @@ export function createHttpApp(deps: HttpDeps) {
 
   // Platforms never send more than a few KB; anything over 1 MB is not an update.
   const webhookLimit = bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: "Nội dung quá lớn" }, 413) });
-  if (deps.telegramWebhook) {
-    app.post("/webhooks/telegram", webhookLimit, deps.telegramWebhook);
-  } else {
-    app.post("/webhooks/telegram", (c) => c.json({ error: "Telegram chưa được cấu hình trên máy chủ này" }, 404));
+  for (const [path, handler] of Object.entries(deps.webhooks)) {
+    if (handler) app.post(path, webhookLimit, handler);
+    else app.post(path, (c) => c.json({ error: "Kênh này chưa được cấu hình trên máy chủ này" }, 404));
   }
 
   for (const mount of deps.mount) mount(app);

@@ -47,10 +47,22 @@ export async function broadcastStatus(db: DbOrTx, id: number) {
     .from(broadcastRecipients)
     .innerJoin(officers, eq(officers.id, broadcastRecipients.officerId))
     .innerJoin(units, eq(units.id, officers.unitId))
-    .leftJoin(outbox, eq(outbox.dedupeKey, sql`'broadcast:' || ${broadcastRecipients.broadcastId} || ':' || ${broadcastRecipients.officerId}`))
+    // The message itself and any fallback copy on another channel ("broadcast:1:5>telegram").
+    .leftJoin(
+      outbox,
+      sql`${outbox.dedupeKey} = 'broadcast:' || ${broadcastRecipients.broadcastId} || ':' || ${broadcastRecipients.officerId}
+          or ${outbox.dedupeKey} like 'broadcast:' || ${broadcastRecipients.broadcastId} || ':' || ${broadcastRecipients.officerId} || '>%'`,
+    )
     .where(eq(broadcastRecipients.broadcastId, id))
-    .orderBy(officers.id);
-  const recipients = rows.map((r) => {
+    .orderBy(officers.id, outbox.id);
+  // Per officer, the best news among their copies: sent beats queued beats a failure.
+  const rank: Record<string, number> = { sent: 5, sending: 4, queued: 4, cancelled: 3, outside_window: 2, unreachable: 1, failed: 0 };
+  const best = new Map<number, (typeof rows)[number]>();
+  for (const r of rows) {
+    const prev = best.get(r.officerId);
+    if (!prev || (rank[r.status ?? ""] ?? -1) > (rank[prev.status ?? ""] ?? -1)) best.set(r.officerId, r);
+  }
+  const recipients = [...best.values()].map((r) => {
     const status: RecipientStatus = r.ackAt ? "acknowledged" : r.status === null ? "unreachable" : r.status === "sending" || r.status === "cancelled" ? "queued" : r.status;
     return { officerId: r.officerId, name: r.name, unit: r.unit, channel: r.channel, status, sentAt: r.sentAt?.toISOString() ?? null, acknowledgedAt: r.ackAt?.toISOString() ?? null };
   });

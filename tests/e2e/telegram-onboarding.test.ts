@@ -53,7 +53,7 @@ describe.each(dbKinds)("an officer links Telegram and nothing leaks to strangers
     expect(JSON.stringify(ask.payload.reply_markup)).toContain('"request_contact":true');
 
     await s.postUpdate(contactUpdate(STRANGER, "+84912345678", MAI));
-    expect(tg.texts(STRANGER).at(-1)).toMatch(/số của chính mình/);
+    expect(tg.texts(STRANGER).at(-1)).toMatch(/của chính mình/);
     expect(await t.database.db.select().from(channelLinks)).toHaveLength(0);
 
     await s.postUpdate(contactUpdate(MAI, "84912345678"));
@@ -120,7 +120,7 @@ describe("long polling for local development", () => {
     try {
       tg.queueUpdate(textUpdate(STRANGER, "/start"));
       await expect.poll(() => tg.texts(STRANGER).length, { timeout: 10_000 }).toBe(1);
-      expect(tg.texts(STRANGER)[0]).toMatch(/Chia sẻ số điện thoại/);
+      expect(tg.texts(STRANGER)[0]).toMatch(/chia sẻ số điện thoại/i);
       expect(tg.calls.some((c) => c.method === "getUpdates")).toBe(true);
       // In polling mode the webhook route is not served.
       expect((await s.postUpdate(textUpdate(STRANGER, "/start"))).status).toBe(404);

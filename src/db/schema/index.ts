@@ -5,3 +5,4 @@ export * from "./outbox.js";
 export * from "./reporting.js";
 export * from "./campaigns.js";
 export * from "./broadcasts.js";
+export * from "./zalo.js";

@@ -1,0 +1,175 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Handler } from "hono";
+import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
+import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
+import type { Logger } from "../log.js";
+import type { InboundHandler } from "./inbound.js";
+import { commandWord, renderPlainText } from "./plain-text.js";
+import { ZaloOaApiError, type ZaloOaButton, type ZaloOaClient } from "./zalo-oa-client.js";
+
+export const ZALO_OA_MAX_TEXT = 2000;
+/** Button limits are not documented; five short buttons are what Zalo's own samples use. */
+const MAX_BUTTONS = 5;
+const MAX_BUTTON_TITLE = 40;
+
+/**
+ * X-ZEvent-Signature: "mac=" + sha256(appId + rawBody + timestamp + OA secret key) — a plain hash,
+ * not an HMAC. Sources disagree on whether the first term is the app id or the OA id: both are
+ * accepted, and which one matched is returned for the log.
+ */
+export function verifyZaloOaSignature(
+  rawBody: string,
+  header: string | undefined,
+  body: { app_id?: unknown; oa_id?: unknown; timestamp?: unknown },
+  secretKey: string,
+  configuredAppId?: string,
+): "app_id" | "oa_id" | undefined {
+  if (!header) return undefined;
+  const given = Buffer.from(header.trim().replace(/^mac=/, ""), "utf8");
+  const timestamp = String(body.timestamp ?? "");
+  const candidates: ["app_id" | "oa_id", unknown][] = [
+    ["app_id", body.app_id ?? configuredAppId],
+    ["oa_id", body.oa_id],
+  ];
+  for (const [name, id] of candidates) {
+    if (typeof id !== "string" || id === "") continue;
+    const want = Buffer.from(createHash("sha256").update(`${id}${rawBody}${timestamp}${secretKey}`).digest("hex"), "utf8");
+    if (want.length === given.length && timingSafeEqual(want, given)) return name;
+  }
+  return undefined;
+}
+
+interface OaEvent {
+  event_name?: string;
+  app_id?: string;
+  timestamp?: string;
+  sender?: { id?: string };
+  follower?: { id?: string };
+  message?: { text?: string; msg_id?: string; attachments?: { type?: string }[] };
+  info?: { phone?: string; name?: string };
+}
+
+/** OA webhook event → InboundMessage (undefined for events baocao does not act on). */
+export function parseZaloOaEvent(e: OaEvent): InboundMessage | undefined {
+  const user = e.sender?.id ?? e.follower?.id;
+  if (typeof e.event_name !== "string" || typeof user !== "string") return undefined;
+  const base = {
+    channel: "zalo_oa" as const,
+    externalUserId: user,
+    chatId: user,
+    dedupeKey: e.message?.msg_id ? `${e.event_name}:${e.message.msg_id}` : `${e.event_name}:${user}:${e.timestamp ?? ""}`,
+  };
+  switch (e.event_name) {
+    case "user_send_text":
+      return typeof e.message?.text === "string" ? { ...base, text: e.message.text } : undefined;
+    case "follow":
+      return { ...base, text: "/start", startPayload: "" };
+    case "user_submit_info":
+      // The phone comes from Zalo's own form, filled by this user: it is theirs.
+      return e.info?.phone ? { ...base, contact: { phone: e.info.phone, userId: user } } : undefined;
+    case "user_send_image":
+      return { ...base, attachment: { kind: "photo" } };
+    case "user_send_file":
+      return { ...base, attachment: { kind: "document" } };
+    case "user_send_location":
+      return { ...base, attachment: { kind: "location" } };
+    case "user_send_sticker":
+    case "user_send_gif":
+      return { ...base, attachment: { kind: "sticker" } };
+    default:
+      return e.event_name.startsWith("user_send_") ? { ...base, attachment: { kind: "other" } } : undefined;
+  }
+}
+
+/**
+ * Buttons for a message: answers send their number, commands send their word (an oa.query tap
+ * makes the user send the payload as text), so the engine reads them like typed replies.
+ */
+export function oaButtons(message: OutboundMessage): ZaloOaButton[] | undefined {
+  const choices = message.choices ?? [];
+  if (choices.length === 0 || choices.length > MAX_BUTTONS || choices.some((c) => c.label.length > MAX_BUTTON_TITLE)) return undefined;
+  let n = 0;
+  return choices.map((c) => ({ title: c.label, type: "oa.query.show" as const, payload: commandWord(c.value) ?? String(++n) }));
+}
+
+export interface ZaloOaDeps {
+  client: ZaloOaClient;
+  secretKey?: string;
+  appId?: string;
+  maxEventAgeS: number;
+  clock: () => Date;
+  inbound: InboundHandler;
+  logger: Logger;
+}
+
+export function createZaloOaChannel(deps: ZaloOaDeps) {
+  const { client } = deps;
+
+  const sender: ChannelSender = {
+    async send(chatId, message) {
+      try {
+        if (message.requestContact) {
+          const r = await client.requestUserInfo(chatId, "baocao — xác nhận cán bộ", "Anh/chị vui lòng chia sẻ số điện thoại đã đăng ký");
+          await client.sendText(chatId, message.text);
+          return { platformMessageId: r.message_id };
+        }
+        const buttons = oaButtons(message);
+        const parts = buttons ? [message.text] : renderPlainText(message, ZALO_OA_MAX_TEXT);
+        let last: string | undefined;
+        for (const [i, text] of parts.entries()) {
+          last = (await client.sendText(chatId, text.slice(0, ZALO_OA_MAX_TEXT), i === parts.length - 1 ? buttons : undefined)).message_id;
+        }
+        return last ? { platformMessageId: last } : {};
+      } catch (err) {
+        throw toDeliveryError(err);
+      }
+    },
+  };
+
+  const webhook: Handler = async (c) => {
+    const raw = await c.req.text();
+    let body: OaEvent;
+    try {
+      body = JSON.parse(raw) as OaEvent;
+    } catch {
+      return c.json({ error: "Nội dung JSON không hợp lệ" }, 400);
+    }
+    if (typeof body !== "object" || body === null) return c.json({ error: "Sự kiện không hợp lệ" }, 400);
+    const matched = deps.secretKey ? verifyZaloOaSignature(raw, c.req.header("X-ZEvent-Signature"), body as never, deps.secretKey, deps.appId) : undefined;
+    if (!matched) return c.json({ error: "unauthorized" }, 401);
+    const ts = Number(body.timestamp);
+    // A correctly signed but old event is a replay: refuse it.
+    if (!Number.isFinite(ts) || Math.abs(deps.clock().getTime() - (ts < 1e12 ? ts * 1000 : ts)) > deps.maxEventAgeS * 1000) {
+      return c.json({ error: "sự kiện quá cũ" }, 401);
+    }
+    if (matched === "oa_id") deps.logger.info("zalo OA signature matched with oa_id as the first term");
+    const message = parseZaloOaEvent(body);
+    if (!message) {
+      deps.logger.info({ event: body.event_name }, "zalo OA event not acted on");
+      return c.json({ ok: true });
+    }
+    await deps.inbound.handle(message);
+    return c.json({ ok: true });
+  };
+
+  return { sender, webhook };
+}
+
+/**
+ * OA error codes: -230/-232 no interaction in the last 7 days (and -213 not a follower) mean
+ * "outside the window": recorded as such, never retried; the outbox tries another channel.
+ */
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof ZaloOaApiError) {
+    if ([-230, -232, -213].includes(err.code)) return new DeliveryError("outside_window", `${err.code} ${err.description}`);
+    if ([-217, -227, -244].includes(err.code)) return new DeliveryError("unreachable", `${err.code} ${err.description}`);
+    if (err.code === -32) return new DeliveryError("retry", `${err.code} rate limited`, 60_000);
+    if (err.code === -234) return new DeliveryError("retry", `${err.code} night window`, 3_600_000);
+    // HTTP failures come back as the negated status: -429, -5xx are worth retrying.
+    if (err.code <= -429 || err.code === -216 || err.code === -220) return new DeliveryError("retry", `${err.code} ${err.description}`);
+    return new DeliveryError("failed", `${err.code} ${err.description}`);
+  }
+  return new DeliveryError("retry", err instanceof Error ? err.message : String(err));
+}
+
+export type ZaloOaChannel = ReturnType<typeof createZaloOaChannel>;
