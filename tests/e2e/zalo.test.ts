@@ -190,6 +190,27 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
       { title: "Chưa đạt", type: "oa.query.show", payload: "2" },
       { title: "Đang đánh giá", type: "oa.query.show", payload: "3" },
     ]);
+    // A button tap arrives as its payload text; the rest of the report is typed.
+    const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+    for (let guard = 0; (await state()).mode === "asking" && guard < 60; guard++) {
+      const key = (await state()).report!.cursor!;
+      await text(ZALO_ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!.text!);
+    }
+    const submit = oa.sent.filter((m) => m.buttons).at(-1)!;
+    expect(submit.buttons![0]).toEqual({ title: "✅ Nộp báo cáo", type: "oa.query.show", payload: "nộp" });
+    await text("nộp");
+    expect(oa.texts(USER).at(-1)).toMatch(/Đã nộp báo cáo năm 2026/);
+    expect((await t.database.db.select().from(submissions))[0]!.status).toBe("submitted");
+  });
+
+  it("a rate-limited OA (-32) gets the message retried later, not lost", async () => {
+    const mai = await linkOfficer(t.database, "84912345678", "zalo_oa", USER);
+    await s.service.outbox.enqueue(t.database.db, [{ officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:32", payload: { text: "Chỉ đạo" } }]);
+    oa.failNext(-32);
+    await s.service.outbox.drainOnce();
+    const [row] = await t.database.db.select().from(outbox);
+    expect(row).toMatchObject({ status: "queued", attempts: 1 });
+    expect(row!.notBefore.getTime() - Date.now()).toBeGreaterThan(50_000);
   });
 
   it("an expired access token is refreshed once, the new single-use pair is stored before use, and the send is retried", async () => {

@@ -66,6 +66,7 @@ export async function startFakeZaloBot() {
 export async function startFakeZaloOa(initial: { accessToken: string; refreshToken: string; appSecret: string }) {
   const sent: { userId: string; text?: string; buttons?: { title: string; payload: string }[]; template?: string }[] = [];
   const outsideWindow = new Set<string>();
+  const oaFailures: number[] = [];
   let accessToken = initial.accessToken;
   let refreshToken = initial.refreshToken;
   let refreshes = 0;
@@ -86,6 +87,8 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
       const p = JSON.parse(body) as { recipient: { user_id: string }; message: { text?: string; attachment?: { payload?: { buttons?: { title: string; payload: string }[]; template_type?: string } } } };
       const userId = p.recipient.user_id;
       if (outsideWindow.has(userId)) return json(res, 200, { error: -230, message: "User has not interacted with the OA in the past 7 days" });
+      const failure = oaFailures.shift();
+      if (failure !== undefined) return json(res, 200, { error: failure, message: "Your application/OA reached limit call api" });
       sent.push({ userId, text: p.message.text, buttons: p.message.attachment?.payload?.buttons, template: p.message.attachment?.payload?.template_type });
       return json(res, 200, { error: 0, message: "Success", data: { message_id: `oa${++n}`, user_id: userId } });
     }
@@ -96,6 +99,7 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
     sent,
     texts: (userId: string) => sent.filter((s) => s.userId === userId && s.text).map((s) => s.text!),
     outsideWindow,
+    failNext: (code: number) => oaFailures.push(code),
     expireAccessToken: () => {
       accessToken = `rotated-elsewhere-${Date.now()}`;
     },
@@ -107,6 +111,7 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
     reset: () => {
       sent.length = 0;
       outsideWindow.clear();
+      oaFailures.length = 0;
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
