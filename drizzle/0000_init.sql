@@ -187,6 +187,49 @@ CREATE TABLE "zalo_oa_tokens" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "audit_log" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"actor" text NOT NULL,
+	"action" text NOT NULL,
+	"target" text NOT NULL,
+	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "incident_events" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"incident_id" integer NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"kind" text NOT NULL,
+	"officer_id" integer,
+	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "incidents" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"ref" text NOT NULL,
+	"unit_id" integer NOT NULL,
+	"reporter_id" integer NOT NULL,
+	"type" text NOT NULL,
+	"subtype" text,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"place" text,
+	"child_age" integer,
+	"child_sex" text,
+	"description" text,
+	"actions" jsonb,
+	"attachments" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"separated" boolean DEFAULT false NOT NULL,
+	"status" text DEFAULT 'new' NOT NULL,
+	"outcome" text,
+	"acknowledged_at" timestamp with time zone,
+	"acknowledged_by" integer,
+	"escalation_level" integer DEFAULT 0 NOT NULL,
+	"next_escalation_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"closed_at" timestamp with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "channel_links" ADD CONSTRAINT "channel_links_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invite_codes" ADD CONSTRAINT "invite_codes_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "officers" ADD CONSTRAINT "officers_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -202,6 +245,11 @@ ALTER TABLE "submissions" ADD CONSTRAINT "submissions_officer_id_officers_id_fk"
 ALTER TABLE "campaign_steps" ADD CONSTRAINT "campaign_steps_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "broadcast_recipients" ADD CONSTRAINT "broadcast_recipients_broadcast_id_broadcasts_id_fk" FOREIGN KEY ("broadcast_id") REFERENCES "public"."broadcasts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "broadcast_recipients" ADD CONSTRAINT "broadcast_recipients_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incident_events" ADD CONSTRAINT "incident_events_incident_id_incidents_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incidents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incident_events" ADD CONSTRAINT "incident_events_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incidents" ADD CONSTRAINT "incidents_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incidents" ADD CONSTRAINT "incidents_reporter_id_officers_id_fk" FOREIGN KEY ("reporter_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incidents" ADD CONSTRAINT "incidents_acknowledged_by_officers_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "unit_mappings_old_new_uq" ON "unit_mappings" USING btree ("old_code","new_code");--> statement-breakpoint
 CREATE INDEX "unit_mappings_new_idx" ON "unit_mappings" USING btree ("new_code");--> statement-breakpoint
 CREATE UNIQUE INDEX "units_scheme_code_uq" ON "units" USING btree ("scheme","code");--> statement-breakpoint
@@ -221,4 +269,9 @@ CREATE UNIQUE INDEX "submissions_period_unit_uq" ON "submissions" USING btree ("
 CREATE INDEX "submissions_unit_idx" ON "submissions" USING btree ("unit_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaign_steps_key_uq" ON "campaign_steps" USING btree ("campaign_id","key");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaigns_key_uq" ON "campaigns" USING btree ("key");--> statement-breakpoint
-CREATE INDEX "broadcast_recipients_officer_idx" ON "broadcast_recipients" USING btree ("officer_id");
+CREATE INDEX "broadcast_recipients_officer_idx" ON "broadcast_recipients" USING btree ("officer_id");--> statement-breakpoint
+CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target");--> statement-breakpoint
+CREATE INDEX "incident_events_incident_idx" ON "incident_events" USING btree ("incident_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "incidents_ref_uq" ON "incidents" USING btree ("ref");--> statement-breakpoint
+CREATE INDEX "incidents_unit_idx" ON "incidents" USING btree ("unit_id");--> statement-breakpoint
+CREATE INDEX "incidents_escalation_idx" ON "incidents" USING btree ("next_escalation_at");

@@ -83,6 +83,8 @@ const configSchema = z.object({
   PLANNER_CRON: z.string().default("*/5 * * * *"),
   /** A message left "sending" this long by a stopped process is sent again. */
   OUTBOX_STALE_MS: z.coerce.number().int().positive().default(60_000),
+  /** Minutes without acknowledgement before an urgent alert is repeated and escalated. */
+  INCIDENT_ACK_MINUTES: z.coerce.number().positive().default(30),
   DEMO_SEED: z
     .enum(["auto", "off"])
     .default("auto")

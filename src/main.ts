@@ -27,6 +27,8 @@ import { createPlanners, reminderTopic } from "./scheduler/planners.js";
 import { otherChannel } from "./scheduler/broadcasts.js";
 import { seedCampaigns } from "./scheduler/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
+import { mountIncidentsApi } from "./http/incidents-api.js";
+import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
 import { isEmpty, seedDemo } from "./directory/demo.js";
 import type { CliContext } from "./cli/commands.js";
@@ -76,10 +78,18 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     fallback: (row) => otherChannel(db, row.officerId!, row.channel),
   });
   metrics.measureOutboxWith(() => outbox.queuedCount());
+  const incidents = createIncidentService({
+    enqueue: (tx, rows) => outbox.enqueue(tx, rows),
+    clock,
+    timeZone: config.TZ_REPORTS,
+    publicUrl: config.PUBLIC_URL,
+    ackMinutes: config.INCIDENT_ACK_MINUTES,
+  });
   const conversations = createConversationService({
     forms,
     clock,
     timeZone: config.TZ_REPORTS,
+    incidents,
     onSubmitted: (tx, periodId, unitId) => outbox.cancelTopic(tx, reminderTopic(periodId, unitId)),
   });
   const planners = createPlanners({ db, outbox, clock, timeZone: config.TZ_REPORTS, logger });
@@ -90,6 +100,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     clock,
     logger,
     supportContact: config.SUPPORT_CONTACT,
+    incidents,
     onProcessed: (channel, outcome) => metrics.inboundEvents.inc({ channel, outcome }),
   });
 
@@ -161,6 +172,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     mount: [
       mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
+      mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],
@@ -177,6 +189,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   let server: ServerType | undefined;
   let worker: { stop(): Promise<void> } | undefined;
   let cronTask: ScheduledTask | undefined;
+  let incidentTask: ScheduledTask | undefined;
   let serviceFile: string | undefined;
   let port = config.PORT;
 
@@ -192,6 +205,20 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     if (interval > 0) {
       worker = outbox.startWorker(interval);
       cronTask = cron.schedule(config.PLANNER_CRON, () => planners.tick(), { timezone: config.TZ_REPORTS, noOverlap: true });
+      // Urgent cases are checked every minute: escalations and legal-clock reminders.
+      incidentTask = cron.schedule(
+        "* * * * *",
+        async () => {
+          try {
+            await incidents.escalateDue(db);
+            await incidents.remindClocks(db);
+            await outbox.drainOnce();
+          } catch (err) {
+            logger.error({ err: String(err) }, "incident checks failed");
+          }
+        },
+        { timezone: config.TZ_REPORTS, noOverlap: true },
+      );
       void planners.tick();
     }
 
@@ -236,13 +263,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     await telegram?.stop();
     await zaloBot?.stop();
     await cronTask?.stop();
+    await incidentTask?.stop();
     await worker?.stop();
     await Promise.allSettled([...inflight]);
     if (serviceFile) rmSync(serviceFile, { force: true });
     await database.close();
   }
 
-  return { app, db, database, outbox, planners, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
+  return { app, db, database, outbox, planners, incidents, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
 }
 
 export type Service = ReturnType<typeof createService>;

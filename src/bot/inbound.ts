@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
-import { channelLinks, inboundEvents, officers, units } from "../db/schema/index.js";
+import { channelLinks, inboundEvents, officers, outbox as outbox$, units } from "../db/schema/index.js";
 import { findOfficerByPhone, linkChannel, redeemInvite, type Officer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { cleanText, fold } from "../domain/text.js";
@@ -9,6 +9,7 @@ import { MENU } from "../conversations/session-service.js";
 import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
 import type { Outbox } from "../scheduler/outbox.js";
 import { acknowledge } from "../scheduler/broadcasts.js";
+import { INCIDENT_ACK_PREFIX, type IncidentService } from "../incidents/incident-service.js";
 import type { Logger } from "../log.js";
 
 export interface InboundDeps {
@@ -18,6 +19,7 @@ export interface InboundDeps {
   clock: () => Date;
   logger: Logger;
   supportContact: string;
+  incidents?: IncidentService;
   onProcessed?: (channel: string, outcome: "processed" | "duplicate") => void;
 }
 
@@ -42,14 +44,16 @@ export function createInboundHandler(deps: InboundDeps) {
         .values({ channel: msg.channel, dedupeKey: msg.dedupeKey })
         .onConflictDoNothing()
         .returning({ key: inboundEvents.dedupeKey });
-      if (fresh.length === 0) return { duplicate: true as const, ids: [] as number[] };
+      if (fresh.length === 0) return { duplicate: true as const, ids: [] as number[], alerts: false };
 
       const replies = await respond(tx, msg);
       const ids = await outbox.enqueue(
         tx,
         replies.map((r) => ({ officerId: r.officerId, channel: msg.channel, chatId: msg.chatId, payload: r.message })),
       );
-      return { duplicate: false as const, ids };
+      // Did this message file or acknowledge an urgent case? (alerts were queued in this transaction)
+      const [alerts] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(outbox$).where(and(eq(outbox$.kind, "alert"), eq(outbox$.status, "queued"), sql`${outbox$.createdAt} = now()`));
+      return { duplicate: false as const, ids, alerts: (alerts?.n ?? 0) > 0 };
     });
     deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
     // One line per update: ids and outcome only, never what was typed.
@@ -59,6 +63,8 @@ export function createInboundHandler(deps: InboundDeps) {
     );
     if (outcome.duplicate) return { duplicate: true, replies: 0 };
     await outbox.deliverNow(outcome.ids);
+    // An urgent report just filed must reach the supervisors now, not at the worker's next pass.
+    if (outcome.alerts) await outbox.drainOnce(100, "alert").catch((err) => logger.error({ err: String(err) }, "urgent alert delivery failed; the worker retries"));
     return { duplicate: false, replies: outcome.ids.length };
   }
 
@@ -86,14 +92,13 @@ export function createInboundHandler(deps: InboundDeps) {
     if (msg.startPayload !== undefined || fold(msg.text ?? "") === "/start") {
       return greet(tx, officer, "Chào mừng anh/chị quay lại!");
     }
-    if (msg.attachment && msg.text === undefined) {
-      const what = msg.attachment.kind === "location" ? "vị trí" : msg.attachment.kind === "sticker" ? "nhãn dán" : "tệp hay ảnh";
-      return [{ officerId: officer.id, message: { text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` } }];
-    }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
+    if (deps.incidents && msg.choice?.startsWith(INCIDENT_ACK_PREFIX)) {
+      return [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }];
+    }
     const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
     if (ack) return [{ officerId: officer.id, message: ack }];
-    const replies = await conversations.handle(tx, officer, { text, choice: msg.choice });
+    const replies = await conversations.handle(tx, officer, { text, choice: msg.choice, attachment: msg.attachment });
     return replies.map((message) => ({ officerId: officer.id, message }));
   }
 

@@ -43,7 +43,9 @@ export function toInboundMessage(ctx: Context): InboundMessage | undefined {
     return { ...base, text: m.text };
   }
   const kind = m.photo ? "photo" : m.document ? "document" : m.sticker ? "sticker" : m.location ? "location" : m.voice ? "voice" : "other";
-  return { ...base, attachment: { kind }, ...(m.caption ? { text: m.caption } : {}) };
+  // The file stays on Telegram; only its id is kept, and read back through access-checked routes.
+  const fileId = m.photo?.at(-1)?.file_id ?? m.document?.file_id;
+  return { ...base, attachment: { kind, ...(fileId ? { fileId } : {}) }, ...(m.caption ? { text: m.caption } : {}) };
 }
 
 /** Renders choices as inline buttons (callback_data ≤ 64 bytes: values are short ASCII ids). */

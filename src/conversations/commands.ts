@@ -17,7 +17,9 @@ export type Command =
   | { name: "skip" }
   | { name: "menu" }
   | { name: "yes" }
-  | { name: "no" };
+  | { name: "no" }
+  | { name: "urgent" }
+  | { name: "update_case"; ref: string };
 
 const WORDS: Record<string, Command["name"]> = {
   "bao cao": "start",
@@ -43,6 +45,10 @@ const WORDS: Record<string, Command["name"]> = {
   "nop bao cao": "submit",
   "bo qua": "skip",
   menu: "menu",
+  khan: "urgent",
+  "khan cap": "urgent",
+  "bao cao khan": "urgent",
+  "bao khan": "urgent",
 };
 
 const SLASH: Record<string, Command["name"]> = {
@@ -58,6 +64,7 @@ const SLASH: Record<string, Command["name"]> = {
   nop: "submit",
   boqua: "skip",
   menu: "menu",
+  khancap: "urgent",
 };
 
 export function parseCommand(input: { text?: string; choice?: string }): Command | undefined {
@@ -76,6 +83,8 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
   }
   if (/^[?？]+$/.test(raw)) return { name: "help" };
   const f = fold(raw);
+  const update = /^(?:cap nhat|\/capnhat)\s+(kc-\d{4}-\d{4,})$/.exec(f);
+  if (update) return { name: "update_case", ref: update[1]!.toUpperCase() };
   const edit = /^(?:sua|chinh sua|doi)(?:\s+cau)?\s*(\d+(?:\.\d+)?)?$/.exec(f);
   if (edit) return editOf(edit[1]);
   const name = WORDS[f];

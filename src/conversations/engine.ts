@@ -13,6 +13,7 @@ import {
   type Slot,
 } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
+import type { IncidentState } from "./incident-flow.js";
 import { formatVietnameseNumber } from "../domain/numbers.js";
 import { fold } from "../domain/text.js";
 
@@ -41,6 +42,8 @@ export interface SessionState {
   report?: ActiveReport;
   /** Mode to return to when the officer does not confirm a cancel. */
   before?: SessionMode;
+  /** An urgent report in progress: it takes over, the rest of the state waits unchanged. */
+  incident?: IncidentState;
 }
 
 export const IDLE: SessionState = { mode: "idle" };
@@ -83,6 +86,7 @@ export const COMMAND_HELP = [
   "• nộp — nộp báo cáo sau khi xem lại",
   "• hủy — hủy báo cáo đang làm",
   "• ? — giải thích câu đang hỏi",
+  "• khẩn — báo cáo khẩn một sự việc trẻ em bị tổn hại (bất cứ lúc nào)",
 ].join("\n");
 
 /** Starts or resumes a report: asks the first unanswered question, or shows the review. */

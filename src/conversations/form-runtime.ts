@@ -1,7 +1,7 @@
 import { parseVietnameseNumber, formatVietnameseNumber } from "../domain/numbers.js";
 import { normalizePhone, displayPhone } from "../domain/phone.js";
 import { cleanText, fold } from "../domain/text.js";
-import { parseVietnameseDate, formatDate } from "../domain/dates.js";
+import { parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime } from "../domain/dates.js";
 import type { ChoiceOption, Condition, FormDefinition, Question, Section } from "./form-schema.js";
 import type { OutboundMessage } from "./messages.js";
 
@@ -105,6 +105,9 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; message: s
 export interface ParseContext {
   /** Today in the reporting time zone, yyyy-mm-dd. */
   today: string;
+  /** For date-times ("hôm qua 17h"): the current instant and the zone it is read in. */
+  now?: Date;
+  timeZone?: string;
 }
 
 /** Turns what the officer typed (or pressed) into a value, or a short Vietnamese reason. */
@@ -162,6 +165,13 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       if (q.notFuture && d > ctx.today) return { ok: false, message: "Ngày này ở tương lai; anh/chị kiểm tra lại." };
       return { ok: true, value: d };
     }
+    case "datetime": {
+      const now = ctx.now ?? new Date();
+      const at = parseVietnameseDateTime(raw, now, ctx.timeZone ?? "Asia/Ho_Chi_Minh");
+      if (!at) return { ok: false, message: 'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".' };
+      if (at.getTime() > now.getTime() + 5 * 60_000) return { ok: false, message: "Thời gian này ở tương lai; anh/chị kiểm tra lại." };
+      return { ok: true, value: at.toISOString() };
+    }
     case "phone": {
       const p = normalizePhone(raw);
       if (!p) return { ok: false, message: "Số điện thoại chưa đúng, ví dụ 0912 345 678." };
@@ -214,6 +224,8 @@ export function formatAnswer(q: Question, value: unknown): string {
     }
     case "date":
       return formatDate(value as string);
+    case "datetime":
+      return formatDateTime(new Date(value as string), "Asia/Ho_Chi_Minh");
     case "phone":
       return displayPhone(value as string);
     default:
@@ -229,6 +241,7 @@ export function renderSlot(slot: Slot, position: { index: number; total: number 
   if (q.type === "integer") hints.push("nhập một số");
   if (q.type === "decimal") hints.push("nhập một số, ví dụ 1,5");
   if (q.type === "date") hints.push('ngày/tháng/năm hoặc "hôm nay"');
+  if (q.type === "datetime") hints.push('"bây giờ", "17h" hoặc "hôm qua 17h"');
   if (q.type === "multiple") hints.push("chọn một hoặc nhiều số, cách nhau bởi dấu phẩy");
   if (!q.required) hints.push('"bỏ qua" nếu không có');
   if (q.help) hints.push('"?" để xem giải thích');

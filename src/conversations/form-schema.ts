@@ -31,7 +31,7 @@ export const choiceOptionSchema = z.object({
 export const questionSchema = z
   .object({
     id,
-    type: z.enum(["integer", "decimal", "text", "single", "multiple", "yesno", "date", "phone"]),
+    type: z.enum(["integer", "decimal", "text", "single", "multiple", "yesno", "date", "datetime", "phone"]),
     label: z.string().min(1),
     help: z.string().optional(),
     required: z.boolean().default(true),

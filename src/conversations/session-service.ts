@@ -5,6 +5,8 @@ import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates
 import { isLate, periodLabel } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
 import { beginReport, COMMAND_HELP, IDLE, step, type Effects, type SessionState, type StepResult } from "./engine.js";
+import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "./incident-flow.js";
+import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "./form-registry.js";
 import type { Answers } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
@@ -19,11 +21,16 @@ export interface ConversationDeps {
   timeZone: string;
   /** Runs in the submitting transaction (the scheduler cancels the unit's queued reminders). */
   onSubmitted?: (tx: Tx, periodId: number, unitId: number) => Promise<void>;
+  /** Files urgent incident reports and alerts the supervisors. */
+  incidents?: IncidentService;
 }
 
 export const MENU: OutboundMessage = {
-  text: `Gõ "báo cáo" để làm báo cáo kỳ này, hoặc "?" để xem các lệnh.`,
-  choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }],
+  text: `Gõ "báo cáo" để làm báo cáo kỳ này, "khẩn" để báo cáo khẩn, hoặc "?" để xem các lệnh.`,
+  choices: [
+    { value: "cmd:start", label: "📝 Làm báo cáo" },
+    { value: "cmd:urgent", label: "🚨 Báo cáo khẩn" },
+  ],
 };
 
 /**
@@ -33,11 +40,20 @@ export const MENU: OutboundMessage = {
 export function createConversationService(deps: ConversationDeps) {
   const { forms, clock, timeZone } = deps;
 
-  async function handle(tx: Tx, officer: Officer, input: { text?: string; choice?: string }): Promise<OutboundMessage[]> {
+  async function handle(tx: Tx, officer: Officer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<OutboundMessage[]> {
     const command = parseCommand(input);
     const state = await loadState(tx, officer.id);
     const now = clock();
     const today = localDate(now, timeZone);
+
+    // An urgent report can start from any state; what the officer was doing waits for it.
+    if (deps.incidents && (command?.name === "urgent" || command?.name === "update_case" || state.incident)) {
+      return handleIncident(tx, officer, state, command, input, now, today);
+    }
+    if (input.attachment && input.text === undefined) {
+      const what = input.attachment.kind === "location" ? "vị trí" : input.attachment.kind === "sticker" ? "nhãn dán" : "tệp hay ảnh";
+      return [{ text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` }];
+    }
 
     if (!state.report || state.mode === "idle") {
       const result = await handleIdle(tx, officer, command, today);
@@ -61,6 +77,52 @@ export function createConversationService(deps: ConversationDeps) {
     const extra = await applyEffects(tx, submission.id, result.effects, now, today, report.periodLabel);
     await saveState(tx, officer.id, result.state);
     return [...result.messages, ...extra];
+  }
+
+  async function handleIncident(
+    tx: Tx,
+    officer: Officer,
+    state: SessionState,
+    command: Command | undefined,
+    input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } },
+    now: Date,
+    today: string,
+  ): Promise<OutboundMessage[]> {
+    const incidents = deps.incidents!;
+    // What the officer was doing before the urgent report, kept as it was.
+    const { incident: _current, ...outer } = state;
+    let step: IncidentStep;
+    if (command?.name === "urgent") {
+      step = startIncident();
+    } else if (command?.name === "update_case") {
+      const found = await incidents.findForUpdate(tx, officer, command.ref);
+      if (!found) {
+        await saveState(tx, officer.id, outer);
+        return [{ text: `Không tìm thấy ${command.ref} của đơn vị anh/chị.` }];
+      }
+      step = startCaseNote(found.id, found.ref);
+    } else {
+      step = stepIncident(state.incident!, input, { today, now, timeZone });
+    }
+    const messages = [...step.messages];
+    let incidentState = step.state;
+    for (const effect of step.effects) {
+      if (effect.kind === "create") {
+        const filed = await incidents.create(tx, officer, effect.answers);
+        messages.push(...filed.messages);
+        incidentState = { ...incidentState!, incidentId: filed.incident.id, ref: filed.incident.ref };
+        messages.push(firstDetail(incidentState));
+      } else {
+        await incidents.apply(tx, officer, (incidentState ?? state.incident)!.incidentId!, effect);
+      }
+    }
+    if (step.done || !incidentState) {
+      await saveState(tx, officer.id, outer);
+      if (outer.report && outer.mode !== "idle") messages.push({ text: `Anh/chị đang làm dở ${outer.report.periodLabel}: gõ "tiếp tục" để làm tiếp.` });
+      return messages;
+    }
+    await saveState(tx, officer.id, { ...outer, incident: incidentState });
+    return messages;
   }
 
   async function handleIdle(tx: Tx, officer: Officer, command: Command | undefined, today: string): Promise<StepResult> {

@@ -55,3 +55,26 @@ export function formatDate(iso: string): string {
   const [y, m, d] = iso.split("-");
   return `${d}/${m}/${y}`;
 }
+
+/**
+ * When something happened, the way officers say it: "bây giờ"/"vừa xong", "17h", "17h30",
+ * "hôm qua 17h", "hôm nay 8:15", "20/11 9h", "20/11/2026 09:30". Times are local to `timeZone`.
+ */
+export function parseVietnameseDateTime(input: string, now: Date, timeZone: string): Date | undefined {
+  const f = fold(input).replace(/\s+luc\s+/, " ").trim();
+  if (/^(bay gio|vua xong|vua moi|ngay bay gio|now|luc nay)$/.test(f)) return now;
+  const today = localDate(now, timeZone);
+  const m = /^(?:(hom nay|hom qua|hom kia|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?)\s*)?(?:(\d{1,2})\s*(?:h|gio|:)\s*(\d{1,2})?\s*(?:phut|p)?\s*(sang|chieu|toi|trua|dem)?)?$/.exec(f);
+  if (!m || (!m[1] && !m[2])) return undefined;
+  const date = m[1] ? parseVietnameseDate(m[1], today) : today;
+  if (!date) return undefined;
+  let hour = m[2] === undefined ? 12 : Number(m[2]);
+  const minute = m[3] === undefined ? 0 : Number(m[3]);
+  if ((m[4] === "chieu" || m[4] === "toi") && hour < 12) hour += 12;
+  if (hour > 23 || minute > 59) return undefined;
+  const guess = new Date(`${date}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00Z`);
+  // Shift by the zone's offset at that moment (fixed +7 for Việt Nam, but do not assume it).
+  const local = new Date(guess.toLocaleString("en-US", { timeZone }));
+  const utc = new Date(guess.toLocaleString("en-US", { timeZone: "UTC" }));
+  return new Date(guess.getTime() - (local.getTime() - utc.getTime()));
+}

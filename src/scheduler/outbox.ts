@@ -88,12 +88,12 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   /** Claims the given rows (or due rows) and marks them sending, in one short transaction. */
-  async function claim(ids?: number[], limit = 50): Promise<OutboxRow[]> {
+  async function claim(ids?: number[], limit = 50, kind?: string): Promise<OutboxRow[]> {
     return db.transaction(async (tx) => {
       const due = await tx
         .select({ id: outbox.id })
         .from(outbox)
-        .where(and(eq(outbox.status, "queued"), ids ? inArray(outbox.id, ids) : lte(outbox.notBefore, clock())))
+        .where(and(eq(outbox.status, "queued"), ids ? inArray(outbox.id, ids) : lte(outbox.notBefore, clock()), kind ? eq(outbox.kind, kind) : undefined))
         .orderBy(outbox.notBefore, outbox.id)
         .limit(ids ? ids.length : limit)
         .for("update", { skipLocked: true });
@@ -198,9 +198,9 @@ export function createOutbox(deps: OutboxDeps) {
     }
   }
 
-  /** One pass of the delivery worker over due rows. */
-  async function drainOnce(limit = 200): Promise<number> {
-    const rows = await claim(undefined, limit);
+  /** One pass of the delivery worker over due rows (optionally of one kind: urgent alerts). */
+  async function drainOnce(limit = 200, kind?: string): Promise<number> {
+    const rows = await claim(undefined, limit, kind);
     await deliver(rows);
     return rows.length;
   }

@@ -6,3 +6,4 @@ export * from "./reporting.js";
 export * from "./campaigns.js";
 export * from "./broadcasts.js";
 export * from "./zalo.js";
+export * from "./incidents.js";
