@@ -85,6 +85,8 @@ const configSchema = z.object({
   OUTBOX_STALE_MS: z.coerce.number().int().positive().default(60_000),
   /** Minutes without acknowledgement before an urgent alert is repeated and escalated. */
   INCIDENT_ACK_MINUTES: z.coerce.number().positive().default(30),
+  /** Closed cases older than this keep only statistics (type, unit, dates, age, sex). */
+  INCIDENT_RETENTION_DAYS: z.coerce.number().int().positive().default(1825),
   DEMO_SEED: z
     .enum(["auto", "off"])
     .default("auto")

@@ -212,6 +212,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
           try {
             await incidents.escalateDue(db);
             await incidents.remindClocks(db);
+            await incidents.applyRetention(db, config.INCIDENT_RETENTION_DAYS);
             await outbox.drainOnce();
           } catch (err) {
             logger.error({ err: String(err) }, "incident checks failed");

@@ -19,7 +19,8 @@ export type Command =
   | { name: "yes" }
   | { name: "no" }
   | { name: "urgent" }
-  | { name: "update_case"; ref: string };
+  | { name: "update_case"; ref: string }
+  | { name: "close_case"; ref: string; outcome: string };
 
 const WORDS: Record<string, Command["name"]> = {
   "bao cao": "start",
@@ -82,6 +83,8 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
     return name ? ({ name } as Command) : undefined;
   }
   if (/^[?？]+$/.test(raw)) return { name: "help" };
+  const close = /^(?:đóng|dong|kết thúc|ket thuc)\s+(KC-\d{4}-\d{4,})\s*[:\-–]?\s*(.*)$/iu.exec(raw.normalize("NFC"));
+  if (close) return { name: "close_case", ref: close[1]!.toUpperCase(), outcome: close[2]!.trim() };
   const f = fold(raw);
   const update = /^(?:cap nhat|\/capnhat)\s+(kc-\d{4}-\d{4,})$/.exec(f);
   if (update) return { name: "update_case", ref: update[1]!.toUpperCase() };

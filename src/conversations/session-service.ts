@@ -47,6 +47,9 @@ export function createConversationService(deps: ConversationDeps) {
     const today = localDate(now, timeZone);
 
     // An urgent report can start from any state; what the officer was doing waits for it.
+    if (deps.incidents && command?.name === "close_case") {
+      return [await deps.incidents.close(tx, officer, command.ref, command.outcome)];
+    }
     if (deps.incidents && (command?.name === "urgent" || command?.name === "update_case" || state.incident)) {
       return handleIncident(tx, officer, state, command, input, now, today);
     }

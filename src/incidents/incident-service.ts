@@ -161,6 +161,32 @@ export function createIncidentService(deps: IncidentDeps) {
     return i;
   }
 
+  /** Closes a case with its outcome: its own unit's officers or a supervisor may. */
+  async function close(tx: DbOrTx, officer: Officer, ref: string, outcome: string): Promise<OutboundMessage> {
+    const [i] = await tx.select().from(incidents).where(eq(incidents.ref, ref.toUpperCase())).for("update");
+    if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return { text: `Không tìm thấy ${ref}.` };
+    if (i.status === "closed") return { text: `${i.ref} đã đóng trước đó.` };
+    if (!outcome) return { text: `Anh/chị gõ kèm kết quả, ví dụ: "đóng ${i.ref}: trẻ đã an toàn, gia đình được hỗ trợ".` };
+    await tx.update(incidents).set({ status: "closed", outcome: outcome.slice(0, 1000), closedAt: clock(), nextEscalationAt: null }).where(eq(incidents.id, i.id));
+    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "closed", officerId: officer.id });
+    return { text: `Đã đóng ${i.ref}. Kết quả đã được ghi lại.` };
+  }
+
+  /**
+   * Retention: closed cases older than `days` keep only what statistics need (type, unit, dates,
+   * age, sex); description, place, outcome and attachments are erased.
+   */
+  async function applyRetention(db: Db, days: number): Promise<number> {
+    const cutoff = new Date(clock().getTime() - days * 86_400_000);
+    const rows = await db
+      .update(incidents)
+      .set({ description: null, place: null, outcome: null, attachments: [] })
+      .where(and(eq(incidents.status, "closed"), lte(incidents.closedAt, cutoff), sql`(${incidents.description} is not null or ${incidents.place} is not null or ${incidents.outcome} is not null or ${incidents.attachments} <> '[]'::jsonb)`))
+      .returning({ id: incidents.id });
+    for (const r of rows) await db.insert(incidentEvents).values({ incidentId: r.id, kind: "retention_erased" });
+    return rows.length;
+  }
+
   /** Repeats unacknowledged alerts and widens them to the admins; run every minute. */
   async function escalateDue(db: Db): Promise<number> {
     const now = clock();
@@ -219,7 +245,7 @@ export function createIncidentService(deps: IncidentDeps) {
     return { incident: i, timeline, clocks };
   }
 
-  return { create, apply, acknowledge, findForUpdate, escalateDue, remindClocks, read };
+  return { create, apply, acknowledge, close, findForUpdate, escalateDue, remindClocks, applyRetention, read };
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;

@@ -4,6 +4,7 @@ import { auditLog, incidentEvents, incidents } from "../../src/db/schema/index.j
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
+import { startFakeZaloBot, ZALO_BOT_TOKEN } from "../support/fake-zalo.js";
 import { startTestService, type TestService } from "../support/service.js";
 
 const REPORTER = 9101; // commune officer, Xã Thèn Sin (Huyện Tam Đường, pre-2025 tree)
@@ -104,6 +105,20 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     await say(REPORTER, "Đã họp với gia đình, trẻ đã được đưa về");
     expect(tg.texts(REPORTER).at(-2)).toBe(`Đã ghi cập nhật vào ${filed!.ref}.`);
     expect((await t.database.db.select().from(incidents))[0]!.status).toBe("in_progress");
+
+    await say(REPORTER, `đóng ${filed!.ref}`);
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/gõ kèm kết quả/);
+    await say(REPORTER, `Đóng ${filed!.ref}: trẻ đã an toàn, gia đình được hỗ trợ`);
+    expect(tg.texts(REPORTER).at(-1)).toBe(`Đã đóng ${filed!.ref}. Kết quả đã được ghi lại.`);
+    const [closed] = await t.database.db.select().from(incidents);
+    expect(closed).toMatchObject({ status: "closed", outcome: "trẻ đã an toàn, gia đình được hỗ trợ" });
+
+    // Past the retention period only the statistics remain.
+    now.value = new Date(now.value.getTime() + 1826 * 86_400_000);
+    expect(await s.service.incidents.applyRetention(t.database.db, 1825)).toBe(1);
+    expect(await s.service.incidents.applyRetention(t.database.db, 1825)).toBe(0);
+    const [kept] = await t.database.db.select().from(incidents);
+    expect(kept).toMatchObject({ description: null, place: null, outcome: null, attachments: [], type: "duoi_nuoc", childAge: 9, childSex: "nu" });
   });
 
   it("nobody acknowledges: after 30 minutes the alert is repeated and widened to the admins; reads are audited", async () => {
@@ -132,5 +147,41 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     expect(audit).toMatchObject([{ actor: "admin-api-token", action: "incident.read" }]);
     expect((await s.api("/api/incidents/KC-2026-9999")).status).toBe(404);
     expect((await fetch(`${s.url}/api/incidents/${filed!.ref}`)).status).toBe(401);
+  });
+});
+
+describe.each(dbKinds)("an officer on Zalo reports a drowning; the district on Telegram is alerted (%s)", (kind) => {
+  const t = useTestDb(kind);
+  it("three answers typed on Zalo file the case and alert at once", async () => {
+    const tg = await startFakeTelegram();
+    const zb = await startFakeZaloBot();
+    const now = new Date("2026-06-14T09:00:00Z");
+    await loadProvince(t.database, "post2025", "12");
+    await addOfficers(t.database, ["name,phone,role,unit_code", "Cán bộ Bình Lư,0912000201,commune,03390", "Sở Lai Châu,0912000202,province,12"].join("\n"));
+    await linkOfficer(t.database, "84912000201", "zalo_bot", "zalo-reporter-01");
+    await linkOfficer(t.database, "84912000202", "telegram", "9202");
+    const s = await startTestService(t, { telegram: tg, clock: () => now, env: { ZALO_BOT_TOKEN, ZALO_BOT_WEBHOOK_SECRET: "zalo-bot-secret-123", ZALO_BOT_API_ROOT: zb.apiRoot } });
+    try {
+      let n = 0;
+      const say = (text: string) =>
+        fetch(`${s.url}/webhooks/zalo`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-bot-api-secret-token": "zalo-bot-secret-123" },
+          body: JSON.stringify({ event_name: "message.text.received", message: { message_id: `z${++n}`, chat: { id: "zalo-reporter-01", chat_type: "PRIVATE" }, from: { id: "zalo-reporter-01" }, text } }),
+        });
+      await say("bao cao khan");
+      expect(zb.texts("zalo-reporter-01").at(-1)).toMatch(/\n1\. Tử vong do đuối nước/);
+      await say("1");
+      await say("bay gio");
+      await say("bo qua");
+      const [filed] = await t.database.db.select().from(incidents);
+      expect(zb.texts("zalo-reporter-01").join("\n")).toContain(`Đã gửi báo cáo khẩn ${filed!.ref}`);
+      // Post-reform: no district any more, the province is alerted directly.
+      expect(tg.texts(9202).at(-1)).toMatch(new RegExp(`Báo cáo khẩn ${filed!.ref}\\nTử vong do đuối nước\\nNơi xảy ra: Xã Bình Lư`));
+    } finally {
+      await s.service.stop();
+      await tg.close();
+      await zb.close();
+    }
   });
 });
