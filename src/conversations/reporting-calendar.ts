@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lte } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { deadlineCalendars, periods, reportTemplates, units } from "../db/schema/index.js";
 import { addDays } from "../domain/dates.js";
@@ -101,10 +101,3 @@ export async function getTemplate(db: DbOrTx, id: string): Promise<ReportTemplat
 export async function listTemplates(db: DbOrTx): Promise<ReportTemplate[]> {
   return db.select().from(reportTemplates).orderBy(reportTemplates.id);
 }
-
-/** Whether a period is still open for answers. */
-export function isOpen(period: Period, today: string): boolean {
-  return period.closedAt === null && period.opensOn <= today;
-}
-
-export const sqlToday = (tz: string) => sql`(now() at time zone ${tz})::date`;

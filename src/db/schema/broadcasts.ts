@@ -28,5 +28,3 @@ export const broadcastRecipients = pgTable(
   },
   (t) => [primaryKey({ columns: [t.broadcastId, t.officerId] }), index("broadcast_recipients_officer_idx").on(t.officerId)],
 );
-
-export type BroadcastAudience = Audience;

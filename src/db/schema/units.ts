@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { date, index, integer, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /**
@@ -47,5 +46,3 @@ export const unitMappings = pgTable(
     index("unit_mappings_new_idx").on(t.newCode),
   ],
 );
-
-export const unitPathPrefix = (path: string) => sql`${path} || '.%'`;
