@@ -170,7 +170,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       "/webhooks/zalo-oa": zaloOa && config.ZALO_OA_SECRET_KEY ? zaloOa.webhook : undefined,
     },
     mount: [
-      mountAdminApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
+      mountAdminApi({ db, forms, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents }),
       mountSimulator({ db, inbound }),

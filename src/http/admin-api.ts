@@ -1,8 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { bearerAuth } from "hono/bearer-auth";
-import { desc } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { periods } from "../db/schema/index.js";
+import { periods, reportTemplates } from "../db/schema/index.js";
+import { consolidate, toCsv, toXlsx } from "../conversations/consolidation.js";
+import type { FormRegistry } from "../conversations/form-registry.js";
 import { localDate } from "../domain/dates.js";
 import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import { findUnit } from "../directory/units.js";
@@ -13,6 +15,7 @@ import { renderApiDocs } from "./api-docs.js";
 
 export interface AdminApiDeps {
   db: Db;
+  forms: FormRegistry;
   adminToken?: string;
   clock: () => Date;
   timeZone: string;
@@ -143,6 +146,44 @@ export function mountAdminApi(deps: AdminApiDeps) {
       const status = await periodStatus(deps.db, period, unit, localDate(deps.clock(), deps.timeZone));
       return c.json(status, 200);
     });
+
+    for (const format of ["xlsx", "csv"] as const) {
+      const route = createRoute({
+        method: "get",
+        path: `/api/periods/{periodId}/export.${format}`,
+        summary: format === "xlsx" ? "Consolidated figures in the official appendix layout (XLSX)" : "Consolidated figures per child unit (CSV)",
+        security: [{ bearer: [] }],
+        request: periodStatusRoute.request,
+        responses: {
+          200: {
+            description: "The file",
+            content: {
+              [format === "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv"]: { schema: z.string().openapi({ format: "binary" }) },
+            },
+          },
+          401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorSchema } } },
+          404: { description: "Unknown period or unit", content: { "application/json": { schema: ErrorSchema } } },
+        },
+      });
+      app.openapi(route, async (c) => {
+        const { periodId } = c.req.valid("param");
+        const { unit: code, scheme } = c.req.valid("query");
+        const period = await findPeriod(deps.db, periodId);
+        if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
+        const unit = await findUnit(deps.db, scheme ?? schemeForPeriod(period.endsOn), code);
+        if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
+        const [template] = await deps.db.select().from(reportTemplates).where(eq(reportTemplates.id, period.templateId));
+        const result = await consolidate(deps.db, period, unit, deps.forms.latest(template!.formId));
+        const name = `baocao-${period.key}-${unit.code}.${format}`;
+        c.header("content-disposition", `attachment; filename="${name}"`);
+        if (format === "csv") {
+          c.header("content-type", "text/csv; charset=utf-8");
+          return c.body(toCsv(result)) as never;
+        }
+        c.header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        return c.body(new Uint8Array(await toXlsx(result))) as never;
+      });
+    }
 
     app.doc31("/api/openapi.json", {
       openapi: "3.1.0",

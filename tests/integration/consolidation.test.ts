@@ -1,0 +1,103 @@
+import ExcelJS from "exceljs";
+import { and, eq, sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { answers, officers, periods, submissions, units } from "../../src/db/schema/index.js";
+import { createFormRegistry } from "../../src/conversations/form-registry.js";
+import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
+import { numericQuestions } from "../../src/conversations/consolidation.js";
+import { dbKinds, useTestDb } from "../support/db.js";
+import { addOfficers, loadProvince } from "../support/fixtures.js";
+import { startTestService, type TestService } from "../support/service.js";
+
+const forms = createFormRegistry();
+const numeric = numericQuestions(forms.latest("child-affairs"));
+
+describe.each(dbKinds)("the consolidated export of a province, correct to the unit (%s)", (kind) => {
+  const t = useTestDb(kind);
+  let s: TestService;
+  beforeEach(async () => {
+    await loadProvince(t.database, "pre2025", "12");
+    await ensureReportingDefaults(t.database.db, forms, new Date("2024-12-01T00:00:00Z"));
+    s = await startTestService(t, { clock: () => new Date("2024-12-01T03:00:00Z") });
+  });
+  afterEach(() => s.service.stop());
+
+  it("sums every numeric item over submitted reports only, per district, with the previous year beside", async () => {
+    const db = t.database.db;
+    const communes = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
+    await addOfficers(t.database, `name,phone,role,unit_code,scheme\nA,0912000901,commune,${communes[0]!.code},pre2025\n`);
+    const [officer] = await db.select().from(officers);
+    const [y2024] = await db.select().from(periods).where(eq(periods.key, "2024-Y"));
+    const [y2023] = await db.select().from(periods).where(eq(periods.key, "2023-Y"));
+    // Deterministic "random" figures; every 3rd commune has not submitted, one is still in progress.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) % 50);
+    for (const [i, u] of communes.entries()) {
+      for (const [period, status] of [
+        [y2024!, i % 3 === 0 ? null : i === 1 ? "in_progress" : "submitted"],
+        [y2023!, i % 2 === 0 ? "submitted" : null],
+      ] as const) {
+        if (!status) continue;
+        const [sub] = await db.insert(submissions).values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() }).returning();
+        await db.insert(answers).values(numeric.map(({ question }) => {
+          const v = rnd();
+          return { submissionId: sub!.id, key: question.id, questionId: question.id, valueNum: v, value: { v } };
+        }));
+      }
+    }
+
+    const res = await s.api(`/api/periods/2024-Y/export.xlsx?unit=12`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toContain("baocao-2024-Y-12.xlsx");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    const summary = wb.getWorksheet("Tổng hợp")!;
+    expect(String(summary.getCell("A2").value)).toBe("Tỉnh Lai Châu — báo cáo năm 2024");
+    // Header cells are merged like the paper form.
+    expect(summary.getCell("D5").isMerged && summary.getCell("E5").isMerged).toBe(true);
+
+    // Independent SQL: the expected totals per question, submitted reports only.
+    const expected = async (periodKey: string) => {
+      const rows = await db.execute<{ question_id: string; total: string | number }>(sql`
+        select a.question_id, sum(a.value_num) as total
+        from answers a join submissions s on s.id = a.submission_id join periods p on p.id = s.period_id
+        join units u on u.id = s.unit_id
+        where p.key = ${periodKey} and s.status in ('submitted','approved') and u.scheme = 'pre2025' and u.path like '12.%'
+        group by a.question_id`);
+      return new Map((rows as unknown as { rows: { question_id: string; total: string | number }[] }).rows.map((r) => [r.question_id, Number(r.total)]));
+    };
+    const now = await expected("2024-Y");
+    const before = await expected("2023-Y");
+    const rowsByNo = new Map<string, ExcelJS.Row>();
+    summary.eachRow((row) => {
+      const no = row.getCell(1).value;
+      if (typeof no === "string" && /^\d+$/.test(no)) rowsByNo.set(no, row);
+    });
+    expect(rowsByNo.size).toBe(numeric.length);
+    for (const { no, question } of numeric) {
+      const row = rowsByNo.get(String(no))!;
+      expect(row.getCell(2).value).toBe(question.label);
+      expect(row.getCell(4).value).toBe(now.get(question.id) ?? 0);
+      expect(row.getCell(5).value).toBe(before.get(question.id) ?? 0);
+    }
+
+    // One row per district, and they add up to the total row.
+    const perUnit = wb.getWorksheet("Theo đơn vị")!;
+    const districts = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "district"), eq(units.parentCode, "12")));
+    expect(perUnit.rowCount).toBe(districts.length + 2);
+    const col = 5; // first numeric item
+    let sum = 0;
+    for (let r = 2; r <= districts.length + 1; r++) sum += Number(perUnit.getRow(r).getCell(col).value);
+    expect(perUnit.getRow(districts.length + 2).getCell(col).value).toBe(sum);
+    expect(sum).toBe(now.get(numeric[0]!.question.id));
+    const submitted = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
+    expect(perUnit.getRow(districts.length + 2).getCell(4).value).toBe(submitted);
+    expect(String(summary.getCell("A3").value)).toBe(`Số xã đã nộp: ${submitted}/${communes.length} (còn thiếu ${communes.length - submitted})`);
+
+    const csv = await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).text();
+    const lines = csv.replace(/^\uFEFF/, "").trim().split("\n");
+    expect(lines[0]).toMatch(/^ma_don_vi,don_vi,so_xa,da_nop,comm_sessions,/);
+    expect(lines.at(-1)!.split(",")[4]).toBe(String(now.get("comm_sessions")));
+    expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
+  });
+});
