@@ -230,6 +230,20 @@ CREATE TABLE "incidents" (
 	"closed_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "login_tokens" (
+	"token_hash" text PRIMARY KEY NOT NULL,
+	"officer_id" integer NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"used_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "web_sessions" (
+	"id_hash" text PRIMARY KEY NOT NULL,
+	"officer_id" integer NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "channel_links" ADD CONSTRAINT "channel_links_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "invite_codes" ADD CONSTRAINT "invite_codes_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "officers" ADD CONSTRAINT "officers_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -250,6 +264,8 @@ ALTER TABLE "incident_events" ADD CONSTRAINT "incident_events_officer_id_officer
 ALTER TABLE "incidents" ADD CONSTRAINT "incidents_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incidents" ADD CONSTRAINT "incidents_reporter_id_officers_id_fk" FOREIGN KEY ("reporter_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "incidents" ADD CONSTRAINT "incidents_acknowledged_by_officers_id_fk" FOREIGN KEY ("acknowledged_by") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "login_tokens" ADD CONSTRAINT "login_tokens_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "web_sessions" ADD CONSTRAINT "web_sessions_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "unit_mappings_old_new_uq" ON "unit_mappings" USING btree ("old_code","new_code");--> statement-breakpoint
 CREATE INDEX "unit_mappings_new_idx" ON "unit_mappings" USING btree ("new_code");--> statement-breakpoint
 CREATE UNIQUE INDEX "units_scheme_code_uq" ON "units" USING btree ("scheme","code");--> statement-breakpoint
@@ -274,4 +290,5 @@ CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target");--> st
 CREATE INDEX "incident_events_incident_idx" ON "incident_events" USING btree ("incident_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "incidents_ref_uq" ON "incidents" USING btree ("ref");--> statement-breakpoint
 CREATE INDEX "incidents_unit_idx" ON "incidents" USING btree ("unit_id");--> statement-breakpoint
-CREATE INDEX "incidents_escalation_idx" ON "incidents" USING btree ("next_escalation_at");
+CREATE INDEX "incidents_escalation_idx" ON "incidents" USING btree ("next_escalation_at");--> statement-breakpoint
+CREATE INDEX "web_sessions_officer_idx" ON "web_sessions" USING btree ("officer_id");

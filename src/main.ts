@@ -28,6 +28,7 @@ import { otherChannel } from "./scheduler/broadcasts.js";
 import { seedCampaigns } from "./scheduler/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
+import { mountWeb } from "./http/web.js";
 import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
 import { isEmpty, seedDemo } from "./directory/demo.js";
@@ -173,6 +174,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       mountAdminApi({ db, forms, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents }),
+      mountWeb({
+        db,
+        clock,
+        timeZone: config.TZ_REPORTS,
+        publicUrl: config.PUBLIC_URL,
+        incidents,
+        send: async (rows) => outbox.deliverNow(await outbox.enqueue(db, rows)),
+      }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],

@@ -7,3 +7,4 @@ export * from "./campaigns.js";
 export * from "./broadcasts.js";
 export * from "./zalo.js";
 export * from "./incidents.js";
+export * from "./web.js";

@@ -1,0 +1,193 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { csrf } from "hono/csrf";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { auditLog, incidents, loginTokens, officers, units, webSessions } from "../db/schema/index.js";
+import { findOfficerByPhone, type Officer } from "../directory/officers.js";
+import { normalizePhone } from "../domain/phone.js";
+import { formatDateTime, formatDate, localDate } from "../domain/dates.js";
+import { periodLabel } from "../domain/periods.js";
+import { currentPeriod, getTemplate } from "../conversations/reporting-calendar.js";
+import { periodStatus } from "../conversations/period-status.js";
+import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
+import type { IncidentService } from "../incidents/incident-service.js";
+import { INCIDENT_TYPES } from "../conversations/incident-flow.js";
+import type { NewOutboxRow } from "../scheduler/outbox.js";
+import { recipientsOfUnits } from "../scheduler/audience.js";
+import { esc, page } from "./html.js";
+
+const COOKIE = "baocao_session";
+const SESSION_HOURS = 12;
+const LINK_MINUTES = 10;
+const hash = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export interface WebDeps {
+  db: Db;
+  clock: () => Date;
+  timeZone: string;
+  publicUrl?: string;
+  incidents: IncidentService;
+  /** Queues the sign-in link to the officer's chat and sends it at once. */
+  send: (rows: NewOutboxRow[]) => Promise<void>;
+}
+
+/**
+ * The officers' web pages: sign-in by a one-time link delivered to their linked chat, server-side
+ * sessions (httpOnly, SameSite=Lax, Secure behind https), CSRF checks on every form, and pages that
+ * show only the signed-in officer's subtree.
+ */
+export function mountWeb(deps: WebDeps) {
+  const { db, clock } = deps;
+  // Sign-in requests per phone and per client address: 5 in 15 minutes.
+  const attempts = new Map<string, number[]>();
+  const limited = (key: string) => {
+    const now = clock().getTime();
+    const recent = (attempts.get(key) ?? []).filter((t) => t > now - 15 * 60_000);
+    recent.push(now);
+    attempts.set(key, recent);
+    return recent.length > 5;
+  };
+
+  async function currentOfficer(c: Context): Promise<Officer | undefined> {
+    const id = getCookie(c, COOKIE);
+    if (!id) return undefined;
+    const [row] = await db
+      .select({ officer: officers })
+      .from(webSessions)
+      .innerJoin(officers, eq(officers.id, webSessions.officerId))
+      .where(and(eq(webSessions.idHash, hash(id)), gt(webSessions.expiresAt, clock()), eq(officers.active, true)));
+    return row?.officer;
+  }
+
+  const secure = (c: Context) => (deps.publicUrl ?? "").startsWith("https://") || c.req.header("x-forwarded-proto") === "https";
+
+  return (app: OpenAPIHono) => {
+    // Forms are only accepted from this site's own pages (Origin / Sec-Fetch-Site checks).
+    app.use("/login", csrf());
+    app.use("/logout", csrf());
+
+    app.get("/login", (c) =>
+      c.html(
+        page(
+          "Đăng nhập",
+          `<h1>Đăng nhập baocao</h1>
+<form method="post" action="/login"><label>Số điện thoại đã đăng ký<br><input name="phone" inputmode="tel" autocomplete="tel" required></label>
+<input type="hidden" name="next" value="${esc(c.req.query("next") ?? "/dashboard")}">
+<p><button>Gửi đường dẫn đăng nhập</button></p></form>
+<p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị.</p>`,
+        ),
+      ),
+    );
+
+    app.post("/login", async (c) => {
+      const form = await c.req.parseBody();
+      const phone = normalizePhone(String(form.phone ?? ""));
+      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
+      if (limited(`ip:${ip}`) || (phone && limited(`phone:${phone}`))) {
+        return c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã yêu cầu quá nhiều lần. Vui lòng thử lại sau 15 phút.</p>`), 429);
+      }
+      const officer = phone ? await findOfficerByPhone(db, phone) : undefined;
+      if (officer) {
+        const [link] = (await recipientsOfUnits(db, [officer.unitId])).reachable.filter((r) => r.officerId === officer.id);
+        if (link) {
+          const token = randomBytes(24).toString("base64url");
+          await db.insert(loginTokens).values({ tokenHash: hash(token), officerId: officer.id, expiresAt: new Date(clock().getTime() + LINK_MINUTES * 60_000) });
+          const origin = deps.publicUrl ?? new URL(c.req.url).origin;
+          const next = String(form.next ?? "/dashboard");
+          const url = `${origin}/login/${token}${next.startsWith("/") && !next.startsWith("//") ? `?next=${encodeURIComponent(next)}` : ""}`;
+          await deps.send([{ officerId: officer.id, channel: link.channel, chatId: link.chatId, kind: "reply", payload: { text: `Đường dẫn đăng nhập baocao (dùng một lần, hết hạn sau ${LINK_MINUTES} phút):\n${url}\nNếu anh/chị không yêu cầu, hãy bỏ qua tin này.` } }]);
+        }
+      }
+      // The same answer whether or not the number is registered: nothing to learn here.
+      return c.html(page("Đăng nhập", `<h1>Kiểm tra tin nhắn</h1><p>Nếu số điện thoại đã được đăng ký và liên kết, đường dẫn đăng nhập đã được gửi tới Telegram/Zalo của anh/chị.</p>`));
+    });
+
+    app.get("/login/:token", async (c) => {
+      const now = clock();
+      const [used] = await db
+        .update(loginTokens)
+        .set({ usedAt: now })
+        .where(and(eq(loginTokens.tokenHash, hash(c.req.param("token"))), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
+        .returning({ officerId: loginTokens.officerId });
+      if (!used) return c.html(page("Đăng nhập", `<h1>Đường dẫn không còn dùng được</h1><p>Đường dẫn đã dùng hoặc đã hết hạn. <a href="/login">Yêu cầu đường dẫn mới</a>.</p>`), 410);
+      const id = randomBytes(32).toString("base64url");
+      await db.insert(webSessions).values({ idHash: hash(id), officerId: used.officerId, expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000) });
+      await db.insert(auditLog).values({ actor: `officer:${used.officerId}`, action: "signin", target: "web" });
+      setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
+      const next = c.req.query("next") ?? "/dashboard";
+      return c.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+    });
+
+    app.post("/logout", async (c) => {
+      const id = getCookie(c, COOKIE);
+      if (id) await db.delete(webSessions).where(eq(webSessions.idHash, hash(id)));
+      deleteCookie(c, COOKIE, { path: "/" });
+      return c.redirect("/login");
+    });
+
+    app.get("/dashboard", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+      const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
+      // Drill down only inside one's own subtree.
+      const code = c.req.query("unit");
+      let root = own!;
+      if (code) {
+        const [u] = await db.select().from(units).where(and(eq(units.scheme, own!.scheme), eq(units.code, code)));
+        if (!u || !(u.path === own!.path || u.path.startsWith(`${own!.path}.`))) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+        root = u;
+      }
+      const today = localDate(clock(), deps.timeZone);
+      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
+      const period = template ? await currentPeriod(db, template, today) : undefined;
+      if (!period) return c.html(page("Tổng quan", "<h1>Chưa có kỳ báo cáo</h1>"));
+      const s = await periodStatus(db, period, root, today);
+      const statusText = (st?: string, late?: boolean | null) =>
+        st === "submitted" ? `<span class="${late ? "late" : "ok"}">${late ? "Nộp trễ" : "Đúng hạn"}</span>` : st === "in_progress" ? "Đang làm" : st ? `<span class="missing">Chưa bắt đầu</span>` : "";
+      const rows = s.children
+        .map(
+          (ch) =>
+            `<tr><td>${esc(ch.code)}</td><td>${ch.level === "commune" ? esc(ch.name) : `<a href="/dashboard?unit=${esc(ch.code)}">${esc(ch.name)}</a>`}</td><td>${ch.counts.submitted}/${ch.counts.units}</td><td>${statusText(ch.status, ch.late)}${ch.deadline ? ` <span class="note">hạn ${esc(formatDate(ch.deadline))}</span>` : ""}</td></tr>`,
+        )
+        .join("");
+      return c.html(
+        page(
+          "Tổng quan",
+          `<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
+<p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
+<table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Đã nộp</th><th>Tình trạng</th></tr></thead><tbody>${rows}</tbody></table>`,
+        ),
+      );
+    });
+
+    app.get("/incidents/:ref", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+      const ref = c.req.param("ref").toUpperCase();
+      const [i] = await db.select({ unitPath: units.path, unitScheme: units.scheme }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref));
+      const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
+      // The reporting unit and every unit above it (their officers and admins) may read; anyone
+      // else gets the same 404 as for a case that does not exist.
+      const allowed = i && own && i.unitScheme === own.scheme && (i.unitPath === own.path || i.unitPath.startsWith(`${own.path}.`));
+      if (!allowed) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+      const found = (await deps.incidents.read(db, ref, `officer:${officer.id}`))!;
+      const x = found.incident;
+      const type = INCIDENT_TYPES.find((t) => t.value === x.type)?.label ?? x.type;
+      const timeline = found.timeline.map((e) => `<li>${esc(formatDateTime(e.at, deps.timeZone))} — ${esc(e.kind)}${e.kind === "note" ? `: ${esc((e.detail as { text?: string }).text)}` : ""}</li>`).join("");
+      return c.html(
+        page(
+          x.ref,
+          `<h1>${esc(x.ref)} — ${esc(type)}</h1>
+<p>Trạng thái: <b>${esc(x.status)}</b> · Xảy ra: ${esc(formatDateTime(x.occurredAt, deps.timeZone))} · Nơi: ${esc(x.place ?? "")}</p>
+<p>Trẻ: ${esc(x.childAge ?? "?")} tuổi, ${esc(x.childSex === "nu" ? "nữ" : x.childSex === "nam" ? "nam" : "?")}</p>
+<p>Mô tả: ${esc(x.description ?? "")}</p>
+<p>Thời hạn: biện pháp khẩn cấp ${esc(formatDateTime(found.clocks.emergency, deps.timeZone))} · kế hoạch hỗ trợ ${esc(formatDate(found.clocks.supportPlan))} · phê duyệt ${esc(formatDate(found.clocks.approval))}</p>
+<h2>Diễn biến</h2><ul>${timeline}</ul>`,
+        ),
+      );
+    });
+  };
+}

@@ -1,0 +1,106 @@
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { auditLog, incidents } from "../../src/db/schema/index.js";
+import { dbKinds, useTestDb } from "../support/db.js";
+import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
+import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
+import { startTestService, type TestService } from "../support/service.js";
+
+const REPORTER = 9301;
+const DISTRICT = 9302;
+const OTHER = 9305;
+
+describe.each(dbKinds)("officers sign in with a link sent to their chat and see only their subtree (%s)", (kind) => {
+  const t = useTestDb(kind);
+  let tg: FakeTelegram;
+  let s: TestService;
+  beforeAll(async () => {
+    tg = await startFakeTelegram();
+  });
+  afterAll(() => tg.close());
+  beforeEach(async () => {
+    tg.reset();
+    await loadProvince(t.database, "pre2025", "12");
+    await addOfficers(
+      t.database,
+      ["name,phone,role,unit_code,scheme", "Cán bộ Thèn Sin,0912000301,commune,03394,pre2025", "Phòng LĐTBXH Tam Đường,0912000302,district,106,pre2025", "Cán bộ Quyết Thắng,0912000305,commune,03386,pre2025"].join("\n"),
+    );
+    for (const [phone, chat] of [["84912000301", REPORTER], ["84912000302", DISTRICT], ["84912000305", OTHER]] as const) await linkOfficer(t.database, phone, "telegram", String(chat));
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-06-14T03:00:00Z") });
+  });
+  afterEach(() => s.service.stop());
+
+  const form = (path: string, fields: Record<string, string>, origin: string | null = s.url) =>
+    fetch(`${s.url}${path}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...(origin ? { origin } : {}) },
+      body: new URLSearchParams(fields).toString(),
+    });
+
+  async function signIn(phone: string, chat: number): Promise<string> {
+    const res = await form("/login", { phone, next: "/dashboard" });
+    expect(res.status).toBe(200);
+    const link = /https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1) ?? "")![0];
+    const follow = await fetch(link, { redirect: "manual" });
+    expect(follow.status).toBe(302);
+    const cookie = follow.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    // The link is single-use.
+    expect((await fetch(link, { redirect: "manual" })).status).toBe(410);
+    return cookie.split(";")[0]!;
+  }
+
+  it("a district officer signs in from the chat link, sees the dashboard of the district, and reads a case of one of its communes; another commune's officer gets 404", async () => {
+    const anon = await fetch(`${s.url}/dashboard`, { redirect: "manual" });
+    expect(anon.status).toBe(302);
+    expect(anon.headers.get("location")).toBe("/login?next=%2Fdashboard");
+    // A form posted from another site is refused.
+    expect((await form("/login", { phone: "0912000302" }, "https://evil.example")).status).toBe(403);
+    // An unknown number gets the same answer and nobody gets a message.
+    const unknown = await form("/login", { phone: "0987654321" });
+    expect(await unknown.text()).toContain("Kiểm tra tin nhắn");
+    expect(tg.sent()).toHaveLength(0);
+
+    const district = await signIn("0912000302", DISTRICT);
+    const dash = await fetch(`${s.url}/dashboard`, { headers: { cookie: district } });
+    const html = await dash.text();
+    expect(html).toContain("Huyện Tam Đường — báo cáo 6 tháng đầu năm 2026");
+    expect(html).toContain("Xã Thèn Sin");
+    // Drilling outside one's subtree is refused.
+    expect((await fetch(`${s.url}/dashboard?unit=105`, { headers: { cookie: district } })).status).toBe(404);
+
+    // A case is filed from the chat, with text that must never become markup.
+    for (const text of ["khẩn", "3", "bây giờ", "Bản <b>Nà</b> Khum", "9", "nam", `<script>alert("x")</script> bị đánh`]) await s.postUpdate(textUpdate(REPORTER, text));
+    const [filed] = await t.database.db.select().from(incidents);
+    const read = await fetch(`${s.url}/incidents/${filed!.ref}`, { headers: { cookie: district } });
+    expect(read.status).toBe(200);
+    const caseHtml = await read.text();
+    expect(caseHtml).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; bị đánh");
+    expect(caseHtml).not.toContain("<script>alert");
+    expect(caseHtml).toContain("Bản &lt;b&gt;Nà&lt;/b&gt; Khum");
+    const audit = await t.database.db.select().from(auditLog).where(eq(auditLog.target, filed!.ref));
+    expect(audit.map((a) => a.actor)).toEqual([expect.stringMatching(/^officer:\d+$/)]);
+
+    const other = await signIn("0912000305", OTHER);
+    const denied = await fetch(`${s.url}/incidents/${filed!.ref}`, { headers: { cookie: other } });
+    expect(denied.status).toBe(404);
+    expect(await denied.text()).not.toContain(filed!.ref);
+    const missing = await fetch(`${s.url}/incidents/KC-2026-9999`, { headers: { cookie: other } });
+    expect(missing.status).toBe(404);
+    // The refused read is not in the audit log as a read.
+    expect(await t.database.db.select().from(auditLog).where(eq(auditLog.target, filed!.ref))).toHaveLength(1);
+
+    const out = await fetch(`${s.url}/logout`, { method: "POST", redirect: "manual", headers: { cookie: district, origin: s.url, "content-type": "application/x-www-form-urlencoded" } });
+    expect(out.status).toBe(302);
+    expect((await fetch(`${s.url}/dashboard`, { headers: { cookie: district }, redirect: "manual" })).status).toBe(302);
+  });
+
+  it("sign-in requests are rate-limited", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await form("/login", { phone: "0912000302" })).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
