@@ -128,6 +128,16 @@ CREATE TABLE "report_templates" (
 	"reminder_steps" jsonb DEFAULT '[-7,-3,-1,0,1,3]'::jsonb NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "submission_events" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"submission_id" integer NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"kind" text NOT NULL,
+	"officer_id" integer,
+	"comment" text,
+	"questions" jsonb
+);
+--> statement-breakpoint
 CREATE TABLE "submissions" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"period_id" integer NOT NULL,
@@ -253,6 +263,8 @@ ALTER TABLE "conversation_sessions" ADD CONSTRAINT "conversation_sessions_office
 ALTER TABLE "deadline_calendars" ADD CONSTRAINT "deadline_calendars_template_id_report_templates_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."report_templates"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "deadline_calendars" ADD CONSTRAINT "deadline_calendars_scope_unit_id_units_id_fk" FOREIGN KEY ("scope_unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "periods" ADD CONSTRAINT "periods_template_id_report_templates_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."report_templates"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "submission_events" ADD CONSTRAINT "submission_events_submission_id_submissions_id_fk" FOREIGN KEY ("submission_id") REFERENCES "public"."submissions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "submission_events" ADD CONSTRAINT "submission_events_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_period_id_periods_id_fk" FOREIGN KEY ("period_id") REFERENCES "public"."periods"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_unit_id_units_id_fk" FOREIGN KEY ("unit_id") REFERENCES "public"."units"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "submissions" ADD CONSTRAINT "submissions_officer_id_officers_id_fk" FOREIGN KEY ("officer_id") REFERENCES "public"."officers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -281,6 +293,7 @@ CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("not_before") WHERE "outb
 CREATE INDEX "outbox_topic_idx" ON "outbox" USING btree ("topic") WHERE "outbox"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "answers_question_idx" ON "answers" USING btree ("question_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "periods_template_key_uq" ON "periods" USING btree ("template_id","key");--> statement-breakpoint
+CREATE INDEX "submission_events_submission_idx" ON "submission_events" USING btree ("submission_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "submissions_period_unit_uq" ON "submissions" USING btree ("period_id","unit_id");--> statement-breakpoint
 CREATE INDEX "submissions_unit_idx" ON "submissions" USING btree ("unit_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "campaign_steps_key_uq" ON "campaign_steps" USING btree ("campaign_id","key");--> statement-breakpoint

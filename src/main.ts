@@ -29,6 +29,7 @@ import { seedCampaigns } from "./scheduler/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
 import { mountWeb } from "./http/web.js";
+import { createReviewService } from "./conversations/review.js";
 import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
 import { isEmpty, seedDemo } from "./directory/demo.js";
@@ -181,6 +182,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         publicUrl: config.PUBLIC_URL,
         incidents,
         send: async (rows) => outbox.deliverNow(await outbox.enqueue(db, rows)),
+        review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
+        forms,
+        drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: String(err) }, "notice delivery failed; the worker retries")),
       }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),

@@ -23,6 +23,10 @@ export interface ChildStatus {
   level: string;
   /** For a commune: its own status; for a district: the counts of its communes. */
   status?: UnitReportStatus;
+  /** The commune's submission, when it has one (for the review page). */
+  submissionId?: number | null;
+  /** submitted, approved, returned…: the review state. */
+  reviewStatus?: string | null;
   late?: boolean | null;
   submittedAt?: string | null;
   deadline?: string;
@@ -51,6 +55,7 @@ export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today
     .select({
       code: units.code,
       path: units.path,
+      submissionId: submissions.id,
       status: submissions.status,
       late: submissions.late,
       submittedAt: submissions.submittedAt,
@@ -89,7 +94,7 @@ export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today
       }
     }
     if (child && child.level === "commune") {
-      Object.assign(child, { status, late: r.late, submittedAt: r.submittedAt?.toISOString() ?? null, deadline });
+      Object.assign(child, { status, submissionId: r.submissionId, reviewStatus: r.status, late: r.late, submittedAt: r.submittedAt?.toISOString() ?? null, deadline });
     }
   }
 
@@ -101,6 +106,8 @@ export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today
       name: root.name,
       level: root.level,
       status: r.status === "submitted" || r.status === "approved" ? "submitted" : r.status ? "in_progress" : "not_started",
+      submissionId: r.submissionId,
+      reviewStatus: r.status,
       late: r.late,
       submittedAt: r.submittedAt?.toISOString() ?? null,
       deadline: deadlinesForUnit(calendar, period, r.path).commune,

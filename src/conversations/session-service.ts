@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
-import { answers, conversationSessions, periods, submissions, units } from "../db/schema/index.js";
+import { answers, conversationSessions, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
 import { isLate, periodLabel } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
@@ -8,7 +8,7 @@ import { beginReport, COMMAND_HELP, IDLE, step, type Effects, type SessionState,
 import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "./incident-flow.js";
 import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "./form-registry.js";
-import type { Answers } from "./form-runtime.js";
+import { renderSlot, visibleSlots, type Answers } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
 import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "./reporting-calendar.js";
 import type { Officer } from "../directory/officers.js";
@@ -77,7 +77,7 @@ export function createConversationService(deps: ConversationDeps) {
     const form = forms.get(report.formId, report.formVersion);
     const current = await loadAnswers(tx, submission.id);
     const result = step(state, input, command, { form, answers: current, today });
-    const extra = await applyEffects(tx, submission.id, result.effects, now, today, report.periodLabel);
+    const extra = await applyEffects(tx, submission.id, officer.id, result.effects, now, today, report.periodLabel);
     await saveState(tx, officer.id, result.state);
     return [...result.messages, ...extra];
   }
@@ -159,8 +159,16 @@ export function createConversationService(deps: ConversationDeps) {
         messages: [{ text: `Đơn vị đã nộp ${label} lúc ${formatDateTime(submission.submittedAt!, timeZone)}${submission.late ? " (trễ hạn)" : ""}. Cảm ơn anh/chị!` }],
       };
     }
+    let returned: { comment: string | null; questions: string[] | null } | undefined;
     if (submission && submission.status === "returned") {
+      [returned] = await tx
+        .select({ comment: submissionEvents.comment, questions: submissionEvents.questions })
+        .from(submissionEvents)
+        .where(and(eq(submissionEvents.submissionId, submission.id), eq(submissionEvents.kind, "returned")))
+        .orderBy(desc(submissionEvents.id))
+        .limit(1);
       [submission] = await tx.update(submissions).set({ status: "in_progress", updatedAt: sql`now()` }).where(eq(submissions.id, submission.id)).returning();
+      await tx.insert(submissionEvents).values({ submissionId: submission!.id, kind: "reopened", officerId: officer.id });
     }
     if (!submission) {
       const form = forms.latest(template.formId);
@@ -175,18 +183,33 @@ export function createConversationService(deps: ConversationDeps) {
     const calendar = await loadCalendar(tx, template.id);
     const [unit] = await tx.select().from(units).where(eq(units.id, officer.unitId));
     const deadline = deadlinesForUnit(calendar, period, unit!.path)[unit!.level];
-    const result = beginReport(
-      { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label },
-      { form, answers: current, today },
-      current.size > 0,
-    );
+    const report = { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label };
+    if (returned) {
+      // Returned for correction: go straight to the first question the supervisor named.
+      const slots = visibleSlots(form, current);
+      const named = returned.questions ?? [];
+      const target = slots.find((sl) => named.includes(sl.number) || named.includes(sl.number.split(".")[0]!));
+      const intro: OutboundMessage = {
+        text: `${label[0]!.toUpperCase()}${label.slice(1)} được trả lại để sửa${returned.comment ? `: «${returned.comment}»` : ""}.${named.length ? ` Các câu cần xem lại: ${named.join(", ")}.` : ""} Sửa xong gõ "nộp" để nộp lại.`,
+      };
+      if (target) {
+        return {
+          state: { mode: "asking", report: { ...report, cursor: target.key, editing: true } },
+          effects: { writes: [], deletes: [] },
+          messages: [intro, renderSlot(target, { index: slots.indexOf(target), total: slots.length }, current.get(target.key))],
+        };
+      }
+      const r = beginReport(report, { form, answers: current, today }, true);
+      return { ...r, messages: [intro, ...r.messages] };
+    }
+    const result = beginReport(report, { form, answers: current, today }, current.size > 0);
     const dueNote: OutboundMessage = {
       text: today > deadline ? `Hạn nộp ${label} là ${vnDate(deadline)} — đã quá hạn, anh/chị vẫn nộp được (ghi là nộp trễ).` : `Hạn nộp: ${vnDate(deadline)}.`,
     };
     return { ...result, messages: [dueNote, ...result.messages] };
   }
 
-  async function applyEffects(tx: Tx, submissionId: number, effects: Effects, now: Date, today: string, label: string): Promise<OutboundMessage[]> {
+  async function applyEffects(tx: Tx, submissionId: number, officerId: number, effects: Effects, now: Date, today: string, label: string): Promise<OutboundMessage[]> {
     if (effects.writes.length > 0) {
       await tx
         .insert(answers)
@@ -228,6 +251,7 @@ export function createConversationService(deps: ConversationDeps) {
         .set({ status: "submitted", submittedAt: now, late, updatedAt: now })
         .where(eq(submissions.id, submissionId))
         .returning({ periodId: submissions.periodId, unitId: submissions.unitId });
+      await tx.insert(submissionEvents).values({ submissionId, kind: "submitted", officerId });
       await deps.onSubmitted?.(tx, done!.periodId, done!.unitId);
       return [
         {

@@ -64,6 +64,8 @@ const StatusSchema = z
         name: z.string(),
         level: z.string(),
         status: z.enum(["submitted", "in_progress", "not_started"]).optional(),
+        submissionId: z.number().int().nullable().optional(),
+        reviewStatus: z.string().nullable().optional(),
         late: z.boolean().nullable().optional(),
         submittedAt: z.string().nullable().optional(),
         deadline: z.string().optional(),

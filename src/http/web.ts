@@ -18,6 +18,12 @@ import { INCIDENT_TYPES } from "../conversations/incident-flow.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { ReviewRefused, type ReviewService } from "../conversations/review.js";
+import type { FormRegistry } from "../conversations/form-registry.js";
+import { consolidate, toXlsx } from "../conversations/consolidation.js";
 
 const COOKIE = "baocao_session";
 const SESSION_HOURS = 12;
@@ -32,6 +38,10 @@ export interface WebDeps {
   incidents: IncidentService;
   /** Queues the sign-in link to the officer's chat and sends it at once. */
   send: (rows: NewOutboxRow[]) => Promise<void>;
+  review: ReviewService;
+  forms: FormRegistry;
+  /** Sends queued notices now (the review's message to the officer). */
+  drainNotices: () => Promise<unknown>;
 }
 
 /**
@@ -68,6 +78,17 @@ export function mountWeb(deps: WebDeps) {
     // Forms are only accepted from this site's own pages (Origin / Sec-Fetch-Site checks).
     app.use("/login", csrf());
     app.use("/logout", csrf());
+    app.use("/submissions/*", csrf());
+
+    // Chart.js, served by baocao itself: deployments may have no internet.
+    let chartJs: string | undefined;
+    app.get("/assets/chart.js", (c) => {
+      // The UMD build is not in the package's exports map: find it next to the main entry.
+      chartJs ??= readFileSync(join(dirname(createRequire(import.meta.url).resolve("chart.js")), "chart.umd.min.js"), "utf8");
+      c.header("content-type", "text/javascript; charset=utf-8");
+      c.header("cache-control", "public, max-age=86400");
+      return c.body(chartJs);
+    });
 
     app.get("/login", (c) =>
       c.html(
@@ -150,7 +171,7 @@ export function mountWeb(deps: WebDeps) {
       const rows = s.children
         .map(
           (ch) =>
-            `<tr><td>${esc(ch.code)}</td><td>${ch.level === "commune" ? esc(ch.name) : `<a href="/dashboard?unit=${esc(ch.code)}">${esc(ch.name)}</a>`}</td><td>${ch.counts.submitted}/${ch.counts.units}</td><td>${statusText(ch.status, ch.late)}${ch.deadline ? ` <span class="note">hạn ${esc(formatDate(ch.deadline))}</span>` : ""}</td></tr>`,
+            `<tr><td>${esc(ch.code)}</td><td>${ch.level === "commune" ? (ch.submissionId ? `<a href="/submissions/${ch.submissionId}">${esc(ch.name)}</a>` : esc(ch.name)) : `<a href="/dashboard?unit=${esc(ch.code)}">${esc(ch.name)}</a>`}</td><td>${ch.counts.submitted}/${ch.counts.units}</td><td>${statusText(ch.status, ch.late)}${ch.reviewStatus === "approved" ? " ✔ đã duyệt" : ch.reviewStatus === "returned" ? " ↩ trả lại" : ""}${ch.deadline ? ` <span class="note">hạn ${esc(formatDate(ch.deadline))}</span>` : ""}</td></tr>`,
         )
         .join("");
       return c.html(
@@ -158,10 +179,89 @@ export function mountWeb(deps: WebDeps) {
           "Tổng quan",
           `<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
+<p><a href="/dashboard/export.xlsx?unit=${esc(root.code)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
+<div style="max-width:36rem"><canvas id="chart" aria-label="Biểu đồ tình hình nộp báo cáo"></canvas></div>
+<script src="/assets/chart.js"></script>
+<script>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});</script>
 <table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Đã nộp</th><th>Tình trạng</th></tr></thead><tbody>${rows}</tbody></table>`,
         ),
       );
     });
+
+    /** The unit a signed-in officer asks about, if it is inside their subtree. */
+    async function unitInSubtree(officer: Officer, code: string | undefined) {
+      const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
+      if (!code) return own;
+      const [u] = await db.select().from(units).where(and(eq(units.scheme, own!.scheme), eq(units.code, code)));
+      return u && (u.path === own!.path || u.path.startsWith(`${own!.path}.`)) ? u : undefined;
+    }
+
+    app.get("/dashboard/export.xlsx", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect(`/login?next=${encodeURIComponent("/dashboard")}`);
+      const unit = await unitInSubtree(officer, c.req.query("unit"));
+      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
+      const period = template ? await currentPeriod(db, template, localDate(clock(), deps.timeZone)) : undefined;
+      if (!unit || !period || !template) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+      const file = await toXlsx(await consolidate(db, period, unit, deps.forms.latest(template.formId)));
+      await db.insert(auditLog).values({ actor: `officer:${officer.id}`, action: "export", target: `${period.key}:${unit.scheme}:${unit.code}` });
+      c.header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      c.header("content-disposition", `attachment; filename="baocao-${period.key}-${unit.code}.xlsx"`);
+      return c.body(new Uint8Array(file));
+    });
+
+    app.get("/submissions/:id", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+      const v = await deps.review.view(db, officer, Number(c.req.param("id")) || 0);
+      if (!v) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+      let section = "";
+      const items = v.items
+        .map((i) => {
+          const head = i.section !== section ? `<tr><th colspan="3">${esc((section = i.section))}</th></tr>` : "";
+          return `${head}<tr><td>${esc(i.number)}</td><td>${esc(i.label)}</td><td>${esc(i.answer)}</td></tr>`;
+        })
+        .join("");
+      const history = v.history.map((h) => `<li>${esc(formatDateTime(h.at, deps.timeZone))} — ${esc(h.kind)}${h.by ? ` (${esc(h.by)})` : ""}${h.comment ? `: «${esc(h.comment)}»` : ""}${h.questions?.length ? ` — câu ${esc(h.questions.join(", "))}` : ""}</li>`).join("");
+      const actions =
+        v.supervises && v.submission.status === "submitted"
+          ? `<form method="post" action="/submissions/${v.submission.id}/approve"><button>Duyệt báo cáo</button></form>
+<form method="post" action="/submissions/${v.submission.id}/return"><p><label>Lý do trả lại<br><textarea name="comment" required rows="2" cols="60"></textarea></label></p>
+<p><label>Các câu cần sửa (ví dụ 3, 12)<br><input name="questions"></label></p><button>Trả lại để sửa</button></form>`
+          : "";
+      return c.html(
+        page(
+          `${v.unit.name} — ${periodLabel(v.period.key)}`,
+          `<h1>${esc(v.form.title)} — ${esc(v.unit.name)}</h1><p>${esc(periodLabel(v.period.key))} · Trạng thái: <b id="status">${esc(v.submission.status)}</b></p>
+<table><thead><tr><th>Câu</th><th>Nội dung</th><th>Trả lời</th></tr></thead><tbody>${items}</tbody></table>
+${actions}<h2>Lịch sử</h2><ul>${history}</ul><p><a href="/dashboard">← Tổng quan</a></p>`,
+        ),
+      );
+    });
+
+    for (const action of ["approve", "return"] as const) {
+      app.post(`/submissions/:id/${action}`, async (c) => {
+        const officer = await currentOfficer(c);
+        if (!officer) return c.redirect("/login");
+        const id = Number(c.req.param("id")) || 0;
+        const body = await c.req.parseBody();
+        const comment = String(body.comment ?? "").trim().slice(0, 1000);
+        const questions = String(body.questions ?? "")
+          .split(/[,;\s]+/)
+          .map((x) => x.trim())
+          .filter((x) => /^\d+(\.\d+)?$/.test(x));
+        if (action === "return" && !comment) return c.html(page("Thiếu lý do", "<h1>Cần ghi lý do trả lại</h1>"), 400);
+        try {
+          await deps.review.decide(db, officer, id, action === "approve" ? { kind: "approved" } : { kind: "returned", comment, questions });
+        } catch (err) {
+          if (err instanceof ReviewRefused) return c.html(page("Không thực hiện được", `<h1>${esc(err.message)}</h1>`), err.message.startsWith("Không tìm thấy") ? 404 : 403);
+          throw err;
+        }
+        await db.insert(auditLog).values({ actor: `officer:${officer.id}`, action: `submission.${action}`, target: `submission:${id}` });
+        await deps.drainNotices();
+        return c.redirect(`/submissions/${id}`);
+      });
+    }
 
     app.get("/incidents/:ref", async (c) => {
       const officer = await currentOfficer(c);

@@ -1,17 +1,13 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { useTestDb } from "../support/db.js";
 import { startTestService, type TestService } from "../support/service.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser && process.env.REQUIRE_BROWSER) throw new Error(`REQUIRE_BROWSER is set but ${CHROMIUM} is missing (apt-get install chromium)`);
-if (!hasBrowser) console.info(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium to run them)`);
+import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, skipNotice } from "../support/browser.js";
 
-/** Flags that keep Chromium from reaching out to a network this machine does not have. */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+skipNotice();
 
 describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
   const t = useTestDb("pglite");

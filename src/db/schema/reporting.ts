@@ -131,3 +131,21 @@ export const conversationSessions = pgTable("conversation_sessions", {
   state: jsonb("state").$type<unknown>().notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** A submission's history: submitted, returned for correction (with comment and questions), approved. */
+export const submissionEvents = pgTable(
+  "submission_events",
+  {
+    id: serial("id").primaryKey(),
+    submissionId: integer("submission_id")
+      .notNull()
+      .references(() => submissions.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    kind: text("kind", { enum: ["submitted", "returned", "approved", "reopened"] }).notNull(),
+    officerId: integer("officer_id").references(() => officers.id),
+    comment: text("comment"),
+    /** Question numbers named when returning ("3", "12.2"). */
+    questions: jsonb("questions").$type<string[]>(),
+  },
+  (t) => [index("submission_events_submission_idx").on(t.submissionId)],
+);

@@ -1,0 +1,117 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { conversationSessions, submissions } from "../../src/db/schema/index.js";
+import type { SessionState } from "../../src/conversations/engine.js";
+import { useTestDb } from "../support/db.js";
+import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
+import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
+import { startTestService, type TestService } from "../support/service.js";
+import { ANSWERS } from "../support/answers.js";
+import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, skipNotice } from "../support/browser.js";
+
+skipNotice();
+const REPORTER = 9401;
+const DISTRICT = 9402;
+const OTHER = 9405;
+
+describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in the browser", () => {
+  const t = useTestDb("pglite");
+  let tg: FakeTelegram;
+  let s: TestService;
+  let browser: Browser;
+  beforeAll(async () => {
+    tg = await startFakeTelegram();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await s?.service.stop();
+    await tg?.close();
+  });
+
+  async function signIn(page: Page, phone: string, chat: number) {
+    await page.goto(`${s.url}/login`);
+    await page.fill("input[name=phone]", phone);
+    await page.click("button");
+    await page.getByText("Kiểm tra tin nhắn").waitFor();
+    const link = /https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1) ?? "")![0];
+    await page.goto(link);
+  }
+
+  it("signs in through the chat link, returns a report, sees the resubmission, approves it and downloads the export; another district sees none of it", async () => {
+    await loadProvince(t.database, "pre2025", "12");
+    await addOfficers(
+      t.database,
+      ["name,phone,role,unit_code,scheme", "Cán bộ Thèn Sin,0912000401,commune,03394,pre2025", "Phòng LĐTBXH Tam Đường,0912000402,district,106,pre2025", "Cán bộ Quyết Thắng,0912000405,commune,03386,pre2025"].join("\n"),
+    );
+    for (const [phone, chat] of [["84912000401", REPORTER], ["84912000402", DISTRICT], ["84912000405", OTHER]] as const) await linkOfficer(t.database, phone, "telegram", String(chat));
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-05-10T03:00:00Z") });
+
+    // The commune officer files the report on Telegram.
+    const say = (text: string) => s.postUpdate(textUpdate(REPORTER, text));
+    const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+    await say("báo cáo");
+    for (let guard = 0; (await state()).mode === "asking" && guard < 90; guard++) {
+      const key = (await state()).report!.cursor!;
+      const a = ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!;
+      await say(a.text ?? "1");
+    }
+    await say("nộp");
+    const [sub] = await t.database.db.select().from(submissions);
+    expect(sub!.status).toBe("submitted");
+
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+    await signIn(page, "0912000402", DISTRICT);
+    await page.getByText("Huyện Tam Đường — báo cáo 6 tháng đầu năm 2026").waitFor();
+    await page.getByRole("link", { name: "Xã Thèn Sin" }).click();
+    await page.getByText("Số buổi truyền thông về bảo vệ, chăm sóc trẻ em đã tổ chức").waitFor();
+
+    await page.fill("textarea[name=comment]", "Số buổi truyền thông chưa khớp sổ theo dõi");
+    await page.fill("input[name=questions]", "1");
+    await page.getByRole("button", { name: "Trả lại để sửa" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("returned");
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/được Phòng LĐTBXH Tam Đường trả lại để sửa: «Số buổi truyền thông chưa khớp sổ theo dõi» \(câu 1\)/);
+
+    // The officer corrects question 1 on chat and submits again.
+    await say("báo cáo");
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/^Câu 1 .*\n.*\nĐang ghi: 3 buổi/);
+    await say("5");
+    await say("nộp");
+    await page.reload();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("submitted");
+    await page.getByText(/— returned \(Phòng LĐTBXH Tam Đường\): «Số buổi truyền thông chưa khớp sổ theo dõi» — câu 1/).waitFor();
+    await page.getByRole("button", { name: "Duyệt báo cáo" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("approved");
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/đã được Phòng LĐTBXH Tam Đường duyệt/);
+
+    await page.goto(`${s.url}/dashboard`);
+    await page.getByText("✔ đã duyệt").waitFor();
+    mkdirSync(join(import.meta.dirname, "..", "..", "docs"), { recursive: true });
+    await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "dashboard.png"), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByText("Tải báo cáo tổng hợp (XLSX)").click()]);
+    const file = join(import.meta.dirname, "..", ".tmp", `export-${Date.now()}.xlsx`);
+    await download.saveAs(file);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const perUnit = wb.getWorksheet("Theo đơn vị")!;
+    let theSin: ExcelJS.Row | undefined;
+    perUnit.eachRow((row) => {
+      if (row.getCell(1).value === "03394") theSin = row;
+    });
+    expect(theSin!.getCell(5).value).toBe(5); // comm_sessions after the correction
+
+    // A commune officer of another district sees none of it.
+    const other = await browser.newPage();
+    await signIn(other, "0912000405", OTHER);
+    await other.getByText(/Phường Quyết Thắng/).first().waitFor();
+    expect(await other.content()).not.toContain("Thèn Sin");
+    const res = await other.goto(`${s.url}/submissions/${sub!.id}`);
+    expect(res!.status()).toBe(404);
+    expect((await other.goto(`${s.url}/dashboard?unit=106`))!.status()).toBe(404);
+    await page.close();
+    await other.close();
+  });
+});
