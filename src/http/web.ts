@@ -3,9 +3,10 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { csrf } from "hono/csrf";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { auditLog, incidents, loginTokens, officers, units, webSessions } from "../db/schema/index.js";
+import { auditLog, channelLinks, incidents, loginTokens, officers, outbox, periods, units, webSessions } from "../db/schema/index.js";
+import { reminderTopic } from "../scheduler/planners.js";
 import { findOfficerByPhone, type Officer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { formatDateTime, formatDate, localDate } from "../domain/dates.js";
@@ -79,6 +80,7 @@ export function mountWeb(deps: WebDeps) {
     app.use("/login", csrf());
     app.use("/logout", csrf());
     app.use("/submissions/*", csrf());
+    app.use("/dashboard/remind", csrf());
 
     // Chart.js, served by baocao itself: deployments may have no internet.
     let chartJs: string | undefined;
@@ -152,40 +154,120 @@ export function mountWeb(deps: WebDeps) {
     app.get("/dashboard", async (c) => {
       const officer = await currentOfficer(c);
       if (!officer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
-      const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
       // Drill down only inside one's own subtree.
-      const code = c.req.query("unit");
-      let root = own!;
-      if (code) {
-        const [u] = await db.select().from(units).where(and(eq(units.scheme, own!.scheme), eq(units.code, code)));
-        if (!u || !(u.path === own!.path || u.path.startsWith(`${own!.path}.`))) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
-        root = u;
-      }
+      const root = await unitInSubtree(officer, c.req.query("unit"));
+      if (!root) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
       const today = localDate(clock(), deps.timeZone);
       const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
-      const period = template ? await currentPeriod(db, template, today) : undefined;
-      if (!period) return c.html(page("Tổng quan", "<h1>Chưa có kỳ báo cáo</h1>"));
+      const current = template ? await currentPeriod(db, template, today) : undefined;
+      if (!template || !current) return c.html(page("Tổng quan", "<h1>Chưa có kỳ báo cáo</h1>"));
+      // Past periods are one click away.
+      const opened = await db
+        .select()
+        .from(periods)
+        .where(and(eq(periods.templateId, template.id), lte(periods.opensOn, today)))
+        .orderBy(desc(periods.opensOn), desc(periods.endsOn))
+        .limit(8);
+      const period = opened.find((p) => p.key === c.req.query("period")) ?? current;
       const s = await periodStatus(db, period, root, today);
+      const trend = await Promise.all(
+        [...opened].reverse().map(async (p) => {
+          const st = await periodStatus(db, p, root, today);
+          return { key: p.key, rate: st.counts.units ? Math.round((100 * st.counts.submitted) / st.counts.units) : 0 };
+        }),
+      );
+
+      // For communes: who the officers are, where they can be reached, and the last reminder.
+      const communeCodes = s.children.filter((ch) => ch.level === "commune").map((ch) => ch.code);
+      const people = communeCodes.length
+        ? await db
+            .select({ code: units.code, unitId: units.id, name: officers.name, channel: channelLinks.channel })
+            .from(officers)
+            .innerJoin(units, eq(units.id, officers.unitId))
+            .leftJoin(channelLinks, eq(channelLinks.officerId, officers.id))
+            .where(and(eq(units.scheme, root.scheme), inArray(units.code, communeCodes), eq(officers.active, true), eq(officers.role, "commune")))
+        : [];
+      const reminders = people.length
+        ? await db
+            .select({ topic: outbox.topic, last: sql<Date>`max(${outbox.sentAt})` })
+            .from(outbox)
+            .where(and(inArray(outbox.topic, [...new Set(people.map((p) => reminderTopic(period.id, p.unitId)))]), eq(outbox.status, "sent")))
+            .groupBy(outbox.topic)
+        : [];
+      const lastReminder = (unitId: number | undefined) => {
+        const r = unitId === undefined ? undefined : reminders.find((x) => x.topic === reminderTopic(period.id, unitId));
+        return r?.last ? formatDateTime(new Date(r.last), deps.timeZone) : "—";
+      };
+      const channelName: Record<string, string> = { telegram: "Telegram", zalo_bot: "Zalo", zalo_oa: "Zalo OA", simulator: "mô phỏng" };
+      const supervises = officer.role !== "commune";
+
       const statusText = (st?: string, late?: boolean | null) =>
         st === "submitted" ? `<span class="${late ? "late" : "ok"}">${late ? "Nộp trễ" : "Đúng hạn"}</span>` : st === "in_progress" ? "Đang làm" : st ? `<span class="missing">Chưa bắt đầu</span>` : "";
       const rows = s.children
-        .map(
-          (ch) =>
-            `<tr><td>${esc(ch.code)}</td><td>${ch.level === "commune" ? (ch.submissionId ? `<a href="/submissions/${ch.submissionId}">${esc(ch.name)}</a>` : esc(ch.name)) : `<a href="/dashboard?unit=${esc(ch.code)}">${esc(ch.name)}</a>`}</td><td>${ch.counts.submitted}/${ch.counts.units}</td><td>${statusText(ch.status, ch.late)}${ch.reviewStatus === "approved" ? " ✔ đã duyệt" : ch.reviewStatus === "returned" ? " ↩ trả lại" : ""}${ch.deadline ? ` <span class="note">hạn ${esc(formatDate(ch.deadline))}</span>` : ""}</td></tr>`,
-        )
+        .map((ch) => {
+          const mine = people.filter((p) => p.code === ch.code);
+          const names = [...new Set(mine.map((p) => p.name))]
+            .map((n) => `${esc(n)} <span class="note">${esc(mine.filter((p) => p.name === n && p.channel).map((p) => channelName[p.channel!] ?? p.channel).join(", ") || "chưa liên kết")}</span>`)
+            .join("<br>");
+          const unitId = mine[0]?.unitId;
+          const canRemind = supervises && period.id === current.id && ch.level === "commune" && ch.status !== "submitted" && unitId !== undefined;
+          const remind = canRemind
+            ? `<form method="post" action="/dashboard/remind" style="display:inline"><input type="hidden" name="unit" value="${esc(ch.code)}"><button>Nhắc ngay</button></form>`
+            : "";
+          const nameCell =
+            ch.level === "commune"
+              ? ch.submissionId
+                ? `<a href="/submissions/${ch.submissionId}">${esc(ch.name)}</a>`
+                : esc(ch.name)
+              : `<a href="/dashboard?unit=${esc(ch.code)}&period=${esc(period.key)}">${esc(ch.name)}</a>`;
+          return `<tr><td>${esc(ch.code)}</td><td>${nameCell}</td><td>${ch.counts.submitted}/${ch.counts.units}</td><td>${statusText(ch.status, ch.late)}${ch.reviewStatus === "approved" ? " ✔ đã duyệt" : ch.reviewStatus === "returned" ? " ↩ trả lại" : ""}${ch.deadline ? ` <span class="note">hạn ${esc(formatDate(ch.deadline))}</span>` : ""}</td><td>${names}</td><td>${ch.level === "commune" ? esc(lastReminder(unitId)) : ""} ${remind}</td></tr>`;
+        })
         .join("");
+      const periodLinks = opened
+        .map((p) => (p.id === period.id ? `<b>${esc(periodLabel(p.key))}</b>` : `<a href="/dashboard?unit=${esc(root.code)}&period=${esc(p.key)}">${esc(periodLabel(p.key))}</a>`))
+        .join(" · ");
       return c.html(
         page(
           "Tổng quan",
           `<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
+<p class="note">Kỳ báo cáo: ${periodLinks}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
-<p><a href="/dashboard/export.xlsx?unit=${esc(root.code)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
-<div style="max-width:36rem"><canvas id="chart" aria-label="Biểu đồ tình hình nộp báo cáo"></canvas></div>
+<p><a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
+<div style="display:flex;gap:2rem;flex-wrap:wrap"><div style="width:30rem"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div style="width:30rem"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
 <script src="/assets/chart.js"></script>
-<script>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});</script>
-<table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Đã nộp</th><th>Tình trạng</th></tr></thead><tbody>${rows}</tbody></table>`,
+<script>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});
+new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stringify(trend.map((x) => x.key))},datasets:[{label:'% đã nộp',data:${JSON.stringify(trend.map((x) => x.rate))},borderColor:'#0b6b3a'}]},options:{animation:false,scales:{y:{min:0,max:100}}}});</script>
+<table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Đã nộp</th><th>Tình trạng</th><th>Cán bộ (kênh)</th><th>Nhắc gần nhất</th></tr></thead><tbody>${rows}</tbody></table>`,
         ),
       );
+    });
+
+    app.post("/dashboard/remind", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect("/login");
+      const body = await c.req.parseBody();
+      const unit = await unitInSubtree(officer, String(body.unit ?? ""));
+      if (!unit || officer.role === "commune" || unit.level !== "commune" || unit.id === officer.unitId) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
+      const period = template ? await currentPeriod(db, template, localDate(clock(), deps.timeZone)) : undefined;
+      if (!period) return c.redirect("/dashboard");
+      const { reachable } = await recipientsOfUnits(db, [unit.id], ["commune"]);
+      const label = periodLabel(period.key);
+      // One manual reminder per unit per minute, whatever the number of clicks.
+      const minute = clock().toISOString().slice(0, 16);
+      await deps.send(
+        reachable.map((r) => ({
+          officerId: r.officerId,
+          channel: r.channel,
+          chatId: r.chatId,
+          kind: "reminder",
+          topic: reminderTopic(period.id, unit.id),
+          dedupeKey: `reminder:${period.id}:${unit.id}:manual:${minute}:${r.officerId}`,
+          payload: { text: `${officer.name} nhắc: anh/chị ${r.name} vui lòng hoàn thành ${label}.`, choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }] },
+        })),
+      );
+      await db.insert(auditLog).values({ actor: `officer:${officer.id}`, action: "reminder.manual", target: `${period.key}:${unit.code}` });
+      return c.redirect(`/dashboard?unit=${encodeURIComponent(unit.parentCode ?? "")}`);
     });
 
     /** The unit a signed-in officer asks about, if it is inside their subtree. */
@@ -201,7 +283,10 @@ export function mountWeb(deps: WebDeps) {
       if (!officer) return c.redirect(`/login?next=${encodeURIComponent("/dashboard")}`);
       const unit = await unitInSubtree(officer, c.req.query("unit"));
       const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
-      const period = template ? await currentPeriod(db, template, localDate(clock(), deps.timeZone)) : undefined;
+      const today = localDate(clock(), deps.timeZone);
+      const asked = c.req.query("period");
+      const [chosen] = asked && template ? await db.select().from(periods).where(and(eq(periods.templateId, template.id), eq(periods.key, asked), lte(periods.opensOn, today))) : [];
+      const period = chosen ?? (template ? await currentPeriod(db, template, today) : undefined);
       if (!unit || !period || !template) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
       const file = await toXlsx(await consolidate(db, period, unit, deps.forms.latest(template.formId)));
       await db.insert(auditLog).values({ actor: `officer:${officer.id}`, action: "export", target: `${period.key}:${unit.scheme}:${unit.code}` });

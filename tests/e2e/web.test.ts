@@ -68,6 +68,13 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
     const html = await dash.text();
     expect(html).toContain("Huyện Tam Đường — báo cáo 6 tháng đầu năm 2026");
     expect(html).toContain("Xã Thèn Sin");
+    expect(html).toMatch(/Cán bộ Thèn Sin <span class="note">Telegram<\/span>/);
+    expect(html).toContain("báo cáo năm 2025"); // a past period, one click away
+    // "Nhắc ngay" reaches the commune officer on chat at once (daytime), and shows as the last reminder.
+    const remind = await fetch(`${s.url}/dashboard/remind`, { method: "POST", redirect: "manual", headers: { cookie: district, origin: s.url, "content-type": "application/x-www-form-urlencoded" }, body: "unit=03394" });
+    expect(remind.status).toBe(302);
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/Phòng LĐTBXH Tam Đường nhắc: anh\/chị Cán bộ Thèn Sin vui lòng hoàn thành báo cáo 6 tháng đầu năm 2026/);
+    expect(await (await fetch(`${s.url}/dashboard`, { headers: { cookie: district } })).text()).toMatch(/Xã Thèn Sin[\s\S]*?\d\d:\d\d 14\/06\/2026/);
     // Drilling outside one's subtree is refused.
     expect((await fetch(`${s.url}/dashboard?unit=105`, { headers: { cookie: district } })).status).toBe(404);
 
@@ -84,6 +91,9 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
     expect(audit.map((a) => a.actor)).toEqual([expect.stringMatching(/^officer:\d+$/)]);
 
     const other = await signIn("0912000305", OTHER);
+    // A commune officer cannot send reminders, nor reach another district's commune.
+    const refused = await fetch(`${s.url}/dashboard/remind`, { method: "POST", redirect: "manual", headers: { cookie: other, origin: s.url, "content-type": "application/x-www-form-urlencoded" }, body: "unit=03394" });
+    expect(refused.status).toBe(404);
     const denied = await fetch(`${s.url}/incidents/${filed!.ref}`, { headers: { cookie: other } });
     expect(denied.status).toBe(404);
     expect(await denied.text()).not.toContain(filed!.ref);
