@@ -32,7 +32,9 @@ export interface Consolidation {
   /** Reporting units (communes) of the subtree, and how many of them submitted. */
   communes: number;
   included: number;
-  children: { code: string; name: string; communes: number; included: number; values: Record<string, number> }[];
+  /** Of the included: approved by the supervisor (the rest are submitted, not yet approved). */
+  approved: number;
+  children: { code: string; name: string; communes: number; included: number; approved: number; values: Record<string, number> }[];
 }
 
 const subtreeOf = (root: Pick<Unit, "path">) => sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`;
@@ -85,7 +87,12 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
   // A literal, not a parameter: GROUP BY must see the same expression as SELECT.
   const child = sql<string>`split_part(${units.path}, '.', ${sql.raw(String(depth + 1))})`;
   const coverage = await db
-    .select({ child, communes: sql<number>`count(*)`.mapWith(Number), included: sql<number>`count(${submissions.id})`.mapWith(Number) })
+    .select({
+      child,
+      communes: sql<number>`count(*)`.mapWith(Number),
+      included: sql<number>`count(${submissions.id})`.mapWith(Number),
+      approved: sql<number>`count(*) filter (where ${submissions.status} = 'approved')`.mapWith(Number),
+    })
     .from(units)
     .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id), inArray(submissions.status, [...COUNTED])))
     .where(and(eq(units.scheme, root.scheme), eq(units.level, "commune"), subtreeOf(root)))
@@ -103,7 +110,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
     .map((c) => {
       const code = c.child || root.code;
       const values = Object.fromEntries(perChild.filter((p) => (p.child || root.code) === code).map((p) => [p.q, p.total]));
-      return { code, name: names.find((n) => n.code === code)?.name ?? code, communes: c.communes, included: c.included, values };
+      return { code, name: names.find((n) => n.code === code)?.name ?? code, communes: c.communes, included: c.included, approved: c.approved, values };
     })
     .sort((a, b) => a.code.localeCompare(b.code));
 
@@ -115,6 +122,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
     items,
     communes: children.reduce((a, c) => a + c.communes, 0),
     included: children.reduce((a, c) => a + c.included, 0),
+    approved: children.reduce((a, c) => a + c.approved, 0),
     children,
   };
 }
@@ -128,7 +136,8 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   wb.creator = "baocao";
   const title = `${c.form.title.toUpperCase()}`;
   const sub = `${c.root.name} — ${periodLabel(c.period.key)}`;
-  const coverage = `Số xã đã nộp: ${c.included}/${c.communes}${c.communes > c.included ? ` (còn thiếu ${c.communes - c.included})` : ""}`;
+  // Figures include submitted reports not yet approved: say how many, so nobody mistakes them.
+  const coverage = `Số xã đã nộp: ${c.included}/${c.communes}${c.communes > c.included ? ` (còn thiếu ${c.communes - c.included})` : ""}; đã duyệt ${c.approved}, chưa duyệt ${c.included - c.approved}${c.included > c.approved ? " (*)" : ""}`;
 
   const ws = wb.addWorksheet("Tổng hợp");
   ws.columns = [{ width: 7 }, { width: 70 }, { width: 12 }, { width: 16 }, { width: 16 }];
@@ -163,14 +172,14 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
 
   const wu = wb.addWorksheet("Theo đơn vị");
   const qs = c.items;
-  wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => `${q.no}. ${q.label}`)];
+  wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => `${q.no}. ${q.label}`), "Đã duyệt"];
   wu.getRow(1).font = { bold: true };
   wu.columns = [{ width: 8 }, { width: 30 }, { width: 8 }, { width: 8 }, ...qs.map(() => ({ width: 14 }))];
   c.children.forEach((ch, i) => {
-    wu.getRow(i + 2).values = [ch.code, ch.name, ch.communes, ch.included, ...qs.map((q) => ch.values[q.questionId] ?? 0)];
+    wu.getRow(i + 2).values = [ch.code, ch.name, ch.communes, ch.included, ...qs.map((q) => ch.values[q.questionId] ?? 0), ch.approved];
   });
   const totalRow = c.children.length + 2;
-  wu.getRow(totalRow).values = ["", "Tổng cộng", c.communes, c.included, ...qs.map((q) => q.total)];
+  wu.getRow(totalRow).values = ["", "Tổng cộng", c.communes, c.included, ...qs.map((q) => q.total), c.approved];
   wu.getRow(totalRow).font = { bold: true };
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -92,7 +92,7 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect(sum).toBe(now.get(numeric[0]!.question.id));
     const submitted = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
     expect(perUnit.getRow(districts.length + 2).getCell(4).value).toBe(submitted);
-    expect(String(summary.getCell("A3").value)).toBe(`Số xã đã nộp: ${submitted}/${communes.length} (còn thiếu ${communes.length - submitted})`);
+    expect(String(summary.getCell("A3").value)).toBe(`Số xã đã nộp: ${submitted}/${communes.length} (còn thiếu ${communes.length - submitted}); đã duyệt 0, chưa duyệt ${submitted} (*)`);
 
     const csv = await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).text();
     const lines = csv.replace(/^\uFEFF/, "").trim().split("\n");
