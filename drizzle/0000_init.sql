@@ -49,6 +49,7 @@ CREATE TABLE "officers" (
 	"role" text NOT NULL,
 	"unit_id" integer NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
+	"password_hash" text,
 	"demo" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL

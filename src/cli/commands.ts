@@ -1,6 +1,10 @@
 import type { Db } from "../db/client.js";
 import { createUnitDirectory, findUnit, ImportFileError, type Scheme } from "../directory/units.js";
-import { createOfficerDirectory, OfficerNotFoundError } from "../directory/officers.js";
+import { createOfficerDirectory, findOfficerByPhone, OfficerNotFoundError } from "../directory/officers.js";
+import { normalizePhone } from "../domain/phone.js";
+import { officers } from "../db/schema/index.js";
+import { eq } from "drizzle-orm";
+import { hash } from "@node-rs/argon2";
 import { formatImportReport } from "../directory/import-report.js";
 import { seedDemo } from "../directory/demo.js";
 import { ensureReportingDefaults } from "../conversations/reporting-defaults.js";
@@ -35,6 +39,8 @@ export const USAGE = `baocao — lệnh quản trị
       Nhập cán bộ: name,phone,role,unit_code,scheme (hoặc Họ và tên,Số điện thoại,Vai trò,Mã đơn vị,Hệ mã).
   npm run cli -- officers invite <số điện thoại> [--channel telegram|zalo]
       Tạo mã mời dùng một lần để cán bộ liên kết tài khoản chat.
+  echo '<mật khẩu>' | npm run cli -- officers set-password <số điện thoại>
+      Đặt mật khẩu đăng nhập web cho quản trị viên (vai trò admin; ít nhất 12 ký tự; đọc từ stdin).
   npm run cli -- report status <kỳ, ví dụ 2026-H1> <mã đơn vị> [--scheme pre2025|post2025]
       Tình hình nộp báo cáo và số tổng hợp của các đơn vị trực thuộc.
   npm run cli -- demo seed
@@ -74,6 +80,16 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
         );
       }
       return ok(`Mã mời cho ${officer.name}: ${code} (dùng một lần, hết hạn ${until}).\nCán bộ mở bot Zalo của baocao và gửi tin nhắn: ${code}`);
+    }
+    if (group === "officers" && action === "set-password" && rest[0]) {
+      const password = (await ctx.readFile("-")).toString("utf8").replace(/\r?\n$/, "");
+      const phone = normalizePhone(rest[0]);
+      const officer = phone ? await findOfficerByPhone(ctx.db, phone) : undefined;
+      if (!officer) return fail(`Không có cán bộ nào đăng ký số ${rest[0]}.`);
+      if (officer.role !== "admin") return fail("Chỉ quản trị viên (vai trò admin) được đăng nhập bằng mật khẩu; cán bộ khác đăng nhập bằng đường dẫn gửi qua chat.");
+      if (password.length < 12) return fail("Mật khẩu cần ít nhất 12 ký tự.");
+      await ctx.db.update(officers).set({ passwordHash: await hash(password) }).where(eq(officers.id, officer.id));
+      return ok(`Đã đặt mật khẩu cho ${officer.name}.`);
     }
     if (group === "report" && action === "status" && rest[0] && rest[1]) {
       const period = await findPeriod(ctx.db, rest[0]);
@@ -140,10 +156,11 @@ export function parseArgs(args: string[]): { positional: string[]; flags: Record
   return { positional, flags };
 }
 
-/** Paths of files a command reads, so the CLI can ship them to a running service. */
+/** Paths of files a command reads ("-" = standard input), so the CLI can ship them to a running service. */
 export function fileArguments(args: string[]): string[] {
   const { positional } = parseArgs(args);
   const [group, action, file] = positional;
+  if (group === "officers" && action === "set-password") return ["-"];
   return (group === "units" || group === "officers") && action === "import" && file ? [file] : [];
 }
 

@@ -23,7 +23,7 @@ async function main(args: string[]): Promise<number> {
     const files: Record<string, string> = {};
     for (const path of fileArguments(args)) {
       try {
-        files[path] = (await readFile(path)).toString("base64");
+        files[path] = (await readInput(path)).toString("base64");
       } catch {
         // Leave it out: the service answers "cannot open the file" in Vietnamese.
       }
@@ -48,7 +48,7 @@ async function main(args: string[]): Promise<number> {
         timeZone: config.TZ_REPORTS,
         inviteTtlHours: config.INVITE_TTL_HOURS,
         telegramUsername: async () => config.TELEGRAM_BOT_USERNAME ?? (await botUsername(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT)),
-        readFile: (path) => readFile(path),
+        readFile: readInput,
       });
     } finally {
       await database.close();
@@ -56,6 +56,14 @@ async function main(args: string[]): Promise<number> {
   }
   (result.exitCode === 0 ? console.log : console.error)(result.output);
   return result.exitCode;
+}
+
+/** A file by path, or standard input for "-" (passwords are never command-line arguments). */
+async function readInput(path: string): Promise<Buffer> {
+  if (path !== "-") return readFile(path);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 async function botUsername(token: string | undefined, apiRoot = "https://api.telegram.org"): Promise<string | undefined> {

@@ -20,6 +20,7 @@ import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
 import { readFileSync } from "node:fs";
+import { verify } from "@node-rs/argon2";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { ReviewRefused, type ReviewService } from "../conversations/review.js";
@@ -73,11 +74,19 @@ export function mountWeb(deps: WebDeps) {
     return row?.officer;
   }
 
+  async function startSession(c: Context, officerId: number): Promise<void> {
+    const id = randomBytes(32).toString("base64url");
+    await db.insert(webSessions).values({ idHash: hash(id), officerId, expiresAt: new Date(clock().getTime() + SESSION_HOURS * 3_600_000) });
+    await db.insert(auditLog).values({ actor: `officer:${officerId}`, action: "signin", target: "web" });
+    setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
+  }
+
   const secure = (c: Context) => (deps.publicUrl ?? "").startsWith("https://") || c.req.header("x-forwarded-proto") === "https";
 
   return (app: OpenAPIHono) => {
     // Forms are only accepted from this site's own pages (Origin / Sec-Fetch-Site checks).
     app.use("/login", csrf());
+    app.use("/login/password", csrf());
     app.use("/logout", csrf());
     app.use("/submissions/*", csrf());
     app.use("/dashboard/remind", csrf());
@@ -100,7 +109,11 @@ export function mountWeb(deps: WebDeps) {
 <form method="post" action="/login"><label>Số điện thoại đã đăng ký<br><input name="phone" inputmode="tel" autocomplete="tel" required></label>
 <input type="hidden" name="next" value="${esc(c.req.query("next") ?? "/dashboard")}">
 <p><button>Gửi đường dẫn đăng nhập</button></p></form>
-<p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị.</p>`,
+<p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị.</p>
+<h2>Quản trị viên</h2>
+<form method="post" action="/login/password"><label>Số điện thoại<br><input name="phone" inputmode="tel" required></label><br>
+<label>Mật khẩu<br><input name="password" type="password" autocomplete="current-password" required></label>
+<input type="hidden" name="next" value="${esc(c.req.query("next") ?? "/dashboard")}"><p><button>Đăng nhập</button></p></form>`,
         ),
       ),
     );
@@ -128,6 +141,21 @@ export function mountWeb(deps: WebDeps) {
       return c.html(page("Đăng nhập", `<h1>Kiểm tra tin nhắn</h1><p>Nếu số điện thoại đã được đăng ký và liên kết, đường dẫn đăng nhập đã được gửi tới Telegram/Zalo của anh/chị.</p>`));
     });
 
+    app.post("/login/password", async (c) => {
+      const form = await c.req.parseBody();
+      const phone = normalizePhone(String(form.phone ?? ""));
+      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
+      if (limited(`ip:${ip}`) || (phone && limited(`phone:${phone}`))) {
+        return c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.</p>`), 429);
+      }
+      const officer = phone ? await findOfficerByPhone(db, phone) : undefined;
+      const ok = officer?.role === "admin" && officer.passwordHash ? await verify(officer.passwordHash, String(form.password ?? "")).catch(() => false) : false;
+      if (!ok || !officer) return c.html(page("Đăng nhập", `<h1>Sai số điện thoại hoặc mật khẩu</h1><p><a href="/login">Thử lại</a></p>`), 401);
+      await startSession(c, officer.id);
+      const next = String(form.next ?? "/dashboard");
+      return c.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+    });
+
     app.get("/login/:token", async (c) => {
       const now = clock();
       const [used] = await db
@@ -136,10 +164,7 @@ export function mountWeb(deps: WebDeps) {
         .where(and(eq(loginTokens.tokenHash, hash(c.req.param("token"))), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
         .returning({ officerId: loginTokens.officerId });
       if (!used) return c.html(page("Đăng nhập", `<h1>Đường dẫn không còn dùng được</h1><p>Đường dẫn đã dùng hoặc đã hết hạn. <a href="/login">Yêu cầu đường dẫn mới</a>.</p>`), 410);
-      const id = randomBytes(32).toString("base64url");
-      await db.insert(webSessions).values({ idHash: hash(id), officerId: used.officerId, expiresAt: new Date(now.getTime() + SESSION_HOURS * 3_600_000) });
-      await db.insert(auditLog).values({ actor: `officer:${used.officerId}`, action: "signin", target: "web" });
-      setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
+      await startSession(c, used.officerId);
       const next = c.req.query("next") ?? "/dashboard";
       return c.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
     });

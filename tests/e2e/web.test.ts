@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, incidents } from "../../src/db/schema/index.js";
+import { auditLog, incidents, officers } from "../../src/db/schema/index.js";
+import { runCommand } from "../../src/cli/commands.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
@@ -105,6 +106,27 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
     const out = await fetch(`${s.url}/logout`, { method: "POST", redirect: "manual", headers: { cookie: district, origin: s.url, "content-type": "application/x-www-form-urlencoded" } });
     expect(out.status).toBe(302);
     expect((await fetch(`${s.url}/dashboard`, { headers: { cookie: district }, redirect: "manual" })).status).toBe(302);
+  });
+
+  it("an admin signs in with a password set from the CLI (argon2); wrong passwords and non-admins are refused alike", async () => {
+    await addOfficers(t.database, "name,phone,role,unit_code,scheme\nQuản trị Lai Châu,0912000309,admin,12,pre2025\n");
+    const ctx = { db: t.database.db, forms: s.service.forms, clock: () => new Date(), timeZone: "Asia/Ho_Chi_Minh", inviteTtlHours: 72 };
+    const set = (phone: string, password: string) => runCommand(["officers", "set-password", phone], { ...ctx, readFile: async () => Buffer.from(`${password}\n`) });
+    expect((await set("0912000309", "short")).output).toMatch(/ít nhất 12 ký tự/);
+    expect((await set("0912000302", "a-long-enough-password")).output).toMatch(/Chỉ quản trị viên/);
+    expect(await set("0912000309", "a-long-enough-password")).toEqual({ output: "Đã đặt mật khẩu cho Quản trị Lai Châu.", exitCode: 0 });
+    const [stored] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000309"));
+    expect(stored!.passwordHash).toMatch(/^\$argon2id\$/);
+
+    const wrong = await form("/login/password", { phone: "0912000309", password: "not-the-password" });
+    expect(wrong.status).toBe(401);
+    const notAdmin = await form("/login/password", { phone: "0912000302", password: "a-long-enough-password" });
+    expect(notAdmin.status).toBe(401);
+    const good = await form("/login/password", { phone: "0912000309", password: "a-long-enough-password" });
+    expect(good.status).toBe(302);
+    const cookie = good.headers.get("set-cookie")!.split(";")[0]!;
+    const html = await (await fetch(`${s.url}/dashboard`, { headers: { cookie } })).text();
+    expect(html).toContain("Tỉnh Lai Châu — báo cáo 6 tháng đầu năm 2026");
   });
 
   it("sign-in requests are rate-limited", async () => {

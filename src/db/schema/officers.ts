@@ -16,6 +16,8 @@ export const officers = pgTable(
       .notNull()
       .references(() => units.id),
     active: boolean("active").notNull().default(true),
+    /** argon2id hash; only admins may sign in with a password (everyone else by a chat link). */
+    passwordHash: text("password_hash"),
     /** Demo officers (created by `demo seed`) are the only ones the web simulator may act as. */
     demo: boolean("demo").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
