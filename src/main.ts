@@ -29,6 +29,7 @@ import { seedCampaigns } from "./scheduler/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
 import { mountWeb } from "./http/web.js";
+import { createSessions } from "./http/sessions.js";
 import { createReviewService } from "./conversations/review.js";
 import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
@@ -160,6 +161,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     telegramUsername,
   };
   const cliToken = randomBytes(24).toString("hex");
+  const sessions = createSessions({ db, clock, publicUrl: config.PUBLIC_URL });
 
   const webhookReady = telegram && config.TELEGRAM_MODE === "webhook" && config.TELEGRAM_WEBHOOK_SECRET;
   const app = createHttpApp({
@@ -172,7 +174,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       "/webhooks/zalo-oa": zaloOa && config.ZALO_OA_SECRET_KEY ? zaloOa.webhook : undefined,
     },
     mount: [
-      mountAdminApi({ db, forms, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
+      mountAdminApi({ db, forms, sessions, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents }),
       mountWeb({
@@ -184,6 +186,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         send: async (rows) => outbox.deliverNow(await outbox.enqueue(db, rows)),
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,
+        sessions,
         drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: String(err) }, "notice delivery failed; the worker retries")),
       }),
       mountSimulator({ db, inbound }),

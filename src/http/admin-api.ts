@@ -2,7 +2,11 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { bearerAuth } from "hono/bearer-auth";
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { periods, reportTemplates } from "../db/schema/index.js";
+import { periods, reportTemplates, units } from "../db/schema/index.js";
+import type { Context, Next } from "hono";
+import type { Officer } from "../directory/officers.js";
+import type { Scheme } from "../directory/units.js";
+import type { Sessions } from "./sessions.js";
 import { consolidate, toCsv, toXlsx } from "../conversations/consolidation.js";
 import type { FormRegistry } from "../conversations/form-registry.js";
 import { localDate } from "../domain/dates.js";
@@ -16,6 +20,7 @@ import { renderApiDocs } from "./api-docs.js";
 export interface AdminApiDeps {
   db: Db;
   forms: FormRegistry;
+  sessions: Sessions;
   adminToken?: string;
   clock: () => Date;
   timeZone: string;
@@ -111,9 +116,32 @@ const periodStatusRoute = createRoute({
 export function mountAdminApi(deps: AdminApiDeps) {
   return (app: OpenAPIHono) => {
     app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-    const token = deps.adminToken;
-    app.use("/api/periods", token ? bearerAuth({ token }) : refuse);
-    app.use("/api/periods/*", token ? bearerAuth({ token }) : refuse);
+    // The bearer token sees everything; a signed-in officer's session sees their own subtree.
+    const actors = new WeakMap<Request, Officer | "admin">();
+    const guard = async (c: Context, next: Next) => {
+      const auth = c.req.header("authorization");
+      if (deps.adminToken && auth) {
+        return bearerAuth({ token: deps.adminToken })(c, async () => {
+          actors.set(c.req.raw, "admin");
+          await next();
+        });
+      }
+      const officer = await deps.sessions.officer(c);
+      if (!officer) return c.json({ error: "Cần đăng nhập hoặc Bearer ADMIN_API_TOKEN" }, 401);
+      actors.set(c.req.raw, officer);
+      await next();
+    };
+    app.use("/api/periods", guard);
+    app.use("/api/periods/*", guard);
+    /** The unit asked for, if the caller may see it (404 otherwise, as for a unit that does not exist). */
+    const visibleUnit = async (c: Context, scheme: Scheme, code: string) => {
+      const unit = await findUnit(deps.db, scheme, code);
+      const actor = actors.get(c.req.raw);
+      if (!unit || actor === undefined) return undefined;
+      if (actor === "admin") return unit;
+      const [own] = await deps.db.select().from(units).where(eq(units.id, actor.unitId));
+      return own && own.scheme === unit.scheme && (unit.path === own.path || unit.path.startsWith(`${own.path}.`)) ? unit : undefined;
+    };
 
     app.openapi(listPeriods, async (c) => {
       const today = localDate(deps.clock(), deps.timeZone);
@@ -143,7 +171,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
       const { unit: code, scheme } = c.req.valid("query");
       const period = await findPeriod(deps.db, periodId);
       if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
-      const unit = await findUnit(deps.db, scheme ?? schemeForPeriod(period.endsOn), code);
+      const unit = await visibleUnit(c, scheme ?? schemeForPeriod(period.endsOn), code);
       if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
       const status = await periodStatus(deps.db, period, unit, localDate(deps.clock(), deps.timeZone));
       return c.json(status, 200);
@@ -172,7 +200,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
         const { unit: code, scheme } = c.req.valid("query");
         const period = await findPeriod(deps.db, periodId);
         if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
-        const unit = await findUnit(deps.db, scheme ?? schemeForPeriod(period.endsOn), code);
+        const unit = await visibleUnit(c, scheme ?? schemeForPeriod(period.endsOn), code);
         if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
         const [template] = await deps.db.select().from(reportTemplates).where(eq(reportTemplates.id, period.templateId));
         const result = await consolidate(deps.db, period, unit, deps.forms.latest(template!.formId));
@@ -194,5 +222,3 @@ export function mountAdminApi(deps: AdminApiDeps) {
     app.get("/api/docs", (c) => c.html(renderApiDocs()));
   };
 }
-
-const refuse = async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);

@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { csrf } from "hono/csrf";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { auditLog, channelLinks, incidents, loginTokens, officers, outbox, periods, units, webSessions } from "../db/schema/index.js";
+import { auditLog, channelLinks, incidents, loginTokens, officers, outbox, periods, units } from "../db/schema/index.js";
 import { reminderTopic } from "../scheduler/planners.js";
 import { findOfficerByPhone, type Officer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
@@ -19,6 +18,7 @@ import { INCIDENT_TYPES } from "../conversations/incident-flow.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
+import { sha256, type Sessions } from "./sessions.js";
 import { readFileSync } from "node:fs";
 import { verify } from "@node-rs/argon2";
 import { dirname, join } from "node:path";
@@ -27,10 +27,7 @@ import { ReviewRefused, type ReviewService } from "../conversations/review.js";
 import type { FormRegistry } from "../conversations/form-registry.js";
 import { consolidate, toXlsx } from "../conversations/consolidation.js";
 
-const COOKIE = "baocao_session";
-const SESSION_HOURS = 12;
 const LINK_MINUTES = 10;
-const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export interface WebDeps {
   db: Db;
@@ -44,6 +41,7 @@ export interface WebDeps {
   forms: FormRegistry;
   /** Sends queued notices now (the review's message to the officer). */
   drainNotices: () => Promise<unknown>;
+  sessions: Sessions;
 }
 
 /**
@@ -63,25 +61,8 @@ export function mountWeb(deps: WebDeps) {
     return recent.length > 5;
   };
 
-  async function currentOfficer(c: Context): Promise<Officer | undefined> {
-    const id = getCookie(c, COOKIE);
-    if (!id) return undefined;
-    const [row] = await db
-      .select({ officer: officers })
-      .from(webSessions)
-      .innerJoin(officers, eq(officers.id, webSessions.officerId))
-      .where(and(eq(webSessions.idHash, hash(id)), gt(webSessions.expiresAt, clock()), eq(officers.active, true)));
-    return row?.officer;
-  }
-
-  async function startSession(c: Context, officerId: number): Promise<void> {
-    const id = randomBytes(32).toString("base64url");
-    await db.insert(webSessions).values({ idHash: hash(id), officerId, expiresAt: new Date(clock().getTime() + SESSION_HOURS * 3_600_000) });
-    await db.insert(auditLog).values({ actor: `officer:${officerId}`, action: "signin", target: "web" });
-    setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
-  }
-
-  const secure = (c: Context) => (deps.publicUrl ?? "").startsWith("https://") || c.req.header("x-forwarded-proto") === "https";
+  const currentOfficer = (c: Context) => deps.sessions.officer(c);
+  const startSession = (c: Context, officerId: number) => deps.sessions.start(c, officerId);
 
   return (app: OpenAPIHono) => {
     // Forms are only accepted from this site's own pages (Origin / Sec-Fetch-Site checks).
@@ -130,7 +111,7 @@ export function mountWeb(deps: WebDeps) {
         const [link] = (await recipientsOfUnits(db, [officer.unitId])).reachable.filter((r) => r.officerId === officer.id);
         if (link) {
           const token = randomBytes(24).toString("base64url");
-          await db.insert(loginTokens).values({ tokenHash: hash(token), officerId: officer.id, expiresAt: new Date(clock().getTime() + LINK_MINUTES * 60_000) });
+          await db.insert(loginTokens).values({ tokenHash: sha256(token), officerId: officer.id, expiresAt: new Date(clock().getTime() + LINK_MINUTES * 60_000) });
           const origin = deps.publicUrl ?? new URL(c.req.url).origin;
           const next = String(form.next ?? "/dashboard");
           const url = `${origin}/login/${token}${next.startsWith("/") && !next.startsWith("//") ? `?next=${encodeURIComponent(next)}` : ""}`;
@@ -161,7 +142,7 @@ export function mountWeb(deps: WebDeps) {
       const [used] = await db
         .update(loginTokens)
         .set({ usedAt: now })
-        .where(and(eq(loginTokens.tokenHash, hash(c.req.param("token"))), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
+        .where(and(eq(loginTokens.tokenHash, sha256(c.req.param("token"))), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
         .returning({ officerId: loginTokens.officerId });
       if (!used) return c.html(page("Đăng nhập", `<h1>Đường dẫn không còn dùng được</h1><p>Đường dẫn đã dùng hoặc đã hết hạn. <a href="/login">Yêu cầu đường dẫn mới</a>.</p>`), 410);
       await startSession(c, used.officerId);
@@ -170,9 +151,7 @@ export function mountWeb(deps: WebDeps) {
     });
 
     app.post("/logout", async (c) => {
-      const id = getCookie(c, COOKIE);
-      if (id) await db.delete(webSessions).where(eq(webSessions.idHash, hash(id)));
-      deleteCookie(c, COOKIE, { path: "/" });
+      await deps.sessions.end(c);
       return c.redirect("/login");
     });
 

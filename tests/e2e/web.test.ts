@@ -76,6 +76,12 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
     expect(remind.status).toBe(302);
     expect(tg.texts(REPORTER).at(-1)).toMatch(/Phòng LĐTBXH Tam Đường nhắc: anh\/chị Cán bộ Thèn Sin vui lòng hoàn thành báo cáo 6 tháng đầu năm 2026/);
     expect(await (await fetch(`${s.url}/dashboard`, { headers: { cookie: district } })).text()).toMatch(/Xã Thèn Sin[\s\S]*?\d\d:\d\d 14\/06\/2026/);
+    // The JSON API takes the same session, limited to the subtree.
+    expect((await fetch(`${s.url}/api/periods/2026-H1/status?unit=106&scheme=pre2025`, { headers: { cookie: district } })).status).toBe(200);
+    expect((await fetch(`${s.url}/api/periods/2026-H1/status?unit=105&scheme=pre2025`, { headers: { cookie: district } })).status).toBe(404);
+    expect((await fetch(`${s.url}/api/periods/2026-H1/status?unit=12&scheme=pre2025`, { headers: { cookie: district } })).status).toBe(404);
+    expect((await fetch(`${s.url}/api/periods/2026-H1/export.xlsx?unit=03394&scheme=pre2025`, { headers: { cookie: district } })).status).toBe(200);
+    expect((await fetch(`${s.url}/api/periods/2026-H1/status?unit=106&scheme=pre2025`)).status).toBe(401);
     // Drilling outside one's subtree is refused.
     expect((await fetch(`${s.url}/dashboard?unit=105`, { headers: { cookie: district } })).status).toBe(404);
 
