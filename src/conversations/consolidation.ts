@@ -139,8 +139,12 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   // Figures include submitted reports not yet approved: say how many, so nobody mistakes them.
   const coverage = `Số xã đã nộp: ${c.included}/${c.communes}${c.communes > c.included ? ` (còn thiếu ${c.communes - c.included})` : ""}; đã duyệt ${c.approved}, chưa duyệt ${c.included - c.approved}${c.included > c.approved ? " (*)" : ""}`;
 
-  const ws = wb.addWorksheet("Tổng hợp");
-  ws.columns = [{ width: 7 }, { width: 70 }, { width: 12 }, { width: 16 }, { width: 16 }];
+  // Printed as it is sent upward: A4, one page wide.
+  const print = { paperSize: 9, orientation: "portrait" as const, fitToPage: true, fitToWidth: 1, fitToHeight: 0, horizontalCentered: true };
+  const ws = wb.addWorksheet("Tổng hợp", { pageSetup: print });
+  ws.columns = [{ width: 6 }, { width: 62 }, { width: 10 }, { width: 16 }, { width: 16 }];
+  ws.getColumn(2).alignment = { wrapText: true, vertical: "top" };
+  for (const col of [4, 5]) ws.getColumn(col).numFmt = "#,##0.##";
   ws.mergeCells("A1:E1");
   ws.getCell("A1").value = title;
   ws.mergeCells("A2:E2");
@@ -170,7 +174,7 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
     row++;
   }
 
-  const wu = wb.addWorksheet("Theo đơn vị");
+  const wu = wb.addWorksheet("Theo đơn vị", { pageSetup: { ...print, orientation: "landscape" } });
   const qs = c.items;
   wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => `${q.no}. ${q.label}`), "Đã duyệt"];
   wu.getRow(1).font = { bold: true };

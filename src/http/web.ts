@@ -10,6 +10,7 @@ import { findOfficerByPhone, type Officer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { formatDateTime, formatDate, localDate } from "../domain/dates.js";
 import { periodLabel } from "../domain/periods.js";
+import { formatVietnameseNumber } from "../domain/numbers.js";
 import { currentPeriod, getTemplate } from "../conversations/reporting-calendar.js";
 import { periodStatus } from "../conversations/period-status.js";
 import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
@@ -236,7 +237,7 @@ export function mountWeb(deps: WebDeps) {
           `<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
 <p class="note">Kỳ báo cáo: ${periodLinks}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
-<p><a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
+<p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
 <div style="display:flex;gap:2rem;flex-wrap:wrap"><div style="width:30rem"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div style="width:30rem"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
 <script src="/assets/chart.js"></script>
 <script>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});
@@ -297,6 +298,35 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stri
       c.header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
       c.header("content-disposition", `attachment; filename="baocao-${period.key}-${unit.code}.xlsx"`);
       return c.body(new Uint8Array(file));
+    });
+
+    app.get("/dashboard/figures", async (c) => {
+      const officer = await currentOfficer(c);
+      if (!officer) return c.redirect(`/login?next=${encodeURIComponent("/dashboard")}`);
+      const unit = await unitInSubtree(officer, c.req.query("unit"));
+      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
+      const today = localDate(clock(), deps.timeZone);
+      const asked = c.req.query("period");
+      const [chosen] = asked && template ? await db.select().from(periods).where(and(eq(periods.templateId, template.id), eq(periods.key, asked), lte(periods.opensOn, today))) : [];
+      const period = chosen ?? (template ? await currentPeriod(db, template, today) : undefined);
+      if (!unit || !period || !template) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
+      const r = await consolidate(db, period, unit, deps.forms.latest(template.formId));
+      let section = "";
+      const rows = r.items
+        .map((i) => {
+          const head = i.section !== section ? `<tr><th colspan="5">${esc((section = i.section))}</th></tr>` : "";
+          return `${head}<tr><td>${esc(i.no)}</td><td>${esc(i.label)}</td><td>${esc(i.unit)}</td><td>${esc(formatVietnameseNumber(i.total))}</td><td>${i.previous === null ? "—" : esc(formatVietnameseNumber(i.previous))}</td></tr>`;
+        })
+        .join("");
+      return c.html(
+        page(
+          "Số liệu tổng hợp",
+          `<h1>${esc(r.form.title)} — ${esc(unit.name)}, ${esc(periodLabel(period.key))}</h1>
+<p>Số xã đã nộp: <b>${r.included}/${r.communes}</b>${r.communes > r.included ? ` (còn thiếu ${r.communes - r.included})` : ""}; đã duyệt ${r.approved}${r.included > r.approved ? `, <span class="late">chưa duyệt ${r.included - r.approved} (*) — số liệu gồm cả báo cáo chưa duyệt</span>` : ""}</p>
+<p><a href="/dashboard/export.xlsx?unit=${esc(unit.code)}&period=${esc(period.key)}">⬇ XLSX</a> · <a href="/dashboard?unit=${esc(unit.code)}&period=${esc(period.key)}">← Tổng quan</a></p>
+<table><thead><tr><th>STT</th><th>Chỉ tiêu</th><th>ĐVT</th><th>${esc(periodLabel(period.key))}</th><th>${r.previous ? esc(periodLabel(r.previous.key)) : "Kỳ trước"}</th></tr></thead><tbody>${rows}</tbody></table>`,
+        ),
+      );
     });
 
     app.get("/submissions/:id", async (c) => {

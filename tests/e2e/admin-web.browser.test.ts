@@ -91,6 +91,11 @@ describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in t
     await page.getByText("✔ đã duyệt").waitFor();
     mkdirSync(join(import.meta.dirname, "..", "..", "docs"), { recursive: true });
     await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "dashboard.png"), fullPage: true });
+    await page.getByText("Số liệu tổng hợp").click();
+    await page.getByText("Số xã đã nộp: 1/13").waitFor();
+    expect(await page.locator("tr", { hasText: "Số buổi truyền thông" }).first().textContent()).toContain("5");
+    await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "figures.png"), fullPage: false });
+    await page.goto(`${s.url}/dashboard`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByText("Tải báo cáo tổng hợp (XLSX)").click()]);
     const file = join(import.meta.dirname, "..", ".tmp", `export-${Date.now()}.xlsx`);
     await download.saveAs(file);

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, incidents, officers } from "../../src/db/schema/index.js";
+import { auditLog, incidents, officers, periods, submissions } from "../../src/db/schema/index.js";
 import { runCommand } from "../../src/cli/commands.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
@@ -106,6 +106,22 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
     expect(await denied.text()).not.toContain(filed!.ref);
     const missing = await fetch(`${s.url}/incidents/KC-2026-9999`, { headers: { cookie: other } });
     expect(missing.status).toBe(404);
+    // Another district's officer cannot open, approve or return a submission of Thèn Sin.
+    const [period] = await t.database.db.select().from(periods).where(eq(periods.key, "2026-H1"));
+    const [theSin] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000301"));
+    const [sub] = await t.database.db.insert(submissions).values({ periodId: period!.id, unitId: theSin!.unitId, officerId: theSin!.id, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: new Date() }).returning();
+    expect((await fetch(`${s.url}/submissions/${sub!.id}`, { headers: { cookie: other } })).status).toBe(404);
+    const post = (cookie: string, action: string) =>
+      fetch(`${s.url}/submissions/${sub!.id}/${action}`, { method: "POST", redirect: "manual", headers: { cookie, origin: s.url, "content-type": "application/x-www-form-urlencoded" }, body: "comment=x&questions=1" });
+    expect((await post(other, "approve")).status).toBe(404);
+    expect((await post(other, "return")).status).toBe(404);
+    // The commune's own officer may read it but not approve it.
+    const own = await signIn("0912000301", REPORTER);
+    expect((await fetch(`${s.url}/submissions/${sub!.id}`, { headers: { cookie: own } })).status).toBe(200);
+    expect((await post(own, "approve")).status).toBe(403);
+    // Its district may.
+    expect((await post(district, "approve")).status).toBe(302);
+    expect((await t.database.db.select().from(submissions))[0]!.status).toBe("approved");
     // The refused read is not in the audit log as a read.
     expect(await t.database.db.select().from(auditLog).where(eq(auditLog.target, filed!.ref))).toHaveLength(1);
 
