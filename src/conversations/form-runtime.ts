@@ -131,6 +131,8 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
         const example = q.type === "integer" ? "ví dụ 12 hoặc 1.234" : "ví dụ 1,5 hoặc 1.234,5";
         return { ok: false, message: `Câu này cần một con số (${example}).` };
       }
+      // "-0" is still a minus sign where counts cannot be negative: say so rather than store 0.
+      if ((q.min ?? 0) >= 0 && /^-/.test(raw)) return { ok: false, message: "Số không được âm." };
       const n = parsed.value === 0 ? 0 : parsed.value;
       if (q.type === "integer" && !Number.isInteger(n)) return { ok: false, message: "Câu này cần một số nguyên (ví dụ 12), không có phần lẻ." };
       const min = q.min ?? 0;

@@ -98,11 +98,13 @@ export function createOutbox(deps: OutboxDeps) {
         .limit(ids ? ids.length : limit)
         .for("update", { skipLocked: true });
       if (due.length === 0) return [];
-      return tx
+      const claimed = await tx
         .update(outbox)
         .set({ status: "sending", attempts: sql`${outbox.attempts} + 1`, claimedAt: clock() })
         .where(inArray(outbox.id, due.map((d) => d.id)))
         .returning();
+      // UPDATE … RETURNING gives no order: messages to one chat must go out as they were written.
+      return claimed.sort((a, b) => a.id - b.id);
     });
   }
 
