@@ -29,10 +29,11 @@ function addChoices(choices){const box=document.createElement('div');box.classNa
   for(const c of choices){const b=document.createElement('button');b.type='button';b.textContent=c.label;
     b.onclick=()=>{add(c.label,'me');send({choice:c.value});};box.append(b);}
   chat.append(box);chat.scrollTop=chat.scrollHeight;}
+// Polls can overlap (the timer and a send): a message already shown is skipped by its id.
 async function poll(){if(!officerId)return;
   const r=await fetch('/simulator/api/messages?officerId='+officerId+'&after='+after);if(!r.ok)return;
   const {messages}=await r.json();
-  for(const m of messages){after=Math.max(after,m.id);add(m.text,'bot');if(m.choices&&m.choices.length)addChoices(m.choices);}}
+  for(const m of messages){if(m.id<=after)continue;after=m.id;add(m.text,'bot');if(m.choices&&m.choices.length)addChoices(m.choices);}}
 async function send(body){const clientId=(crypto.randomUUID?crypto.randomUUID():String(Date.now())+Math.random());
   const r=await fetch('/simulator/api/messages',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({officerId,clientId,...body})});
   if(!r.ok){add('Không gửi được tin nhắn ('+r.status+').','bot');}await poll();}
