@@ -164,7 +164,7 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
       return ask({ ...report, cursor: prev.key, editing: false }, prev, slots, ctx, []);
     }
     case "submit":
-      return trySubmit(state, report, slots, ctx);
+      return trySubmit(report, slots, ctx);
     case "skip": {
       if (state.mode !== "asking" || !current) return reask(state, slots, ctx, []);
       if (current.question.required) return { state, effects: noEffects(), messages: [{ text: "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)] };
@@ -226,7 +226,7 @@ function accept(state: SessionState, report: ActiveReport, slot: Slot, value: un
   return { ...r, effects };
 }
 
-function trySubmit(state: SessionState, report: ActiveReport, slots: Slot[], ctx: ReportContext): StepResult {
+function trySubmit(report: ActiveReport, slots: Slot[], ctx: ReportContext): StepResult {
   const missing = slots.filter((s) => !ctx.answers.has(s.key));
   if (missing.length > 0) {
     const first = missing[0]!;
@@ -242,7 +242,6 @@ function trySubmit(state: SessionState, report: ActiveReport, slots: Slot[], ctx
       messages: [{ text: `Chưa nộp được, vì:\n${failures.map((f) => `• ${f.message}`).join("\n")}\nGõ "sửa <số câu>" để sửa.` }],
     };
   }
-  void state;
   return { state: IDLE, effects: { ...noEffects(), submit: true }, messages: [] };
 }
 
