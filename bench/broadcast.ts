@@ -30,6 +30,7 @@ const HEADROOM = 0.975;
 
 async function main() {
   const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], { env: { ...process.env, LIMIT_PER_S: process.env.FAKE_LIMIT_PER_S ?? String(LIMIT) }, stdio: ["ignore", "pipe", "inherit"] });
+  process.on("exit", () => fake.kill());
   const port = await new Promise<number>((ok) => fake.stdout!.on("data", (d: Buffer) => {
     const m = /PORT=(\d+)/.exec(d.toString());
     if (m) ok(Number(m[1]));
