@@ -56,6 +56,7 @@ async function rawCommitRate(url: string): Promise<number> {
   let best = 0;
   for (const conns of [8, 16]) {
     const pool = new pg.Pool({ connectionString: url, max: conns });
+    pool.on("error", () => {});
     let done = 0;
     const until = performance.now() + 3000;
     await Promise.all(
@@ -151,12 +152,13 @@ async function main() {
   fake.kill();
 
   const raw = url ? await rawCommitRate(url) : NaN;
-  await drop?.();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
   const answersPerS = latencies.length / elapsed;
   console.log(`database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} elapsed_s=${elapsed.toFixed(1)}`);
   console.log(`answers_per_s=${answersPerS.toFixed(0)} raw_commits_per_s=${Number.isNaN(raw) ? "n/a" : raw.toFixed(0)} ratio=${Number.isNaN(raw) ? "n/a" : (answersPerS / raw).toFixed(2)} p50_ms=${pct(50)} p95_ms=${pct(95)} p99_ms=${pct(99)}`);
+  await drop?.();
+  process.exit(0);
 }
 
 main().catch((err) => {
