@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +9,7 @@ import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fak
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { ANSWERS } from "../support/answers.js";
-import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, skipNotice } from "../support/browser.js";
+import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, screenshotPath, skipNotice } from "../support/browser.js";
 
 skipNotice();
 const REPORTER = 9401;
@@ -89,12 +88,11 @@ describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in t
 
     await page.goto(`${s.url}/dashboard`);
     await page.getByText("✔ đã duyệt").waitFor();
-    mkdirSync(join(import.meta.dirname, "..", "..", "docs"), { recursive: true });
-    await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "dashboard.png"), fullPage: true });
+    await page.screenshot({ path: screenshotPath("dashboard.png"), fullPage: true });
     await page.getByText("Số liệu tổng hợp").click();
     await page.getByText("Số xã đã nộp: 1/13").waitFor();
     expect(await page.locator("tr", { hasText: "Số buổi truyền thông" }).first().textContent()).toContain("5");
-    await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "figures.png"), fullPage: false });
+    await page.screenshot({ path: screenshotPath("figures.png"), fullPage: false });
     await page.goto(`${s.url}/dashboard`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByText("Tải báo cáo tổng hợp (XLSX)").click()]);
     const file = join(import.meta.dirname, "..", ".tmp", `export-${Date.now()}.xlsx`);

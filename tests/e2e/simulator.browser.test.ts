@@ -1,11 +1,9 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { useTestDb } from "../support/db.js";
 import { startTestService, type TestService } from "../support/service.js";
 
-import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, skipNotice } from "../support/browser.js";
+import { CHROMIUM, CHROMIUM_ARGS, hasBrowser, screenshotPath, skipNotice } from "../support/browser.js";
 
 skipNotice();
 
@@ -45,8 +43,7 @@ describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
     await page.getByText(/Tiếp tục báo cáo năm 2026: đã trả lời 2\//).waitFor();
     await page.getByText(/Câu 5 .*Số người được tập huấn/).last().waitFor();
 
-    mkdirSync(join(import.meta.dirname, "..", "..", "docs"), { recursive: true });
-    await page.screenshot({ path: join(import.meta.dirname, "..", "..", "docs", "simulator.png") });
+    await page.screenshot({ path: screenshotPath("simulator.png") });
     await page.close();
   });
 });

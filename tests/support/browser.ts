@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const hasBrowser = existsSync(CHROMIUM);
@@ -9,4 +10,14 @@ export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--
 
 export function skipNotice(): void {
   if (!hasBrowser) console.info(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium to run them)`);
+}
+
+/**
+ * Where a browser test saves its screenshot: docs/ (shown in the README) only when asked with
+ * UPDATE_SCREENSHOTS=1, so that running the tests leaves the working tree unchanged.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env.UPDATE_SCREENSHOTS ? join(import.meta.dirname, "..", "..", "docs") : join(import.meta.dirname, "..", ".tmp");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
