@@ -9,8 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { scratchDatabase } from "./scratch-db.js";
 import { sql } from "drizzle-orm";
 import { createDatabase } from "../src/db/client.js";
 import { channelLinks, officers, units } from "../src/db/schema/index.js";
@@ -37,24 +36,7 @@ async function main() {
   }));
   const apiRoot = `http://127.0.0.1:${port}`;
 
-  let dropDb: (() => Promise<void>) | undefined;
-  let url: string | undefined;
-  if (baseUrl) {
-    const name = `baocao_bench_${randomBytes(4).toString("hex")}`;
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    await c.query(`create database ${name}`);
-    await c.end();
-    const u = new URL(baseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    dropDb = async () => {
-      const d = new pg.Client({ connectionString: baseUrl });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    };
-  }
+  const { url, drop: dropDb } = await scratchDatabase(baseUrl);
   const database = createDatabase({ databaseUrl: url });
   await database.migrate();
   const { db } = database;
@@ -104,7 +86,7 @@ async function main() {
   console.log(`database=${database.kind} planned=${planned} plan_ms=${Math.round(planMs)} send_s=${elapsedS.toFixed(2)} ideal_s=${ideal.toFixed(2)} rejected_429=${rejected}`);
   console.log(`rate_fraction=${fraction.toFixed(3)} duplicates=${duplicates} lost=${lost} recipients=${RECIPIENTS} limit_per_s=${LIMIT}`);
   await database.close();
-  await dropDb?.();
+  await dropDb();
 }
 
 main().catch((err) => {

@@ -6,8 +6,7 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test SCHEME=pre2025 npm run bench:consolidate
  */
 import { readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { scratchDatabase } from "./scratch-db.js";
 import { sql } from "drizzle-orm";
 import { createDatabase } from "../src/db/client.js";
 import { answers, officers, periods, submissions, units } from "../src/db/schema/index.js";
@@ -29,24 +28,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function main() {
-  let url: string | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  if (baseUrl) {
-    const name = `baocao_bench_${randomBytes(4).toString("hex")}`;
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    await c.query(`create database ${name}`);
-    await c.end();
-    const u = new URL(baseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    drop = async () => {
-      const d = new pg.Client({ connectionString: baseUrl });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    };
-  }
+  const { url, drop } = await scratchDatabase(baseUrl);
   const database = createDatabase({ databaseUrl: url });
   await database.migrate();
   const { db } = database;
@@ -92,7 +74,7 @@ async function main() {
   console.log(`database=${database.kind} scheme=${SCHEME} answers=${communes.length * numeric.length} runs=${RUNS} view_ratio=${(v / q).toFixed(2)} export_ratio=${(e / q).toFixed(2)}`);
   console.log(`view_ms=${v.toFixed(0)} export_ms=${e.toFixed(0)} raw_sql_ms=${q.toFixed(0)} units=${communes.length}`);
   await database.close();
-  await drop?.();
+  await drop();
 }
 
 main().catch((err) => {

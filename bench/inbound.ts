@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { scratchDatabase } from "./scratch-db.js";
 import pg from "pg";
 import { sql } from "drizzle-orm";
 import { loadConfig } from "../src/config.js";
@@ -83,24 +84,7 @@ async function main() {
     if (m) ok(Number(m[1]));
   }));
 
-  let url: string | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  if (baseUrl) {
-    const name = `baocao_bench_${randomBytes(4).toString("hex")}`;
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    await c.query(`create database ${name}`);
-    await c.end();
-    const u = new URL(baseUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
-    drop = async () => {
-      const d = new pg.Client({ connectionString: baseUrl });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    };
-  }
+  const { url, drop } = await scratchDatabase(baseUrl);
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -157,7 +141,7 @@ async function main() {
   const answersPerS = latencies.length / elapsed;
   console.log(`database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} elapsed_s=${elapsed.toFixed(1)}`);
   console.log(`answers_per_s=${answersPerS.toFixed(0)} raw_commits_per_s=${Number.isNaN(raw) ? "n/a" : raw.toFixed(0)} ratio=${Number.isNaN(raw) ? "n/a" : (answersPerS / raw).toFixed(2)} p50_ms=${pct(50)} p95_ms=${pct(95)} p99_ms=${pct(99)}`);
-  await drop?.();
+  await drop();
   process.exit(0);
 }
 

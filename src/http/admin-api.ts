@@ -131,6 +131,14 @@ export function mountAdminApi(deps: AdminApiDeps) {
       actors.set(c.req.raw, officer);
       await next();
     };
+    /** The period asked for and the unit, if the caller may see it; NotFoundError otherwise. */
+    const periodAndUnit = async (c: Context, periodId: string, q: { unit: string; scheme?: Scheme }) => {
+      const period = await findPeriod(deps.db, periodId);
+      if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
+      const unit = await visibleUnit(c, q.scheme ?? schemeForPeriod(period.endsOn), q.unit);
+      if (!unit) throw new NotFoundError(`Không có đơn vị mã ${q.unit}`);
+      return { period, unit };
+    };
     app.use("/api/periods", guard);
     app.use("/api/periods/*", guard);
     /** The unit asked for, if the caller may see it (404 otherwise, as for a unit that does not exist). */
@@ -167,12 +175,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
     });
 
     app.openapi(periodStatusRoute, async (c) => {
-      const { periodId } = c.req.valid("param");
-      const { unit: code, scheme } = c.req.valid("query");
-      const period = await findPeriod(deps.db, periodId);
-      if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
-      const unit = await visibleUnit(c, scheme ?? schemeForPeriod(period.endsOn), code);
-      if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
+      const { period, unit } = await periodAndUnit(c, c.req.valid("param").periodId, c.req.valid("query"));
       const status = await periodStatus(deps.db, period, unit, localDate(deps.clock(), deps.timeZone));
       return c.json(status, 200);
     });
@@ -196,12 +199,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
         },
       });
       app.openapi(route, async (c) => {
-        const { periodId } = c.req.valid("param");
-        const { unit: code, scheme } = c.req.valid("query");
-        const period = await findPeriod(deps.db, periodId);
-        if (!period) throw new NotFoundError(`Không có kỳ báo cáo ${periodId}`);
-        const unit = await visibleUnit(c, scheme ?? schemeForPeriod(period.endsOn), code);
-        if (!unit) throw new NotFoundError(`Không có đơn vị mã ${code}`);
+        const { period, unit } = await periodAndUnit(c, c.req.valid("param").periodId, c.req.valid("query"));
         const [template] = await deps.db.select().from(reportTemplates).where(eq(reportTemplates.id, period.templateId));
         const result = await consolidate(deps.db, period, unit, deps.forms.latest(template!.formId));
         const name = `baocao-${period.key}-${unit.code}.${format}`;

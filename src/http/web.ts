@@ -283,15 +283,21 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stri
       return u && (u.path === own!.path || u.path.startsWith(`${own!.path}.`)) ? u : undefined;
     }
 
+    /** ?unit= (inside the subtree) and ?period= (one that has opened), else the current one. */
+    async function askedUnitAndPeriod(c: Context, officer: Officer) {
+      const unit = await unitInSubtree(officer, c.req.query("unit"));
+      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
+      if (!template) return { unit };
+      const today = localDate(clock(), deps.timeZone);
+      const asked = c.req.query("period");
+      const [chosen] = asked ? await db.select().from(periods).where(and(eq(periods.templateId, template.id), eq(periods.key, asked), lte(periods.opensOn, today))) : [];
+      return { unit, template, period: chosen ?? (await currentPeriod(db, template, today)) };
+    }
+
     app.get("/dashboard/export.xlsx", async (c) => {
       const officer = await currentOfficer(c);
       if (!officer) return c.redirect(`/login?next=${encodeURIComponent("/dashboard")}`);
-      const unit = await unitInSubtree(officer, c.req.query("unit"));
-      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
-      const today = localDate(clock(), deps.timeZone);
-      const asked = c.req.query("period");
-      const [chosen] = asked && template ? await db.select().from(periods).where(and(eq(periods.templateId, template.id), eq(periods.key, asked), lte(periods.opensOn, today))) : [];
-      const period = chosen ?? (template ? await currentPeriod(db, template, today) : undefined);
+      const { unit, template, period } = await askedUnitAndPeriod(c, officer);
       if (!unit || !period || !template) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
       const file = await toXlsx(await consolidate(db, period, unit, deps.forms.latest(template.formId)));
       await db.insert(auditLog).values({ actor: `officer:${officer.id}`, action: "export", target: `${period.key}:${unit.scheme}:${unit.code}` });
@@ -303,12 +309,7 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stri
     app.get("/dashboard/figures", async (c) => {
       const officer = await currentOfficer(c);
       if (!officer) return c.redirect(`/login?next=${encodeURIComponent("/dashboard")}`);
-      const unit = await unitInSubtree(officer, c.req.query("unit"));
-      const template = await getTemplate(db, DEFAULT_TEMPLATE_ID);
-      const today = localDate(clock(), deps.timeZone);
-      const asked = c.req.query("period");
-      const [chosen] = asked && template ? await db.select().from(periods).where(and(eq(periods.templateId, template.id), eq(periods.key, asked), lte(periods.opensOn, today))) : [];
-      const period = chosen ?? (template ? await currentPeriod(db, template, today) : undefined);
+      const { unit, template, period } = await askedUnitAndPeriod(c, officer);
       if (!unit || !period || !template) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
       const r = await consolidate(db, period, unit, deps.forms.latest(template.formId));
       let section = "";
