@@ -30,6 +30,8 @@ import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
 import { mountWeb } from "./http/web.js";
 import { createSessions } from "./http/sessions.js";
+import { mountAdminWeb } from "./http/admin/index.js";
+import { createSettings } from "./scheduler/settings.js";
 import { createReviewService } from "./conversations/review.js";
 import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
@@ -95,7 +97,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     incidents,
     onSubmitted: (tx, periodId, unitId) => outbox.cancelTopic(tx, reminderTopic(periodId, unitId)),
   });
-  const planners = createPlanners({ db, outbox, clock, timeZone: config.TZ_REPORTS, logger });
+  const settings = createSettings({ db, quietHours });
+  const planners = createPlanners({ db, outbox, clock, timeZone: config.TZ_REPORTS, logger, beforeTick: () => settings.load() });
   const inbound = createInboundHandler({
     db,
     conversations,
@@ -189,6 +192,21 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         sessions,
         drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: String(err) }, "notice delivery failed; the worker retries")),
       }),
+      mountAdminWeb({
+        db,
+        clock,
+        timeZone: config.TZ_REPORTS,
+        publicUrl: config.PUBLIC_URL,
+        sessions,
+        incidents,
+        outbox,
+        planners,
+        settings,
+        forms,
+        inviteTtlHours: config.INVITE_TTL_HOURS,
+        telegramUsername,
+        track: (p) => track(p),
+      }),
       mountSimulator({ db, inbound }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],
@@ -217,6 +235,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "first start: demo data created");
     }
     await seedCampaigns(db);
+    await settings.load();
     const interval = overrides.workerIntervalMs ?? 1000;
     if (interval > 0) {
       worker = outbox.startWorker(interval);

@@ -22,6 +22,8 @@ export interface PlannerDeps {
   reminderSteps?: number[];
   /** Local time reminders are sent at. */
   reminderTime?: string;
+  /** Runs before each tick (reloads settings saved by another instance). */
+  beforeTick?: () => Promise<void>;
 }
 
 export const reminderTopic = (periodId: number, unitId: number) => `reminder:${periodId}:${unitId}`;
@@ -183,6 +185,8 @@ export function createPlanners(deps: PlannerDeps) {
   }
 
   async function tick(): Promise<void> {
+    // Settings edited on another instance (quiet hours) take effect here at the next tick.
+    await deps.beforeTick?.().catch((err: unknown) => logger.error({ err: String(err) }, "settings reload failed"));
     for (const [name, fn] of [
       ["broadcasts", planBroadcasts],
       ["reminders", planReminders],

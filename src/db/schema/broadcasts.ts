@@ -1,5 +1,6 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
 import { officers } from "./officers.js";
+import { documents } from "./settings.js";
 import type { Audience } from "../../scheduler/audience.js";
 
 /** A directive (chỉ đạo) sent to part of the tree, optionally asking for "đã nhận". */
@@ -7,6 +8,10 @@ export const broadcasts = pgTable("broadcasts", {
   id: serial("id").primaryKey(),
   text: text("text").notNull(),
   documentUrl: text("document_url"),
+  /** A document uploaded in the web composer, served at /documents/<key>. */
+  documentId: integer("document_id").references(() => documents.id),
+  /** Who sent it from the web (null = API/CLI); the list shows a unit's own directives. */
+  createdBy: integer("created_by").references(() => officers.id),
   audience: jsonb("audience").$type<Audience>().notNull(),
   sendAt: timestamp("send_at", { withTimezone: true }).notNull(),
   requireAck: boolean("require_ack").notNull().default(false),

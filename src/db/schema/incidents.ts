@@ -38,6 +38,8 @@ export const incidents = pgTable(
     acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
     acknowledgedBy: integer("acknowledged_by").references(() => officers.id),
     /** 0 = alerted the supervising levels; each missed acknowledgement adds a level. */
+    /** The officer following the case (phân công), set from the inbox. */
+    assignedTo: integer("assigned_to").references(() => officers.id),
     escalationLevel: integer("escalation_level").notNull().default(0),
     nextEscalationAt: timestamp("next_escalation_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -73,5 +75,5 @@ export const auditLog = pgTable(
     target: text("target").notNull(),
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index("audit_log_target_idx").on(t.target)],
+  (t) => [index("audit_log_target_idx").on(t.target), index("audit_log_at_idx").on(t.at)],
 );

@@ -8,3 +8,4 @@ export * from "./broadcasts.js";
 export * from "./zalo.js";
 export * from "./incidents.js";
 export * from "./web.js";
+export * from "./settings.js";
