@@ -185,7 +185,6 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         clock,
         timeZone: config.TZ_REPORTS,
         publicUrl: config.PUBLIC_URL,
-        incidents,
         send: async (rows) => outbox.deliverNow(await outbox.enqueue(db, rows)),
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,

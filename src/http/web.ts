@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { csrf } from "hono/csrf";
 import { and, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { auditLog, channelLinks, incidents, loginTokens, officers, outbox, periods, units } from "../db/schema/index.js";
+import { auditLog, channelLinks, loginTokens, officers, outbox, periods, units } from "../db/schema/index.js";
 import { reminderTopic } from "../scheduler/planners.js";
 import { findOfficerByPhone, type Officer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
@@ -14,8 +14,6 @@ import { formatVietnameseNumber } from "../domain/numbers.js";
 import { currentPeriod, getTemplate } from "../conversations/reporting-calendar.js";
 import { periodStatus } from "../conversations/period-status.js";
 import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
-import type { IncidentService } from "../incidents/incident-service.js";
-import { INCIDENT_TYPES } from "../conversations/incident-flow.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
@@ -35,7 +33,6 @@ export interface WebDeps {
   clock: () => Date;
   timeZone: string;
   publicUrl?: string;
-  incidents: IncidentService;
   /** Queues the sign-in link to the officer's chat and sends it at once. */
   send: (rows: NewOutboxRow[]) => Promise<void>;
   review: ReviewService;
@@ -382,32 +379,5 @@ ${actions}<h2>Lịch sử</h2><ul>${history}</ul><p><a href="/dashboard">← T�
         return c.redirect(`/submissions/${id}`);
       });
     }
-
-    app.get("/incidents/:ref", async (c) => {
-      const officer = await currentOfficer(c);
-      if (!officer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
-      const ref = c.req.param("ref").toUpperCase();
-      const [i] = await db.select({ unitPath: units.path, unitScheme: units.scheme }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref));
-      const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
-      // The reporting unit and every unit above it (their officers and admins) may read; anyone
-      // else gets the same 404 as for a case that does not exist.
-      const allowed = i && own && i.unitScheme === own.scheme && (i.unitPath === own.path || i.unitPath.startsWith(`${own.path}.`));
-      if (!allowed) return c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1>"), 404);
-      const found = (await deps.incidents.read(db, ref, `officer:${officer.id}`))!;
-      const x = found.incident;
-      const type = INCIDENT_TYPES.find((t) => t.value === x.type)?.label ?? x.type;
-      const timeline = found.timeline.map((e) => `<li>${esc(formatDateTime(e.at, deps.timeZone))} — ${esc(e.kind)}${e.kind === "note" ? `: ${esc((e.detail as { text?: string }).text)}` : ""}</li>`).join("");
-      return c.html(
-        page(
-          x.ref,
-          `<h1>${esc(x.ref)} — ${esc(type)}</h1>
-<p>Trạng thái: <b>${esc(x.status)}</b> · Xảy ra: ${esc(formatDateTime(x.occurredAt, deps.timeZone))} · Nơi: ${esc(x.place ?? "")}</p>
-<p>Trẻ: ${esc(x.childAge ?? "?")} tuổi, ${esc(x.childSex === "nu" ? "nữ" : x.childSex === "nam" ? "nam" : "?")}</p>
-<p>Mô tả: ${esc(x.description ?? "")}</p>
-<p>Thời hạn: biện pháp khẩn cấp ${esc(formatDateTime(found.clocks.emergency, deps.timeZone))} · kế hoạch hỗ trợ ${esc(formatDate(found.clocks.supportPlan))} · phê duyệt ${esc(formatDate(found.clocks.approval))}</p>
-<h2>Diễn biến</h2><ul>${timeline}</ul>`,
-        ),
-      );
-    });
   };
 }

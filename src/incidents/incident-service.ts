@@ -155,6 +155,71 @@ export function createIncidentService(deps: IncidentDeps) {
     return !!own && !!unit && own.scheme === unit.scheme && unit.path.startsWith(`${own.path}.`);
   }
 
+  /** Tells the reporter on chat what happened to their case (never the case details themselves). */
+  async function notifyReporter(tx: DbOrTx, i: Incident, step: string, text: string): Promise<void> {
+    const reporter = (await recipientsOfUnits(tx, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
+    if (!reporter) return;
+    const link = deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : "";
+    await deps.enqueue(tx, [
+      { officerId: reporter.officerId, channel: reporter.channel, chatId: reporter.chatId, kind: "alert", urgent: true, dedupeKey: `incident:${i.id}:${step}`, payload: { text: `${text}${link}` } },
+    ]);
+  }
+
+  /**
+   * A supervisor hands the case to an officer (phân công) of the case's unit or a level above;
+   * the assignee and the reporter are told on chat.
+   */
+  async function assign(tx: DbOrTx, officer: Officer, incidentId: number, assigneeId: number): Promise<string | undefined> {
+    const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
+    if (!i || !(await maySupervise(tx, officer, i))) return "Không tìm thấy báo cáo khẩn này.";
+    if (i.status === "closed") return `${i.ref} đã đóng.`;
+    const [unit] = await tx.select().from(units).where(eq(units.id, i.unitId));
+    const chain = await ancestorsOf(tx, unit!);
+    const [assignee] = await tx
+      .select()
+      .from(officers)
+      .where(and(eq(officers.id, assigneeId), eq(officers.active, true), inArray(officers.unitId, chain.map((u) => u.id))));
+    if (!assignee) return "Cán bộ được phân công phải thuộc đơn vị của vụ việc hoặc cấp trên.";
+    const now = clock();
+    await tx
+      .update(incidents)
+      .set({
+        assignedTo: assignee.id,
+        status: i.status === "new" ? "acknowledged" : i.status,
+        // Assigning is also taking the case in: the escalation stops.
+        ...(i.acknowledgedAt ? {} : { acknowledgedAt: now, acknowledgedBy: officer.id, nextEscalationAt: null }),
+      })
+      .where(eq(incidents.id, i.id));
+    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "assigned", officerId: officer.id, detail: { to: assignee.id, name: assignee.name } });
+    const [link] = (await recipientsOfUnits(tx, [assignee.unitId])).reachable.filter((r) => r.officerId === assignee.id);
+    if (link && assignee.id !== i.reporterId) {
+      await deps.enqueue(tx, [
+        {
+          officerId: assignee.id,
+          channel: link.channel,
+          chatId: link.chatId,
+          kind: "alert",
+          urgent: true,
+          dedupeKey: `incident:${i.id}:assigned:${assignee.id}:${now.getTime()}`,
+          payload: { text: `📌 ${officer.name} phân công anh/chị theo dõi báo cáo khẩn ${i.ref} (${typeLabel(i.type)}).${deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : ""}` },
+        },
+      ]);
+    }
+    await notifyReporter(tx, i, `assigned:${now.getTime()}`, `${i.ref}: ${officer.name} đã phân công ${assignee.name} theo dõi vụ việc.`);
+    return undefined;
+  }
+
+  /** A note on the case timeline from the web; the reporter is told a note was added (not its text). */
+  async function addNote(tx: DbOrTx, officer: Officer, incidentId: number, text: string): Promise<string | undefined> {
+    const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
+    if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return "Không tìm thấy báo cáo khẩn này.";
+    const note = text.trim().slice(0, 2000);
+    if (!note) return "Ghi chú đang trống.";
+    await apply(tx, officer, i.id, { kind: "note", text: note });
+    if (officer.id !== i.reporterId) await notifyReporter(tx, i, `note:${clock().getTime()}`, `${i.ref}: ${officer.name} đã ghi thêm diễn biến vào hồ sơ.`);
+    return undefined;
+  }
+
   /** Cases an officer may update by chat: those of their own unit. */
   async function findForUpdate(tx: DbOrTx, officer: Officer, ref: string): Promise<Incident | undefined> {
     const [i] = await tx.select().from(incidents).where(and(eq(incidents.ref, ref.toUpperCase()), eq(incidents.unitId, officer.unitId)));
@@ -169,6 +234,7 @@ export function createIncidentService(deps: IncidentDeps) {
     if (!outcome) return { text: `Anh/chị gõ kèm kết quả, ví dụ: "đóng ${i.ref}: trẻ đã an toàn, gia đình được hỗ trợ".` };
     await tx.update(incidents).set({ status: "closed", outcome: outcome.slice(0, 1000), closedAt: clock(), nextEscalationAt: null }).where(eq(incidents.id, i.id));
     await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "closed", officerId: officer.id });
+    if (officer.id !== i.reporterId) await notifyReporter(tx, i, "closed", `${i.ref} đã được ${officer.name} đóng hồ sơ (kết quả ghi trong hồ sơ).`);
     return { text: `Đã đóng ${i.ref}. Kết quả đã được ghi lại.` };
   }
 
@@ -183,7 +249,11 @@ export function createIncidentService(deps: IncidentDeps) {
       .set({ description: null, place: null, outcome: null, attachments: [] })
       .where(and(eq(incidents.status, "closed"), lte(incidents.closedAt, cutoff), sql`(${incidents.description} is not null or ${incidents.place} is not null or ${incidents.outcome} is not null or ${incidents.attachments} <> '[]'::jsonb)`))
       .returning({ id: incidents.id });
-    for (const r of rows) await db.insert(incidentEvents).values({ incidentId: r.id, kind: "retention_erased" });
+    for (const r of rows) {
+      // Notes are free text and may hold the same details: erased with the rest.
+      await db.update(incidentEvents).set({ detail: {} }).where(and(eq(incidentEvents.incidentId, r.id), eq(incidentEvents.kind, "note")));
+      await db.insert(incidentEvents).values({ incidentId: r.id, kind: "retention_erased" });
+    }
     return rows.length;
   }
 
@@ -245,7 +315,7 @@ export function createIncidentService(deps: IncidentDeps) {
     return { incident: i, timeline, clocks };
   }
 
-  return { create, apply, acknowledge, close, findForUpdate, escalateDue, remindClocks, applyRetention, read };
+  return { create, apply, acknowledge, assign, addNote, close, maySupervise, findForUpdate, escalateDue, remindClocks, applyRetention, read };
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;
