@@ -6,7 +6,7 @@ import { normalizePhone } from "../domain/phone.js";
 import { fold } from "../domain/text.js";
 import { mapHeader, readTable } from "./csv.js";
 import type { ImportReport, RejectedRow } from "./import-report.js";
-import { ImportFileError, type Scheme } from "./units.js";
+import { ImportFileError, type Scheme, type Unit } from "./units.js";
 
 export type Officer = typeof officers.$inferSelect;
 
@@ -58,7 +58,16 @@ function newInviteCode(): string {
 export function createOfficerDirectory(deps: { db: Db; clock: () => Date; inviteTtlHours: number }) {
   const { db, clock } = deps;
 
-  async function importFile(content: Buffer, fileName: string): Promise<ImportReport> {
+  /**
+   * Reads an officer list and writes the good rows in one transaction. `dryRun` only checks (the
+   * web shows bad rows before anything is written); `within` refuses rows outside an admin's
+   * subtree, and `allowAdminRole: false` rows that would create admins.
+   */
+  async function importFile(
+    content: Buffer,
+    fileName: string,
+    opts: { dryRun?: boolean; within?: Pick<Unit, "scheme" | "path">; allowAdminRole?: boolean } = {},
+  ): Promise<ImportReport & { good: { line: number; name: string; phone: string; role: OfficerRole; unitCode: string }[] }> {
     const { header, rows } = await readTable(content, fileName);
     const { columns, missing } = mapHeader(header, HEADER_ALIASES);
     const required = missing.filter((k) => k !== "scheme");
@@ -72,12 +81,12 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
       return col ? (cells[col] ?? "") : "";
     };
 
-    const allUnits = await db.select({ id: units.id, scheme: units.scheme, code: units.code, level: units.level }).from(units);
+    const allUnits = await db.select({ id: units.id, scheme: units.scheme, code: units.code, level: units.level, path: units.path }).from(units);
     const unitIndex = new Map(allUnits.map((u) => [`${u.scheme}:${u.code}`, u]));
 
     const rejected: RejectedRow[] = [];
     const byPhone = new Map<string, number>();
-    const good: { name: string; phone: string; role: OfficerRole; unitId: number }[] = [];
+    const good: { line: number; name: string; phone: string; role: OfficerRole; unitId: number; unitCode: string }[] = [];
     for (const { line, cells } of rows) {
       const name = cell(cells, "name").replace(/\s+/g, " ");
       const phoneRaw = cell(cells, "phone");
@@ -98,27 +107,33 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
       if (unit && role && !ROLE_LEVELS[role].includes(unit.level)) {
         reasons.push(`vai trò ${role} không thuộc đơn vị cấp ${unit.level}`);
       }
+      if (unit && opts.within && !(unit.scheme === opts.within.scheme && (unit.path === opts.within.path || unit.path.startsWith(`${opts.within.path}.`)))) {
+        reasons.push(`đơn vị "${unitCode}" ngoài phạm vi quản lý của anh/chị`);
+      }
+      if (role === "admin" && opts.allowAdminRole === false) reasons.push("chỉ quản trị viên mới thêm được vai trò admin");
       if (phone && byPhone.has(phone)) reasons.push(`trùng số điện thoại với dòng ${byPhone.get(phone)}`);
       if (reasons.length > 0) {
         rejected.push({ line, reason: reasons.join("; ") });
         continue;
       }
       byPhone.set(phone!, line);
-      good.push({ name, phone: phone!, role: role!, unitId: unit!.id });
+      good.push({ line, name, phone: phone!, role: role!, unitId: unit!.id, unitCode: unit!.code });
     }
+    const report = { imported: good.length, rejected, good: good.map(({ line, name, phone, role, unitCode }) => ({ line, name, phone, role, unitCode })) };
+    if (opts.dryRun) return report;
 
     await db.transaction(async (tx) => {
       for (let i = 0; i < good.length; i += 1000) {
         await tx
           .insert(officers)
-          .values(good.slice(i, i + 1000))
+          .values(good.slice(i, i + 1000).map(({ name, phone, role, unitId }) => ({ name, phone, role, unitId })))
           .onConflictDoUpdate({
             target: officers.phone,
             set: { name: sql`excluded.name`, role: sql`excluded.role`, unitId: sql`excluded.unit_id`, active: true, updatedAt: sql`now()` },
           });
       }
     });
-    return { imported: good.length, rejected };
+    return report;
   }
 
   /** Creates a one-time code; only its hash is stored. */

@@ -17,6 +17,7 @@ import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
+import { adminNav } from "./admin/kit.js";
 import { sha256, type Sessions } from "./sessions.js";
 import { readFileSync } from "node:fs";
 import { verify } from "@node-rs/argon2";
@@ -231,7 +232,7 @@ export function mountWeb(deps: WebDeps) {
       return c.html(
         page(
           "Tổng quan",
-          `<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
+          `${supervises ? adminNav() : ""}<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
 <p class="note">Kỳ báo cáo: ${periodLinks}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
 <p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>

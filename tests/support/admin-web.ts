@@ -16,6 +16,7 @@ export async function signInByChat(browser: Browser, s: TestService, tg: FakeTel
   await page.getByText("Kiểm tra tin nhắn").waitFor();
   const link = /https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1) ?? "")?.[0];
   if (!link) throw new Error(`no sign-in link reached chat ${chat}`);
-  await page.goto(link);
+  // With PUBLIC_URL set the link names the public site; the test opens the same path here.
+  await page.goto(`${s.url}${new URL(link).pathname}${new URL(link).search}`);
   return page;
 }

@@ -24,12 +24,14 @@ const NAV: [string, string][] = [
   ["/audit", "Nhật ký"],
 ];
 
+/** The admin web's menu, on every page a supervisor sees. */
+export const adminNav = () => `<nav class="note" aria-label="Chức năng">${NAV.map(([href, label]) => `<a href="${href}">${esc(label)}</a>`).join(" · ")}</nav>`;
+
 /** A page of the admin web: navigation, who is signed in, sign-out. */
 export function adminPage(title: string, s: Supervisor, body: string): string {
-  const nav = NAV.map(([href, label]) => `<a href="${href}">${esc(label)}</a>`).join(" · ");
   return page(
     title,
-    `<nav class="note" aria-label="Chức năng">${nav}</nav>
+    `${adminNav()}
 <header><h1>${esc(title)}</h1><span class="note">${esc(s.officer.name)} — ${esc(s.own.name)} <form method="post" action="/logout" style="display:inline"><button>Đăng xuất</button></form></span></header>
 ${body}`,
   );
