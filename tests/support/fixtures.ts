@@ -45,3 +45,10 @@ export async function linkOfficer(database: Database, phone: string, channel: "t
 export async function addOfficers(database: Database, csv: string) {
   return createOfficerDirectory({ db: database.db, clock: () => new Date(), inviteTtlHours: 72 }).importFile(Buffer.from(csv), "officers.csv");
 }
+
+/** The 2025 reform's old → new commune mapping for one new province (a slice of the official file). */
+export async function loadMapping(database: Database, newProvinceCode: string) {
+  const lines = readFileSync(join(UNITS_DIR, "old_to_new_2025.csv"), "utf8").trim().split("\n");
+  const rows = lines.slice(1).filter((l) => l.split(",")[5] === newProvinceCode);
+  await createUnitDirectory({ db: database.db }).importFile(Buffer.from([lines[0], ...rows].join("\n") + "\n"), "old_to_new_2025.csv");
+}
