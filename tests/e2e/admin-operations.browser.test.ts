@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { eq, sql } from "drizzle-orm";
-import { auditLog, incidentEvents, incidents, officers, submissions, units } from "../../src/db/schema/index.js";
+import { auditLog, incidentEvents, incidents, officers, periods, submissions, units } from "../../src/db/schema/index.js";
 import { useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadMapping, loadProvince } from "../support/fixtures.js";
@@ -171,8 +171,8 @@ describe.skipIf(!hasBrowser)("the daily work of district and province admins in 
     // The reform: Thèn Sin's officer had filed a report on the old commune.
     const [reporter] = await t.database.db.select().from(officers).where(eq(officers.name, "Cán bộ Thèn Sin"));
     const [oldUnit] = await t.database.db.select().from(units).where(sql`${units.scheme} = 'pre2025' and ${units.code} = '03394'`);
-    const [period] = await t.database.db.execute<{ id: number }>(sql`select id from periods order by opens_on limit 1`).then((r) => ("rows" in r ? r.rows : r) as { id: number }[]);
-    await t.database.db.insert(submissions).values({ periodId: period!.id, unitId: oldUnit!.id, officerId: reporter!.id, formId: "child-affairs", formVersion: 1, status: "submitted" } as never);
+    const [period] = await t.database.db.select().from(periods).orderBy(periods.opensOn).limit(1);
+    await t.database.db.insert(submissions).values({ periodId: period!.id, unitId: oldUnit!.id, officerId: reporter!.id, formId: "child-affairs", formVersion: 1, status: "submitted" });
     await page.getByRole("link", { name: "Đơn vị" }).click();
     await page.getByRole("link", { name: /cán bộ còn ở xã cũ/ }).click();
     const move = page.locator("tr", { hasText: "Cán bộ Thèn Sin" });
