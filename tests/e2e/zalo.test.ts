@@ -148,6 +148,9 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
         ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
         ZALO_OA_API_ROOT: oa.apiRoot,
         ZALO_OAUTH_ROOT: oa.apiRoot,
+        // These tests send on the real clock: no quiet hours, whatever the time of day of the run.
+        QUIET_HOURS_START: "00:00",
+        QUIET_HOURS_END: "00:00",
       },
     });
   });

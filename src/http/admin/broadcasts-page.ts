@@ -196,7 +196,7 @@ t.addEventListener('input',upd);upd();
       ]
         .map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`)
         .join("");
-      const bubble = (text: string) => `<div style="white-space:pre-wrap;background:#eef6ff;border-radius:10px;padding:.6rem;margin:.3rem 0;max-width:28rem">${esc(text)}</div>`;
+      const bubble = (text: string) => `<div style="white-space:pre-wrap;overflow-wrap:anywhere;background:#eef6ff;border-radius:10px;padding:.6rem;margin:.3rem 0;max-width:28rem">${esc(text)}</div>`;
       const button = message.choices?.map((ch) => `<div style="border:1px solid #9ab;border-radius:6px;padding:.3rem;text-align:center;max-width:28rem">${esc(ch.label)}</div>`).join("") ?? "";
       return c.html(
         adminPage(
