@@ -23,6 +23,37 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await tg.close();
   });
 
+  it.runIf(kind === "postgres")("two instances on one PostgreSQL: the copies of each update split between them, each update counts once", async () => {
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
+    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    const clock = () => new Date("2026-11-07T03:00:00Z");
+    await s?.service.stop();
+    s = await startTestService(t, { telegram: tg, clock });
+    const other = await startTestService(t, { telegram: tg, clock });
+    try {
+      const split = async (text: string) => {
+        const update = textUpdate(CHAT, text);
+        const statuses = await Promise.all([s!, other, s!].map((instance) => instance.postUpdate(update).then((r) => r.status)));
+        expect(statuses).toEqual([200, 200, 200]);
+      };
+      await split("báo cáo");
+      // The start's own reply (one or more messages), measured on one instance in the test below.
+      await expect.poll(() => tg.sent(CHAT).length).toBeGreaterThan(0);
+      const afterStart = tg.sent(CHAT).length;
+      const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+      for (let i = 0; i < 3; i++) {
+        const key = (await state()).report!.cursor!;
+        await split(ANSWERS[key.slice(key.lastIndexOf(".") + 1)]?.text ?? "1");
+        expect((await t.database.db.select().from(answers)).length).toBe(i + 1);
+      }
+      expect((await t.database.db.select().from(inboundEvents)).length).toBe(4);
+      await expect.poll(() => tg.sent(CHAT).length - afterStart).toBe(3);
+    } finally {
+      await other.service.stop();
+    }
+  });
+
   it("an officer's report start and three answers, each sent three times concurrently: one answer row each, one reply each", async () => {
     await loadLaiChau(t.database);
     await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
