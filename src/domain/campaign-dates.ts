@@ -75,3 +75,14 @@ export function describeRule(rule: StepRule): string {
       return `${days[rule.weekday]} hằng tuần từ ${rule.from.day}/${rule.from.month} đến ${rule.to.day}/${rule.to.month}`;
   }
 }
+
+/**
+ * A step's text as sent in `year`: the year's theme and the year filled in; an empty "( )" left
+ * by a year without a theme is dropped. {name} stays for the recipient's name.
+ */
+export function campaignText(text: string, themes: Record<string, string>, year: number): string {
+  return text
+    .replaceAll("{theme}", themes[String(year)] ?? "")
+    .replaceAll("{year}", String(year))
+    .replace(/\s*\(\s*\)/g, "");
+}

@@ -17,7 +17,7 @@ import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
 import { esc, page } from "./html.js";
-import { adminNav } from "./admin/kit.js";
+import { adminNav, inSubtree } from "./admin/kit.js";
 import { sha256, type Sessions } from "./sessions.js";
 import { readFileSync } from "node:fs";
 import { verify } from "@node-rs/argon2";
@@ -278,7 +278,7 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stri
       const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
       if (!code) return own;
       const [u] = await db.select().from(units).where(and(eq(units.scheme, own!.scheme), eq(units.code, code)));
-      return u && (u.path === own!.path || u.path.startsWith(`${own!.path}.`)) ? u : undefined;
+      return u && inSubtree(own!, u) ? u : undefined;
     }
 
     /** ?unit= (inside the subtree) and ?period= (one that has opened), else the current one. */

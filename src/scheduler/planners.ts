@@ -2,7 +2,7 @@ import { and, eq, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { broadcasts, broadcastRecipients, campaigns, campaignSteps, officers, submissions, units } from "../db/schema/index.js";
 import { formatDate, localDate } from "../domain/dates.js";
-import { datesOfRule } from "../domain/campaign-dates.js";
+import { campaignText, datesOfRule } from "../domain/campaign-dates.js";
 import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import { localTime } from "../domain/quiet-hours.js";
 import { DEFAULT_REMINDER_STEPS, reminderStepOn, reminderText } from "../domain/reminders.js";
@@ -125,10 +125,9 @@ export function createPlanners(deps: PlannerDeps) {
       const todays = stepsOf.filter((s) => datesOfRule(s.rule, year).includes(today));
       if (todays.length === 0) continue;
       const { reachable } = await resolveRecipients(db, c.audience);
-      const theme = c.themes[String(year)] ?? "";
       const rows: NewOutboxRow[] = [];
       for (const s of todays) {
-        const text = s.text.replaceAll("{theme}", theme).replaceAll("{year}", String(year)).replace(/\s*\(\s*\)/g, "");
+        const text = campaignText(s.text, c.themes, year);
         for (const r of reachable) {
           rows.push({
             officerId: r.officerId,

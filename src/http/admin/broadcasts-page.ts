@@ -4,10 +4,10 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { and, count, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
-import { broadcastRecipients, broadcasts, documents, officerRoles, type OfficerRole } from "../../db/schema/index.js";
-import { broadcastMessage, broadcastStatus, createBroadcast, type RecipientStatus } from "../../scheduler/broadcasts.js";
+import { broadcastRecipients, broadcasts, documents, officerRoles, units, type OfficerRole } from "../../db/schema/index.js";
+import { broadcastMessage, broadcastStatus, createBroadcast, type Broadcast, type RecipientStatus } from "../../scheduler/broadcasts.js";
 import { resolveRecipients, type Audience } from "../../scheduler/audience.js";
-import { findUnit, type Unit } from "../../directory/units.js";
+import type { Unit } from "../../directory/units.js";
 import { formatDateTime, localDate } from "../../domain/dates.js";
 import { localTime } from "../../domain/quiet-hours.js";
 import { splitMessage } from "../../domain/text.js";
@@ -84,13 +84,21 @@ export function mountBroadcastPages(deps: AdminPageDeps) {
   const audienceOf = (d: Draft, root: Unit): Audience => ({ scheme: root.scheme, rootCode: root.code, ...(d.roles.length ? { roles: d.roles } : {}) });
   const documentUrl = (c: Context, key: string) => `${deps.publicUrl ?? new URL(c.req.url).origin}/documents/${key}`;
 
-  /** A directive is someone's to see when its audience lies in their subtree. */
-  async function visible(s: Supervisor, id: number) {
-    const [b] = await db.select().from(broadcasts).where(eq(broadcasts.id, id));
-    if (!b) return undefined;
-    if (!b.audience.rootCode) return s.officer.role === "admin" && b.audience.scheme === s.own.scheme ? b : undefined;
-    const root = await findUnit(db, b.audience.scheme, b.audience.rootCode);
-    return root && inSubtree(s.own, root) ? b : undefined;
+  /** The directives someone may see: those whose audience lies in their subtree (national ones: admins). */
+  async function visibleOf(s: Supervisor, rows: Broadcast[]): Promise<Broadcast[]> {
+    const codes = [...new Set(rows.map((b) => b.audience.rootCode).filter((c): c is string => !!c))];
+    const roots = codes.length ? await db.select().from(units).where(and(eq(units.scheme, s.own.scheme), inArray(units.code, codes))) : [];
+    return rows.filter((b) => {
+      if (b.audience.scheme !== s.own.scheme) return false;
+      if (!b.audience.rootCode) return s.officer.role === "admin";
+      const root = roots.find((u) => u.code === b.audience.rootCode);
+      return !!root && inSubtree(s.own, root);
+    });
+  }
+
+  async function visible(s: Supervisor, id: number): Promise<Broadcast | undefined> {
+    const rows = await db.select().from(broadcasts).where(eq(broadcasts.id, id));
+    return (await visibleOf(s, rows))[0];
   }
 
   async function composeForm(s: Supervisor, d: Draft, errors: string[] = []): Promise<string> {
@@ -119,9 +127,7 @@ t.addEventListener('input',upd);upd();
     app.get("/broadcasts", async (c) => {
       const s = await kit.supervisor(c);
       if (s instanceof Response) return s;
-      const rows = await db.select().from(broadcasts).orderBy(desc(broadcasts.sendAt)).limit(200);
-      const mine: typeof rows = [];
-      for (const b of rows) if (await visible(s, b.id)) mine.push(b);
+      const mine = await visibleOf(s, await db.select().from(broadcasts).orderBy(desc(broadcasts.sendAt)).limit(200));
       const tallies = mine.length
         ? await db
             .select({ id: broadcastRecipients.broadcastId, total: count(), acked: count(broadcastRecipients.ackAt) })

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { and, asc, eq } from "drizzle-orm";
 import { campaigns, campaignSteps, type OfficerRole } from "../../db/schema/index.js";
 import { findUnit, type Unit } from "../../directory/units.js";
-import { datesOfRule, describeRule, type StepRule } from "../../domain/campaign-dates.js";
+import { campaignText, datesOfRule, describeRule, type StepRule } from "../../domain/campaign-dates.js";
 import { formatDate, isValidDate, localDate } from "../../domain/dates.js";
 import { fold } from "../../domain/text.js";
 import type { Audience } from "../../scheduler/audience.js";
@@ -164,14 +164,6 @@ function safeDates(rule: StepRule, year: number): string[] {
   } catch {
     return [];
   }
-}
-
-/** The step's text as planCampaigns sends it in that year (same substitutions, before the officer's {name}). */
-function messageIn(text: string, themes: Record<string, string>, year: number): string {
-  return text
-    .replaceAll("{theme}", themes[String(year)] ?? "")
-    .replaceAll("{year}", String(year))
-    .replace(/\s*\(\s*\)/g, "");
 }
 
 const weekdayName = (date: string) => WEEKDAYS[new Date(`${date}T00:00:00Z`).getUTCDay()]!;
@@ -356,7 +348,7 @@ ${years.map((y) => `<tr><th><label for="theme_${y}">${y}</label></th><td><input 
       : `<p class="note">Anh/chị chỉ được xem chiến dịch này.</p>`;
 
     const calendar = steps
-      .flatMap((st) => safeDates(st.rule, year).map((date) => ({ date, sendAt: st.sendAt, text: messageIn(st.text, campaign.themes, year) })))
+      .flatMap((st) => safeDates(st.rule, year).map((date) => ({ date, sendAt: st.sendAt, text: campaignText(st.text, campaign.themes, year) })))
       .sort((x, y) => (x.date + x.sendAt).localeCompare(y.date + y.sendAt));
     const needsTheme = steps.some((st) => st.text.includes("{theme}")) && !campaign.themes[String(year)];
 
