@@ -1,11 +1,14 @@
+import { PassThrough } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import ExcelJS from "exceljs";
+import type { Worksheet } from "exceljs";
 import type { DbOrTx } from "../db/client.js";
 import { answers, periods, submissions, units } from "../db/schema/index.js";
 import type { Unit } from "../directory/units.js";
 import { periodLabel } from "../domain/periods.js";
 import type { FormDefinition, Question } from "./form-schema.js";
 import type { Period } from "./reporting-calendar.js";
+import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
 
 /**
  * Consolidation (tổng hợp) of a period over a unit's subtree: the sum of every numeric item, the
@@ -37,9 +40,6 @@ export interface Consolidation {
   children: { code: string; name: string; communes: number; included: number; approved: number; values: Record<string, number> }[];
 }
 
-const subtreeOf = (root: Pick<Unit, "path">) => sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`;
-const COUNTED = ["submitted", "approved"] as const;
-
 export function numericQuestions(form: FormDefinition): { no: number; section: string; question: Question }[] {
   const out: { no: number; section: string; question: Question }[] = [];
   let n = 0;
@@ -52,26 +52,85 @@ export function numericQuestions(form: FormDefinition): { no: number; section: s
   return out;
 }
 
+/**
+ * Answers of the counted reports of the subtree, for a join answers → submissions → units. A plain
+ * join on purpose: through the lateral report the planner cannot tell how many reports come
+ * back and puts a cache in front of every answer lookup.
+ */
+const countedInSubtree = (periodId: number, root: Unit) =>
+  and(eq(submissions.periodId, periodId), inArray(submissions.status, [...COUNTED]), eq(units.scheme, root.scheme), inSubtree(units.path, root), sql`${answers.valueNum} is not null`);
+
+/** Per question, over the counted reports of the subtree. */
 async function sumsByQuestion(db: DbOrTx, periodId: number, root: Unit): Promise<Map<string, number>> {
   const rows = await db
     .select({ q: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
     .from(answers)
     .innerJoin(submissions, eq(submissions.id, answers.submissionId))
     .innerJoin(units, eq(units.id, submissions.unitId))
-    .where(and(eq(submissions.periodId, periodId), inArray(submissions.status, [...COUNTED]), eq(units.scheme, root.scheme), subtreeOf(root)))
+    .where(countedInSubtree(periodId, root))
     .groupBy(answers.questionId);
   return new Map(rows.map((r) => [r.q, r.total]));
 }
 
+/**
+ * Per child and question, and per question over the whole subtree, in one pass over the answers:
+ * GROUPING SETS gives both, each summed by the database from the answers themselves. Each child's
+ * sums come back as one JSON object (question → sum), one row per child rather than per child
+ * and question.
+ */
+async function sumsByChildAndQuestion(db: DbOrTx, periodId: number, root: Unit) {
+  const child = childCodeExpr(root);
+  const sums = db
+    .select({
+      child: child.as("child"),
+      q: answers.questionId,
+      total: sql<number>`sum(${answers.valueNum})`.as("total"),
+      wholeSubtree: sql<number>`grouping(${child})`.as("whole_subtree"),
+    })
+    .from(answers)
+    .innerJoin(submissions, eq(submissions.id, answers.submissionId))
+    .innerJoin(units, eq(units.id, submissions.unitId))
+    .where(countedInSubtree(periodId, root))
+    .groupBy(sql`grouping sets ((${child}, ${answers.questionId}), (${answers.questionId}))`)
+    .as("sums");
+  const rows = await db
+    .select({ child: sums.child, wholeSubtree: sums.wholeSubtree, values: sql<Record<string, number>>`json_object_agg(${sums.q}, ${sums.total})` })
+    .from(sums)
+    .groupBy(sums.child, sums.wholeSubtree);
+  const whole = rows.find((r) => r.wholeSubtree);
+  return {
+    total: new Map(Object.entries(whole?.values ?? {})),
+    perChild: new Map(rows.filter((r) => !r.wholeSubtree).map((r) => [r.child, r.values])),
+  };
+}
+
 export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: FormDefinition): Promise<Consolidation> {
-  const depth = root.path.split(".").length;
   const [previous] = await db
     .select()
     .from(periods)
     .where(and(eq(periods.templateId, period.templateId), lt(periods.startsOn, period.startsOn), sql`split_part(${periods.key}, '-', 2) = split_part(${period.key}, '-', 2)`))
     .orderBy(desc(periods.startsOn))
     .limit(1);
-  const [current, before] = await Promise.all([sumsByQuestion(db, period.id, root), previous ? sumsByQuestion(db, previous.id, root) : Promise.resolve(undefined)]);
+
+  // Per child unit: communes, how many submitted, how many approved.
+  const report = reportOf(db, period.id, COUNTED);
+  const child = childCodeExpr(root);
+  const [sums, before, coverage, children] = await Promise.all([
+    sumsByChildAndQuestion(db, period.id, root),
+    previous ? sumsByQuestion(db, previous.id, root) : Promise.resolve(undefined),
+    db
+      .select({
+        child,
+        communes: sql<number>`count(*)`.mapWith(Number),
+        included: sql<number>`count(${report.submissionId})`.mapWith(Number),
+        approved: sql<number>`count(*) filter (where ${report.status} = 'approved')`.mapWith(Number),
+      })
+      .from(units)
+      .leftJoinLateral(report, sql`true`)
+      .where(and(eq(units.scheme, root.scheme), eq(units.level, "commune"), inSubtree(units.path, root)))
+      .groupBy(child),
+    childrenOf(db, root),
+  ]);
 
   const items = numericQuestions(form).map(({ no, section, question }) => ({
     no: String(no),
@@ -79,38 +138,16 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
     section,
     label: question.label,
     unit: question.unit ?? "",
-    total: current.get(question.id) ?? 0,
+    total: sums.total.get(question.id) ?? 0,
     previous: before ? (before.get(question.id) ?? 0) : null,
   }));
 
-  // Per child unit: communes, how many submitted, and each numeric item's sum.
-  // A literal, not a parameter: GROUP BY must see the same expression as SELECT.
-  const child = sql<string>`split_part(${units.path}, '.', ${sql.raw(String(depth + 1))})`;
-  const coverage = await db
-    .select({
-      child,
-      communes: sql<number>`count(*)`.mapWith(Number),
-      included: sql<number>`count(${submissions.id})`.mapWith(Number),
-      approved: sql<number>`count(*) filter (where ${submissions.status} = 'approved')`.mapWith(Number),
-    })
-    .from(units)
-    .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id), inArray(submissions.status, [...COUNTED])))
-    .where(and(eq(units.scheme, root.scheme), eq(units.level, "commune"), subtreeOf(root)))
-    .groupBy(child);
-  const perChild = await db
-    .select({ child, q: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
-    .from(answers)
-    .innerJoin(submissions, eq(submissions.id, answers.submissionId))
-    .innerJoin(units, eq(units.id, submissions.unitId))
-    .where(and(eq(submissions.periodId, period.id), inArray(submissions.status, [...COUNTED]), eq(units.scheme, root.scheme), subtreeOf(root), sql`${answers.valueNum} is not null`))
-    .groupBy(child, answers.questionId);
-  const codes = coverage.map((c) => c.child || root.code);
-  const names = codes.length ? await db.select({ code: units.code, name: units.name }).from(units).where(and(eq(units.scheme, root.scheme), inArray(units.code, codes))) : [];
-  const children = coverage
+  // A commune asked about itself is its own (only) child.
+  const names = new Map([[root.code, root.name], ...children.map((c) => [c.code, c.name] as const)]);
+  const rows = coverage
     .map((c) => {
       const code = c.child || root.code;
-      const values = Object.fromEntries(perChild.filter((p) => (p.child || root.code) === code).map((p) => [p.q, p.total]));
-      return { code, name: names.find((n) => n.code === code)?.name ?? code, communes: c.communes, included: c.included, approved: c.approved, values };
+      return { code, name: names.get(code) ?? code, communes: c.communes, included: c.included, approved: c.approved, values: sums.perChild.get(c.child) ?? {} };
     })
     .sort((a, b) => a.code.localeCompare(b.code));
 
@@ -120,10 +157,10 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
     root,
     form,
     items,
-    communes: children.reduce((a, c) => a + c.communes, 0),
-    included: children.reduce((a, c) => a + c.included, 0),
-    approved: children.reduce((a, c) => a + c.approved, 0),
-    children,
+    communes: rows.reduce((a, c) => a + c.communes, 0),
+    included: rows.reduce((a, c) => a + c.included, 0),
+    approved: rows.reduce((a, c) => a + c.approved, 0),
+    children: rows,
   };
 }
 
@@ -132,7 +169,13 @@ export async function consolidate(db: DbOrTx, period: Period, root: Unit, form: 
  * merged header cells and the previous period beside; one row per child unit on a second sheet.
  */
 export async function toXlsx(c: Consolidation): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  // Loaded on first use: exceljs costs ~20 MB resident and most processes never export.
+  const { default: ExcelJS } = await import("exceljs");
+  // The streaming writer renders rows as they are committed and zips with Node's zlib; the
+  // in-memory workbook first builds a model of every cell, then zips it in JavaScript (pako).
+  const file = new PassThrough();
+  const bytes = buffer(file);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file, useStyles: true, useSharedStrings: true });
   wb.creator = "baocao";
   const title = `${c.form.title.toUpperCase()}`;
   const sub = `${c.root.name} — ${periodLabel(c.period.key)}`;
@@ -142,6 +185,7 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   // Printed as it is sent upward: A4, one page wide.
   const print = { paperSize: 9, orientation: "portrait" as const, fitToPage: true, fitToWidth: 1, fitToHeight: 0, horizontalCentered: true };
   const ws = wb.addWorksheet("Tổng hợp", { pageSetup: print });
+  printCentred(ws);
   ws.columns = [{ width: 6 }, { width: 62 }, { width: 10 }, { width: 16 }, { width: 16 }];
   ws.getColumn(2).alignment = { wrapText: true, vertical: "top" };
   for (const col of [4, 5]) ws.getColumn(col).numFmt = "#,##0.##";
@@ -175,17 +219,40 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   }
 
   const wu = wb.addWorksheet("Theo đơn vị", { pageSetup: { ...print, orientation: "landscape" } });
+  printCentred(wu);
   const qs = c.items;
   wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => `${q.no}. ${q.label}`), "Đã duyệt"];
   wu.getRow(1).font = { bold: true };
   wu.columns = [{ width: 8 }, { width: 30 }, { width: 8 }, { width: 8 }, ...qs.map(() => ({ width: 14 }))];
+  // Every cell gets a style object of its own and the writer renders each one to find its style
+  // id, unless the object is one it has seen: the unstyled body cells share a single one.
+  const unstyled = {};
   c.children.forEach((ch, i) => {
-    wu.getRow(i + 2).values = [ch.code, ch.name, ch.communes, ch.included, ...qs.map((q) => ch.values[q.questionId] ?? 0), ch.approved];
+    const r = wu.getRow(i + 2);
+    r.values = [ch.code, ch.name, ch.communes, ch.included, ...qs.map((q) => ch.values[q.questionId] ?? 0), ch.approved];
+    r.eachCell((cell) => (cell.style = unstyled));
   });
   const totalRow = c.children.length + 2;
   wu.getRow(totalRow).values = ["", "Tổng cộng", c.communes, c.included, ...qs.map((q) => q.total), c.approved];
   wu.getRow(totalRow).font = { bold: true };
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  ws.commit();
+  wu.commit();
+  const [, xlsx] = await Promise.all([wb.commit(), bytes]);
+  return xlsx;
+}
+
+/**
+ * exceljs's streaming writer leaves out <printOptions>, so `horizontalCentered` would be lost and
+ * the sheet printed flush left: write the element where OOXML wants it, just before the margins.
+ * This reaches into the writer (exceljs 4.4); the consolidation test reads the option back.
+ */
+function printCentred(sheet: Worksheet): void {
+  const writer = sheet as unknown as { _writePageMargins(): void; stream: { write(xml: string): void } };
+  const margins = writer._writePageMargins.bind(writer);
+  writer._writePageMargins = () => {
+    writer.stream.write('<printOptions horizontalCentered="1"/>');
+    margins();
+  };
 }
 
 /** The per-unit table as CSV (UTF-8 with BOM so spreadsheet programs read the diacritics). */

@@ -1,8 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
-import { answers, periods, submissions, units } from "../db/schema/index.js";
+import { answers, periods } from "../db/schema/index.js";
 import type { Unit } from "../directory/units.js";
-import { loadCalendar, deadlinesForUnit, type Period } from "./reporting-calendar.js";
+import { deadlineFor } from "../domain/periods.js";
+import { loadCalendar, specOf, type Period } from "./reporting-calendar.js";
+import { anyOf, childCodeOfPath, isCounted, subtreeReports } from "./subtree-reports.js";
 
 export type UnitReportStatus = "submitted" | "in_progress" | "not_started";
 
@@ -46,41 +48,32 @@ const emptyCounts = (): StatusCounts => ({ units: 0, submitted: 0, onTime: 0, la
 
 /**
  * Who reported, who is late, and the totals, for the children of `root` in the tree. Reporting
- * units are the communes of the subtree; one query for statuses, one for sums.
+ * units are the communes of the subtree. Every unit of the subtree with its report is read (the
+ * calendar beside it), then the sums over exactly the reports just listed, so that counts and
+ * totals always describe the same reports.
  */
 export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today: string): Promise<PeriodStatus> {
-  const rootDepth = root.path.split(".").length;
-  const subtree = sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`;
-  const rows = await db
-    .select({
-      code: units.code,
-      path: units.path,
-      submissionId: submissions.id,
-      status: submissions.status,
-      late: submissions.late,
-      submittedAt: submissions.submittedAt,
-    })
-    .from(units)
-    .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id)))
-    .where(and(eq(units.scheme, root.scheme), eq(units.level, "commune"), subtree));
-
-  const childCodes = [...new Set(rows.map((r) => r.path.split(".")[rootDepth]).filter((c): c is string => c !== undefined))];
-  const childUnits = childCodes.length
-    ? await db.select().from(units).where(and(eq(units.scheme, root.scheme), inArray(units.code, childCodes)))
-    : [];
-  const calendar = await loadCalendar(db, period.templateId);
+  const [rows, calendar] = await Promise.all([subtreeReports(db, period, root), loadCalendar(db, period.templateId)]);
+  const communes = rows.filter((r) => r.level === "commune");
+  const childCode = childCodeOfPath(root);
+  const spec = specOf(period);
+  // Only commune deadlines matter here; narrowing the calendar once keeps the per-commune lookup short.
+  const communeCalendar = calendar.filter((e) => e.level === "commune" && e.slot === spec.slot);
+  const communeDeadline = (path: string) => deadlineFor(communeCalendar, spec, path, "commune");
 
   const total = emptyCounts();
-  const byChild = new Map<string, ChildStatus>();
-  for (const u of childUnits) {
-    byChild.set(u.code, { code: u.code, name: u.name, level: u.level, counts: emptyCounts() });
-  }
-  for (const r of rows) {
-    const deadline = deadlinesForUnit(calendar, period, r.path).commune;
-    const status: UnitReportStatus =
-      r.status === "submitted" || r.status === "approved" ? "submitted" : r.status ? "in_progress" : "not_started";
-    const childCode = r.path.split(".")[rootDepth];
-    const child = childCode ? byChild.get(childCode) : undefined;
+  // The root's children are among the subtree's units; those with a commune under them are listed.
+  const withCommunes = new Set(communes.map((r) => childCode(r.path)));
+  const byChild = new Map<string, ChildStatus>(
+    rows
+      .filter((r) => childCode(r.path) === r.code && withCommunes.has(r.code))
+      .map((r) => [r.code, { code: r.code, name: r.name, level: r.level, counts: emptyCounts() }]),
+  );
+  for (const r of communes) {
+    const deadline = communeDeadline(r.path);
+    const status = reportStatus(r.status);
+    const code = childCode(r.path);
+    const child = code === undefined ? undefined : byChild.get(code);
     for (const c of child ? [total, child.counts] : [total]) {
       c.units++;
       if (status === "submitted") {
@@ -99,37 +92,31 @@ export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today
   }
 
   // A commune asked about itself has no children: it is its own row.
-  if (root.level === "commune" && rows[0]) {
-    const r = rows[0];
+  if (root.level === "commune" && communes[0]) {
+    const r = communes[0];
     byChild.set(root.code, {
       code: root.code,
       name: root.name,
       level: root.level,
-      status: r.status === "submitted" || r.status === "approved" ? "submitted" : r.status ? "in_progress" : "not_started",
+      status: reportStatus(r.status),
       submissionId: r.submissionId,
       reviewStatus: r.status,
       late: r.late,
       submittedAt: r.submittedAt?.toISOString() ?? null,
-      deadline: deadlinesForUnit(calendar, period, r.path).commune,
+      deadline: communeDeadline(r.path),
       counts: { ...total },
     });
   }
 
-  const sumRows = await db
-    .select({ questionId: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
-    .from(answers)
-    .innerJoin(submissions, eq(submissions.id, answers.submissionId))
-    .innerJoin(units, eq(units.id, submissions.unitId))
-    .where(
-      and(
-        eq(submissions.periodId, period.id),
-        inArray(submissions.status, ["submitted", "approved"]),
-        eq(units.scheme, root.scheme),
-        subtree,
-        sql`${answers.valueNum} is not null`,
-      ),
-    )
-    .groupBy(answers.questionId);
+  // Every unit of the subtree counts towards the sums (a district's own report too), as before.
+  const counted = rows.filter((r) => isCounted(r.status)).map((r) => r.submissionId!);
+  const sumRows = counted.length
+    ? await db
+        .select({ questionId: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
+        .from(answers)
+        .where(and(anyOf(answers.submissionId, counted), sql`${answers.valueNum} is not null`))
+        .groupBy(answers.questionId)
+    : [];
 
   return {
     period: { id: period.id, key: period.key, templateId: period.templateId },
@@ -139,6 +126,8 @@ export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today
     sums: Object.fromEntries(sumRows.map((r) => [r.questionId, r.total])),
   };
 }
+
+const reportStatus = (status: string | null): UnitReportStatus => (isCounted(status) ? "submitted" : status ? "in_progress" : "not_started");
 
 export async function findPeriod(db: DbOrTx, idOrKey: string, templateId?: string): Promise<Period | undefined> {
   const where = /^\d+$/.test(idOrKey)

@@ -55,6 +55,8 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect(String(summary.getCell("A2").value)).toBe("Tỉnh Lai Châu — báo cáo năm 2024");
     // Header cells are merged like the paper form.
     expect(summary.getCell("D5").isMerged && summary.getCell("E5").isMerged).toBe(true);
+    // Printed as sent upward: A4, one page wide, centred.
+    expect(summary.pageSetup).toMatchObject({ paperSize: 9, fitToPage: true, fitToWidth: 1, horizontalCentered: true });
 
     // Independent SQL: the expected totals per question, submitted reports only.
     const expected = async (periodKey: string) => {
