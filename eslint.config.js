@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "drizzle/", "tests/.tmp/", "docs/"] },
+  { ignores: ["node_modules/", "data/", "dist/", "drizzle/", "tests/.tmp/", "docs/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,6 @@ import { createOfficerDirectory, findOfficerByPhone, OfficerNotFoundError } from
 import { normalizePhone } from "../domain/phone.js";
 import { officers } from "../db/schema/index.js";
 import { eq } from "drizzle-orm";
-import { hash } from "@node-rs/argon2";
 import { formatImportReport } from "../directory/import-report.js";
 import { seedDemo } from "../directory/demo.js";
 import { ensureReportingDefaults } from "../conversations/reporting-defaults.js";
@@ -88,6 +87,8 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
       if (!officer) return fail(`Không có cán bộ nào đăng ký số ${rest[0]}.`);
       if (officer.role !== "admin") return fail("Chỉ quản trị viên (vai trò admin) được đăng nhập bằng mật khẩu; cán bộ khác đăng nhập bằng đường dẫn gửi qua chat.");
       if (password.length < 12) return fail("Mật khẩu cần ít nhất 12 ký tự.");
+      // argon2 (a native addon) is loaded only here, not by every process that runs a command.
+      const { hash } = await import("@node-rs/argon2");
       await ctx.db.update(officers).set({ passwordHash: await hash(password) }).where(eq(officers.id, officer.id));
       return ok(`Đã đặt mật khẩu cho ${officer.name}.`);
     }

@@ -1,5 +1,4 @@
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
 import { fold } from "../domain/text.js";
 
 export interface TableRow {
@@ -32,6 +31,8 @@ function readCsv(text: string): string[][] {
 }
 
 async function readXlsx(content: Buffer): Promise<string[][]> {
+  // Loaded on first use: exceljs costs ~20 MB resident and most processes never import XLSX.
+  const { default: ExcelJS } = await import("exceljs");
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(content as unknown as ArrayBuffer);
   const sheet = wb.worksheets[0];

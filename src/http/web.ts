@@ -20,7 +20,6 @@ import { esc, page } from "./html.js";
 import { adminNav, inSubtree } from "./admin/kit.js";
 import { sha256, type Sessions } from "./sessions.js";
 import { readFileSync } from "node:fs";
-import { verify } from "@node-rs/argon2";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { ReviewRefused, type ReviewService } from "../conversations/review.js";
@@ -129,7 +128,12 @@ export function mountWeb(deps: WebDeps) {
         return c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.</p>`), 429);
       }
       const officer = phone ? await findOfficerByPhone(db, phone) : undefined;
-      const ok = officer?.role === "admin" && officer.passwordHash ? await verify(officer.passwordHash, String(form.password ?? "")).catch(() => false) : false;
+      let ok = false;
+      if (officer?.role === "admin" && officer.passwordHash) {
+        // argon2 (a native addon) is loaded on the first password sign-in: most processes never see one.
+        const { verify } = await import("@node-rs/argon2");
+        ok = await verify(officer.passwordHash, String(form.password ?? "")).catch(() => false);
+      }
       if (!ok || !officer) return c.html(page("Đăng nhập", `<h1>Sai số điện thoại hoặc mật khẩu</h1><p><a href="/login">Thử lại</a></p>`), 401);
       await startSession(c, officer.id);
       const next = String(form.next ?? "/dashboard");

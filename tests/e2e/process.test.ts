@@ -1,17 +1,20 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+/** What `npm start` runs once `prestart` has built dist/: node with the `start` script's arguments. */
+// ("exec" so that the shell npm starts hands over to node, and `kill` of `npm start` reaches the server.)
+const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.replace(/^exec\s+/, "").split(/\s+/).slice(1);
 
 /** `npm start` as a user runs it: a real child process on an embedded database folder. */
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
-  const child = spawn(TSX, ["src/main.ts"], { cwd: ROOT, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, START_ARGS, { cwd: ROOT, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("")}`)), 60_000);
@@ -38,6 +41,9 @@ const cli = (args: string[], env: Record<string, string>) =>
 describe("the service as a process on embedded PGlite", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "baocao-proc-"));
   const env = { DATA_DIR: dataDir, LOG_LEVEL: "info", TELEGRAM_BOT_USERNAME: "baocao_demo_bot" };
+  beforeAll(async () => {
+    await run("npm", ["run", "--silent", "build"], { cwd: ROOT });
+  }, 60_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it("starts, serves the simulator, takes CLI commands while running, and stops cleanly on SIGTERM", async () => {

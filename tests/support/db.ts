@@ -31,6 +31,7 @@ export function useTestDb(kind: DbKind): TestDb {
       const blob = new Blob([readFileSync(MIGRATED_DUMP)]);
       ctx.pglite = await PGlite.create({ loadDataDir: blob });
       ctx.database = createDatabase({ pglite: ctx.pglite });
+      await ctx.database.open();
     } else {
       const admin = process.env.TEST_DATABASE_URL!;
       const name = `baocao_t_${randomBytes(5).toString("hex")}`;

@@ -3,7 +3,6 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { and, count, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import ExcelJS from "exceljs";
 import { broadcastRecipients, broadcasts, documents, officerRoles, units, type OfficerRole } from "../../db/schema/index.js";
 import { broadcastMessage, broadcastStatus, createBroadcast, type Broadcast, type RecipientStatus } from "../../scheduler/broadcasts.js";
 import { resolveRecipients, type Audience } from "../../scheduler/audience.js";
@@ -326,6 +325,8 @@ ${b.requireAck && waiting > 0 ? `<form method="post" action="/broadcasts/${b.id}
           c.header("content-disposition", `attachment; filename="${name}.csv"`);
           return c.body(`\uFEFF${[header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`);
         }
+        // Loaded on first use: exceljs costs ~20 MB resident and most processes never export.
+        const { default: ExcelJS } = await import("exceljs");
         const wb = new ExcelJS.Workbook();
         const ws = wb.addWorksheet(`Văn bản ${b.id}`);
         ws.addRow(header).font = { bold: true };

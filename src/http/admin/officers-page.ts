@@ -1,7 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { and, eq, sql } from "drizzle-orm";
-import QRCode from "qrcode";
 import { channelLinks, officers, units, webSessions, type Channel, type OfficerRole } from "../../db/schema/index.js";
 import { createOfficerDirectory } from "../../directory/officers.js";
 import { ImportFileError } from "../../directory/units.js";
@@ -156,6 +155,8 @@ ${
       const username = channel === "telegram" ? await deps.telegramUsername() : undefined;
       // Telegram: a deep link opens the bot with the code; Zalo has none, the officer types the code.
       const link = username ? `https://t.me/${username}?start=${code}` : undefined;
+      // Loaded on first invite: not worth its resident memory in every process.
+      const { default: QRCode } = await import("qrcode");
       const qr = await QRCode.toString(link ?? code, { type: "svg", margin: 1, width: 220 });
       await kit.audit(db, s, "officer.invite", `officer:${row.officer.id}`, { channel });
       return c.html(
