@@ -1,20 +1,23 @@
 /**
- * bench:inbound — OFFICERS officers answer the whole report at once through the Telegram webhook
- * (real grammY, real Hono on loopback, a fake Bot API in its own process). Prints answers/s and
- * webhook latency percentiles, next to the raw rate of single-row committed UPDATEs that the same
- * PostgreSQL reaches through `pg` at 8 and 16 connections, measured in the same run.
+ * bench:inbound — OFFICERS officers (in a process of their own) answer the whole report at once
+ * through the Telegram webhook (real grammY, real Hono on loopback, a fake Bot API in its own
+ * process). Prints answers/s and webhook latency percentiles, next to the raw rate of single-row
+ * committed UPDATEs that the same database reaches — through `pg` at 8 and 16 connections, or on
+ * PGlite's one connection — measured in the same run; and where each answer's CPU goes.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:inbound
- *   npm run bench:inbound                          # PGlite (no raw baseline: one connection)
+ *   npm run bench:inbound                          # PGlite
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
 import { scratchDatabase } from "./scratch-db.js";
 import pg from "pg";
 import { sql } from "drizzle-orm";
 import { loadConfig } from "../src/config.js";
-import { createService } from "../src/main.js";
+import { createService, type Service } from "../src/main.js";
+import { runStatement } from "../src/db/statement.js";
 import { createLogger } from "../src/log.js";
 import { channelLinks, officers, units } from "../src/db/schema/index.js";
 import { createUnitDirectory } from "../src/directory/units.js";
@@ -22,6 +25,8 @@ import { createFormRegistry } from "../src/conversations/form-registry.js";
 import { parseAnswer, visibleSlots, type Answers } from "../src/conversations/form-runtime.js";
 
 const OFFICERS = Number(process.env.OFFICERS ?? 200);
+/** The pause between an officer's messages in the second, human-paced run (0 skips that run). */
+const THINK_MS = Number(process.env.THINK_MS ?? 1000);
 const baseUrl = process.env.BENCH_DATABASE_URL;
 const SECRET = "bench-secret";
 
@@ -46,6 +51,58 @@ function script(): string[] {
   }
   out.push("nộp");
   return out;
+}
+
+/** CPU time used by the whole machine so far (all cores), from /proc/stat. */
+function machineCpuMs(): number {
+  const [cpu] = readFileSync("/proc/stat", "utf8").split("\n");
+  const [user, nice, system, , , irq, softirq, steal] = cpu!.trim().split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / 100;
+}
+
+/** The officers' process (bench/officers-load.ts) for one group. */
+async function runOfficers(job: { port: number; secret: string; chats: number[]; texts: string[]; thinkMs: number; firstUpdateId: number }) {
+  const load = spawn(process.execPath, ["--import", "tsx", "bench/officers-load.ts"], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  load.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  load.stdin!.end(JSON.stringify(job));
+  const code = await new Promise<number | null>((ok) => load.on("exit", ok));
+  if (code !== 0) throw new Error(`the officers' process failed (${code})`);
+  return JSON.parse(out) as { elapsedMs: number; latencies: number[]; cpuMs: number };
+}
+
+function percentile(values: number[], p: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1);
+}
+
+async function backendCpuMs(db: Service["db"]): Promise<number> {
+  const res = (await db.execute(sql`select pid from pg_stat_activity where datname = current_database()`)) as unknown as { rows: { pid: number }[] };
+  // Not on this machine (a remote PostgreSQL): no figure.
+  return res.rows.reduce((ms, { pid }) => ms + processCpuMs(pid), 0);
+}
+
+/** utime + stime of a process of this machine, from /proc (NaN if there is none). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return NaN;
+  }
+}
+
+async function rawPgliteCommitRate(db: Service["db"]): Promise<number> {
+  await db.execute(sql`create table if not exists bench_counter (id int primary key, n bigint not null)`);
+  await db.execute(sql`insert into bench_counter values (1, 0) on conflict do nothing`);
+  const statement = { name: "bench_raw", text: "update bench_counter set n = n + 1 where id = 1" };
+  let done = 0;
+  const until = performance.now() + 3000;
+  while (performance.now() < until) {
+    await runStatement(db, statement, []);
+    done++;
+  }
+  return done / 3;
 }
 
 async function rawCommitRate(url: string): Promise<number> {
@@ -106,41 +163,53 @@ async function main() {
   const { port: httpPort } = await service.start();
   const db = service.db;
   await createUnitDirectory({ db }).importFile(readFileSync("seed/vn-admin-units/post2025_units.csv"), "u.csv", "post2025");
-  const communes = await db.select({ id: units.id }).from(units).where(sql`${units.level} = 'commune'`).limit(OFFICERS);
+  // Officers of two groups, on communes of their own: one answers flat out, one at a human pace.
+  const communes = await db.select({ id: units.id }).from(units).where(sql`${units.level} = 'commune'`).limit(OFFICERS * 2);
   const rows = await db
     .insert(officers)
     .values(communes.map((u, i) => ({ name: `Cán bộ ${i}`, phone: `8491${String(i).padStart(7, "0")}`, role: "commune" as const, unitId: u.id })))
     .returning({ id: officers.id });
   await db.insert(channelLinks).values(rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(700_000 + o.id), chatId: String(700_000 + o.id), preferred: true })));
-
+  const chats = rows.map((o) => 700_000 + o.id);
   const texts = script();
-  let updateId = 1;
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    rows.map(async (o) => {
-      const chat = 700_000 + o.id;
-      for (const text of texts) {
-        const body = JSON.stringify({ update_id: updateId++, message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, text } });
-        const t0 = performance.now();
-        const res = await fetch(`http://127.0.0.1:${httpPort}/webhooks/telegram`, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET }, body });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t0);
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
+  const run = (group: number[], thinkMs: number, firstUpdateId: number) => runOfficers({ port: httpPort, secret: SECRET, chats: group, texts, thinkMs, firstUpdateId });
+
+  // Flat out: every officer sends the next message as soon as the last is answered.
+  const cpu0 = process.cpuUsage();
+  const machine0 = machineCpuMs();
+  const pg0 = url ? await backendCpuMs(db) : NaN;
+  const fake0 = processCpuMs(fake.pid!);
+  const flat = await run(chats.slice(0, OFFICERS), 0, 1);
+  const cpu = process.cpuUsage(cpu0);
+  const machineMs = machineCpuMs() - machine0;
+  // PostgreSQL's share: the CPU of the backends serving this database (they live as long as the pool).
+  const pgBackendMs = url ? (await backendCpuMs(db)) - pg0 : NaN;
+  const fakeMs = processCpuMs(fake.pid!) - fake0;
+
+  // At a human pace: a pause of about THINK_MS between an answer and the next message.
+  const paced = THINK_MS > 0 ? await run(chats.slice(OFFICERS), THINK_MS, 1_000_000) : undefined;
+
   const [{ n } = { n: 0 }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from submissions where status = 'submitted'`) as unknown as { rows: { n: number }[] }).rows;
+  // PGlite has one connection, in this process: its baseline is committed updates one after another.
+  const rawPglite = url ? NaN : await rawPgliteCommitRate(db);
   await service.stop();
   fake.kill();
 
-  const raw = url ? await rawCommitRate(url) : NaN;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
-  const answersPerS = latencies.length / elapsed;
-  console.log(`database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} elapsed_s=${elapsed.toFixed(1)}`);
-  console.log(`answers_per_s=${answersPerS.toFixed(0)} raw_commits_per_s=${Number.isNaN(raw) ? "n/a" : raw.toFixed(0)} ratio=${Number.isNaN(raw) ? "n/a" : (answersPerS / raw).toFixed(2)} p50_ms=${pct(50)} p95_ms=${pct(95)} p99_ms=${pct(99)}`);
+  const raw = url ? await rawCommitRate(url) : rawPglite;
+  const answers = flat.latencies.length;
+  const answersPerS = answers / (flat.elapsedMs / 1000);
+  console.log(`database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} flat_out_s=${(flat.elapsedMs / 1000).toFixed(1)}`);
+  const serverCpuMs = (cpu.user + cpu.system) / 1000 / answers;
+  // Where each answer's CPU goes: this server, the officers' process, PostgreSQL, the fake Bot API,
+  // and the rest of the machine (the kernel's loopback, anything else running).
+  console.log(
+    `cpu_ms_per_answer: server=${serverCpuMs.toFixed(2)} officers=${(flat.cpuMs / answers).toFixed(2)} postgres=${(pgBackendMs / answers).toFixed(2)} fake_bot_api=${(fakeMs / answers).toFixed(2)} rest_of_machine=${((machineMs - flat.cpuMs - (pgBackendMs || 0) - fakeMs) / answers - serverCpuMs).toFixed(2)} cores=${cpus().length}`,
+  );
+  if (paced) console.log(`at a human pace (THINK_MS=${THINK_MS}): answers_per_s=${(paced.latencies.length / (paced.elapsedMs / 1000)).toFixed(0)} p50_ms=${percentile(paced.latencies, 50)} p99_ms=${percentile(paced.latencies, 99)}`);
+  console.log(
+    `answers_per_s=${answersPerS.toFixed(0)} raw_commits_per_s=${raw.toFixed(0)} ratio=${(answersPerS / raw).toFixed(3)} p50_ms=${percentile(flat.latencies, 50)} p95_ms=${percentile(flat.latencies, 95)} p99_ms=${percentile(flat.latencies, 99)} server_cpu_ms_per_answer=${serverCpuMs.toFixed(2)}` +
+      (paced ? ` paced_p50_ms=${percentile(paced.latencies, 50)} paced_p99_ms=${percentile(paced.latencies, 99)}` : ""),
+  );
   await drop();
   process.exit(0);
 }

@@ -1,16 +1,36 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
-import { channelLinks, inboundEvents, officers, outbox as outbox$, units } from "../db/schema/index.js";
-import { findOfficerByPhone, linkChannel, redeemInvite, type Officer } from "../directory/officers.js";
+import { units } from "../db/schema/index.js";
+import { runStatement, type Statement } from "../db/statement.js";
+import { findOfficerByPhone, linkChannel, redeemInvite, type ActingOfficer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { cleanText, fold } from "../domain/text.js";
 import type { ConversationService } from "../conversations/session-service.js";
 import { MENU } from "../conversations/session-service.js";
 import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
-import type { Outbox } from "../scheduler/outbox.js";
+import type { Outbox, OutboxRow } from "../scheduler/outbox.js";
 import { acknowledge } from "../scheduler/broadcasts.js";
 import { INCIDENT_ACK_PREFIX, type IncidentService } from "../incidents/incident-service.js";
 import type { Logger } from "../log.js";
+
+/** "Last seen" is shown to supervisors in minutes; refreshing it on every message would cost a write each. */
+const LAST_SEEN_RESOLUTION_S = 300;
+
+const CLAIM_EVENT: Statement = {
+  name: "inbound_claim_event",
+  text: `with event as (
+      insert into inbound_events (channel, dedupe_key) values ($1, $2) on conflict do nothing returning 1 as fresh
+    ), seen as (
+      update channel_links set last_seen_at = $4
+      where channel = $1 and external_id = $3 and exists (select 1 from event)
+        and (last_seen_at is null or last_seen_at < $4::timestamptz - make_interval(secs => $5))
+      returning id
+    )
+    select event.fresh, o.id, o.name, o.phone, o.role, o.unit_id as "unitId", o.active, o.demo, o.created_at as "createdAt", o.updated_at as "updatedAt"
+    from event
+    left join channel_links l on l.channel = $1 and l.external_id = $3
+    left join officers o on o.id = l.officer_id and o.active`,
+};
 
 export interface InboundDeps {
   db: Db;
@@ -32,6 +52,8 @@ export interface InboundResult {
  * The one path for every inbound message, whatever the platform: deduplicate, identify the
  * officer (or onboard them), apply the message, and record the replies — all in one
  * transaction. Replies are sent right after commit; the outbox keeps any that could not be.
+ * A message costs about seven round trips to the database (see README, Architecture); each is a
+ * large part of what the message costs, so the common ones are merged into single statements.
  */
 export function createInboundHandler(deps: InboundDeps) {
   const { db, conversations, outbox, clock, logger } = deps;
@@ -39,55 +61,53 @@ export function createInboundHandler(deps: InboundDeps) {
   async function handle(msg: InboundMessage): Promise<InboundResult> {
     const started = performance.now();
     const outcome = await db.transaction(async (tx) => {
-      const fresh = await tx
-        .insert(inboundEvents)
-        .values({ channel: msg.channel, dedupeKey: msg.dedupeKey })
-        .onConflictDoNothing()
-        .returning({ key: inboundEvents.dedupeKey });
-      if (fresh.length === 0) return { duplicate: true as const, ids: [] as number[], alerts: false };
-
-      const replies = await respond(tx, msg);
-      const ids = await outbox.enqueue(
+      const sender = await claimEvent(tx, msg);
+      if (!sender) return { duplicate: true as const, rows: [] as OutboxRow[], alerts: false };
+      const replies = await respond(tx, msg, sender.officer);
+      // Written as already claimed by this process: sent right after commit, no second transaction.
+      const rows = await outbox.enqueueClaimed(
         tx,
         replies.map((r) => ({ officerId: r.officerId, channel: msg.channel, chatId: msg.chatId, payload: r.message })),
       );
-      // Did this message file or acknowledge an urgent case? (alerts were queued in this transaction)
-      const [alerts] = await tx.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(outbox$).where(and(eq(outbox$.kind, "alert"), eq(outbox$.status, "queued"), sql`${outbox$.createdAt} = now()`));
-      return { duplicate: false as const, ids, alerts: (alerts?.n ?? 0) > 0 };
+      return { duplicate: false as const, rows, alerts: outbox.wroteAlerts(tx) };
     });
     deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
     // One line per update: ids and outcome only, never what was typed.
     logger.info(
-      { channel: msg.channel, dedupeKey: msg.dedupeKey, outcome: outcome.duplicate ? "duplicate" : "processed", replies: outcome.ids.length, ms: Math.round(performance.now() - started) },
+      { channel: msg.channel, dedupeKey: msg.dedupeKey, outcome: outcome.duplicate ? "duplicate" : "processed", replies: outcome.rows.length, ms: Math.round(performance.now() - started) },
       "inbound update",
     );
     if (outcome.duplicate) return { duplicate: true, replies: 0 };
-    await outbox.deliverNow(outcome.ids);
+    await outbox.deliverClaimed(outcome.rows);
     // An urgent report just filed must reach the supervisors now, not at the worker's next pass.
-    if (outcome.alerts) await outbox.drainOnce(100, "alert").catch((err) => logger.error({ err: String(err) }, "urgent alert delivery failed; the worker retries"));
-    return { duplicate: false, replies: outcome.ids.length };
+    if (outcome.alerts) await outbox.flushUrgent();
+    return { duplicate: false, replies: outcome.rows.length };
   }
 
-  async function respond(tx: Tx, msg: InboundMessage): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
-    const [link] = await tx
-      .select({ officer: officers, linkId: channelLinks.id })
-      .from(channelLinks)
-      .innerJoin(officers, eq(officers.id, channelLinks.officerId))
-      .where(and(eq(channelLinks.channel, msg.channel), eq(channelLinks.externalId, msg.externalUserId), eq(officers.active, true)));
+  /**
+   * Records the event (undefined if it was seen before) and finds the linked, active officer who
+   * sent it, refreshing "last seen" when it is a few minutes old — one round trip for all three.
+   */
+  async function claimEvent(tx: Tx, msg: InboundMessage): Promise<{ officer: ActingOfficer | null } | undefined> {
+    const [row] = await runStatement<ActingOfficer & { fresh: number }>(tx, CLAIM_EVENT, [msg.channel, msg.dedupeKey, msg.externalUserId, clock().toISOString(), LAST_SEEN_RESOLUTION_S]);
+    if (!row) return undefined;
+    const { fresh: _fresh, ...officer } = row;
+    return { officer: officer.id === null ? null : officer };
+  }
 
+  async function respond(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
     const inviteCode = extractInviteCode(msg);
     if (inviteCode) {
       const officer = await redeemInvite(tx, inviteCode, clock());
       if (officer) return welcome(tx, officer, msg);
-      if (!link) {
+      if (!linked) {
         return [{ officerId: null, message: { text: "Mã mời không đúng, đã dùng hoặc đã hết hạn. Anh/chị vui lòng xin mã mới từ " + deps.supportContact + "." } }];
       }
     }
 
-    if (!link) return onboard(tx, msg);
+    if (!linked) return onboard(tx, msg);
 
-    const officer = link.officer;
-    await tx.update(channelLinks).set({ lastSeenAt: clock() }).where(eq(channelLinks.id, link.linkId));
+    const officer = linked;
     if (msg.contact) return [{ officerId: officer.id, message: { text: "Tài khoản này đã được liên kết. Cảm ơn anh/chị.", removeKeyboard: true } }];
     if (msg.startPayload !== undefined || fold(msg.text ?? "") === "/start") {
       return greet(tx, officer, "Chào mừng anh/chị quay lại!");
@@ -127,13 +147,13 @@ export function createInboundHandler(deps: InboundDeps) {
     ];
   }
 
-  async function welcome(tx: Tx, officer: Officer, msg: InboundMessage) {
+  async function welcome(tx: Tx, officer: ActingOfficer, msg: InboundMessage) {
     await linkChannel(tx, officer.id, { channel: msg.channel, externalId: msg.externalUserId, chatId: msg.chatId });
     logger.info({ channel: msg.channel, officerId: officer.id }, "channel linked");
     return greet(tx, officer, "Tài khoản đã được liên kết với baocao.");
   }
 
-  async function greet(tx: Tx, officer: Officer, lead: string) {
+  async function greet(tx: Tx, officer: ActingOfficer, lead: string) {
     const [unit] = await tx.select({ name: units.name }).from(units).where(eq(units.id, officer.unitId));
     return [
       { officerId: officer.id, message: { text: `Xin chào anh/chị ${officer.name} — ${unit?.name ?? ""}.\n${lead}`, removeKeyboard: true } },

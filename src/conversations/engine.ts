@@ -186,6 +186,17 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
   return accept(state, report, current, parsed.value, ctx);
 }
 
+/**
+ * Something that is not an answer (a sticker, a location, a photo without words): the reason,
+ * then what the officer is being asked, so the conversation never stalls on it.
+ */
+export function notAnAnswer(state: SessionState, reason: OutboundMessage, ctx: ReportContext): OutboundMessage[] {
+  if (state.mode === "review") return [reason, reviewPrompt()];
+  if (state.mode === "paused") return [reason, pausedHint()];
+  if (state.mode !== "asking") return [reason];
+  return reask(state, visibleSlots(ctx.form, ctx.answers), ctx, [reason]).messages;
+}
+
 function accept(state: SessionState, report: ActiveReport, slot: Slot, value: unknown, ctx: ReportContext): StepResult {
   const answers: Answers = new Map(ctx.answers);
   answers.set(slot.key, value);

@@ -1,6 +1,7 @@
 import { questionSchema, type Question } from "./form-schema.js";
 import { formatAnswer, parseAnswer, renderSlot, type ParseContext, type Slot } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
+import { clip } from "../domain/text.js";
 
 /**
  * The urgent incident report (báo cáo khẩn) as a short, fixed conversation: three essentials
@@ -115,7 +116,7 @@ export function stepIncident(state: IncidentState, input: { text?: string; choic
   if (state.phase === "note") {
     const text = (input.text ?? "").trim();
     if (!text) return { state, effects: [], messages: [{ text: "Anh/chị gõ nội dung cập nhật bằng chữ." }] };
-    return { effects: [{ kind: "note", text: text.slice(0, 1000) }], messages: [{ text: `Đã ghi cập nhật vào ${state.ref}.` }], done: true };
+    return { effects: [{ kind: "note", text: clip(text, 1000) }], messages: [{ text: `Đã ghi cập nhật vào ${state.ref}.` }], done: true };
   }
 
   if (state.phase === "attachment") {

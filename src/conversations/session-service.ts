@@ -1,17 +1,18 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
+import { runStatement, type Statement } from "../db/statement.js";
 import { answers, conversationSessions, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
 import { isLate, periodLabel } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
-import { beginReport, COMMAND_HELP, IDLE, step, type Effects, type SessionState, type StepResult } from "./engine.js";
+import { beginReport, COMMAND_HELP, IDLE, notAnAnswer, step, type AnswerWrite, type Effects, type SessionState, type StepResult } from "./engine.js";
 import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "./incident-flow.js";
 import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "./form-registry.js";
 import { renderSlot, visibleSlots, type Answers } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
 import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "./reporting-calendar.js";
-import type { Officer } from "../directory/officers.js";
+import type { ActingOfficer } from "../directory/officers.js";
 
 export const DEFAULT_TEMPLATE_ID = "child-affairs";
 
@@ -40,9 +41,9 @@ export const MENU: OutboundMessage = {
 export function createConversationService(deps: ConversationDeps) {
   const { forms, clock, timeZone } = deps;
 
-  async function handle(tx: Tx, officer: Officer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<OutboundMessage[]> {
+  async function handle(tx: Tx, officer: ActingOfficer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<OutboundMessage[]> {
     const command = parseCommand(input);
-    const state = await loadState(tx, officer.id);
+    const { state, report: loaded } = await openSession(tx, officer.id);
     const now = clock();
     const today = localDate(now, timeZone);
 
@@ -55,7 +56,11 @@ export function createConversationService(deps: ConversationDeps) {
     }
     if (input.attachment && input.text === undefined) {
       const what = input.attachment.kind === "location" ? "vị trí" : input.attachment.kind === "sticker" ? "nhãn dán" : "tệp hay ảnh";
-      return [{ text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` }];
+      const reason = { text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` };
+      if (state.report && loaded?.status === "in_progress") {
+        return notAnAnswer(state, reason, { form: forms.get(state.report.formId, state.report.formVersion), answers: loaded.answers, today });
+      }
+      return [reason];
     }
 
     if (!state.report || state.mode === "idle") {
@@ -65,8 +70,7 @@ export function createConversationService(deps: ConversationDeps) {
     }
 
     const report = state.report;
-    const [submission] = await tx.select().from(submissions).where(eq(submissions.id, report.submissionId));
-    if (!submission || submission.status !== "in_progress") {
+    if (loaded?.status !== "in_progress") {
       // Submitted elsewhere (a colleague of the same commune, the web) or removed.
       await saveState(tx, officer.id, IDLE);
       return handleIdle(tx, officer, command, today).then(async (r) => {
@@ -75,16 +79,21 @@ export function createConversationService(deps: ConversationDeps) {
       });
     }
     const form = forms.get(report.formId, report.formVersion);
-    const current = await loadAnswers(tx, submission.id);
-    const result = step(state, input, command, { form, answers: current, today });
-    const extra = await applyEffects(tx, submission.id, officer.id, result.effects, now, today, report.periodLabel);
+    const result = step(state, input, command, { form, answers: loaded.answers, today });
+    const { writes, deletes, submit, cancel } = result.effects;
+    if (deletes.length === 0 && !submit && !cancel) {
+      // The common case, an answer: one statement for the answer, the submission and the state.
+      await saveAnswerStep(tx, report.submissionId, officer.id, writes, result.state, now);
+      return result.messages;
+    }
+    const extra = await applyEffects(tx, report.submissionId, officer.id, result.effects, now, today, report.periodLabel);
     await saveState(tx, officer.id, result.state);
     return [...result.messages, ...extra];
   }
 
   async function handleIncident(
     tx: Tx,
-    officer: Officer,
+    officer: ActingOfficer,
     state: SessionState,
     command: Command | undefined,
     input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } },
@@ -128,7 +137,7 @@ export function createConversationService(deps: ConversationDeps) {
     return messages;
   }
 
-  async function handleIdle(tx: Tx, officer: Officer, command: Command | undefined, today: string): Promise<StepResult> {
+  async function handleIdle(tx: Tx, officer: ActingOfficer, command: Command | undefined, today: string): Promise<StepResult> {
     const none = { writes: [], deletes: [] };
     if (command?.name === "start" || command?.name === "resume") return startReport(tx, officer, today);
     if (command?.name === "help") return { state: IDLE, effects: none, messages: [{ text: COMMAND_HELP }] };
@@ -138,7 +147,7 @@ export function createConversationService(deps: ConversationDeps) {
     return { state: IDLE, effects: none, messages: [MENU] };
   }
 
-  async function startReport(tx: Tx, officer: Officer, today: string): Promise<StepResult> {
+  async function startReport(tx: Tx, officer: ActingOfficer, today: string): Promise<StepResult> {
     const none = { writes: [], deletes: [] };
     const template = await getTemplate(tx, DEFAULT_TEMPLATE_ID);
     const period = template ? await currentPeriod(tx, template, today) : undefined;
@@ -210,24 +219,7 @@ export function createConversationService(deps: ConversationDeps) {
   }
 
   async function applyEffects(tx: Tx, submissionId: number, officerId: number, effects: Effects, now: Date, today: string, label: string): Promise<OutboundMessage[]> {
-    if (effects.writes.length > 0) {
-      await tx
-        .insert(answers)
-        .values(
-          effects.writes.map((w) => ({
-            submissionId,
-            key: w.key,
-            questionId: w.questionId,
-            valueNum: typeof w.value === "number" ? w.value : null,
-            value: { v: w.value },
-            answeredAt: now,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [answers.submissionId, answers.key],
-          set: { value: sql`excluded.value`, valueNum: sql`excluded.value_num`, answeredAt: sql`excluded.answered_at` },
-        });
-    }
+    if (effects.writes.length > 0) await upsertAnswers(tx, submissionId, effects.writes, now);
     if (effects.deletes.length > 0) {
       await tx.delete(answers).where(and(eq(answers.submissionId, submissionId), inArray(answers.key, effects.deletes)));
     }
@@ -265,16 +257,63 @@ export function createConversationService(deps: ConversationDeps) {
   return { handle };
 }
 
-export async function loadState(tx: Tx, officerId: number): Promise<SessionState> {
-  // Insert-then-lock: the row lock serialises concurrent messages of the same officer.
-  await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
-  const [row] = await tx.select().from(conversationSessions).where(eq(conversationSessions.officerId, officerId)).for("update");
-  return (row?.state as SessionState | undefined) ?? IDLE;
+/**
+ * The officer's session, locked for this transaction (the row lock serialises concurrent messages
+ * of one officer), with the status and answers of the report it points at. One round trip: this
+ * runs for every message, and round trips are most of what a message costs.
+ */
+export async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
+  const [row] = await runStatement<{ state: SessionState; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
+  if (!row) {
+    // First message ever: create the row, then lock it like any other.
+    await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
+    return openSession(tx, officerId);
+  }
+  if (row.status === null) return { state: row.state };
+  return { state: row.state, report: { status: row.status, answers: new Map((row.answers ?? []).map(([key, value]) => [key, value.v])) } };
 }
+
+const OPEN_SESSION: Statement = {
+  name: "conversation_open_session",
+  text: `with locked as (select state from conversation_sessions where officer_id = $1 for update)
+    select locked.state, s.status,
+      (select json_agg(json_build_array(a.key, a.value)) from answers a where a.submission_id = s.id) as answers
+    from locked left join submissions s on s.id = (locked.state -> 'report' ->> 'submissionId')::int`,
+};
 
 async function saveState(tx: Tx, officerId: number, state: SessionState): Promise<void> {
   await tx.update(conversationSessions).set({ state, updatedAt: sql`now()` }).where(eq(conversationSessions.officerId, officerId));
 }
+
+function answerRows(submissionId: number, writes: AnswerWrite[], now: Date) {
+  return writes.map((w) => ({ submissionId, key: w.key, questionId: w.questionId, valueNum: typeof w.value === "number" ? w.value : null, value: { v: w.value }, answeredAt: now }));
+}
+
+const answerUpsert = { target: [answers.submissionId, answers.key], set: { value: sql`excluded.value`, valueNum: sql`excluded.value_num`, answeredAt: sql`excluded.answered_at` } };
+
+async function upsertAnswers(tx: Tx, submissionId: number, writes: AnswerWrite[], now: Date): Promise<void> {
+  await tx.insert(answers).values(answerRows(submissionId, writes, now)).onConflictDoUpdate(answerUpsert);
+}
+
+/** Answers, the submission's last change and the new session state in one statement. */
+async function saveAnswerStep(tx: Tx, submissionId: number, officerId: number, writes: AnswerWrite[], state: SessionState, now: Date): Promise<void> {
+  const rows = answerRows(submissionId, writes, now).map((r) => ({ key: r.key, question_id: r.questionId, value_num: r.valueNum, value: r.value }));
+  await runStatement(tx, SAVE_ANSWER_STEP, [officerId, submissionId, now.toISOString(), JSON.stringify(rows), JSON.stringify(state)]);
+}
+
+const SAVE_ANSWER_STEP: Statement = {
+  name: "conversation_save_answer_step",
+  text: `with touched as (
+      update submissions set updated_at = $3 where id = $2 returning id
+    ), written as (
+      insert into answers (submission_id, key, question_id, value_num, value, answered_at)
+      select $2, w.key, w.question_id, w.value_num, w.value, $3
+      from jsonb_to_recordset($4::jsonb) as w(key text, question_id text, value_num double precision, value jsonb)
+      on conflict (submission_id, key) do update set value = excluded.value, value_num = excluded.value_num, answered_at = excluded.answered_at
+      returning key
+    )
+    update conversation_sessions set state = $5::jsonb, updated_at = now() where officer_id = $1`,
+};
 
 export async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
   const rows = await tx.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));

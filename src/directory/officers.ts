@@ -9,6 +9,8 @@ import type { ImportReport, RejectedRow } from "./import-report.js";
 import { ImportFileError, type Scheme, type Unit } from "./units.js";
 
 export type Officer = typeof officers.$inferSelect;
+/** The officer a chat message acts as: everything but the password hash, which chat never needs. */
+export type ActingOfficer = Omit<Officer, "passwordHash">;
 
 const HEADER_ALIASES = {
   name: ["name", "Họ và tên", "ho ten", "họ tên"],

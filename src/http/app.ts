@@ -9,6 +9,7 @@ import type { Metrics } from "./metrics.js";
 import { ImportFileError } from "../directory/units.js";
 import { OfficerNotFoundError } from "../directory/officers.js";
 import { NotFoundError } from "./errors.js";
+import { describeFailure, isDatabaseUnavailable } from "../db/errors.js";
 
 export interface HttpDeps {
   database: Database;
@@ -68,7 +69,13 @@ export function createHttpApp(deps: HttpDeps) {
     if (err instanceof SyntaxError) return c.json({ error: "Nội dung JSON không hợp lệ" }, 400);
     if (err instanceof ImportFileError) return c.json({ error: err.message }, 400);
     if (err instanceof OfficerNotFoundError || err instanceof NotFoundError) return c.json({ error: err.message }, 404);
-    logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, route: routePath(c) }, "request failed");
+    if (isDatabaseUnavailable(err)) {
+      // Platforms redeliver a webhook answered 5xx; the update is applied then, exactly once.
+      logger.warn({ route: routePath(c), err: describeFailure(err).message }, "database unavailable");
+      c.header("Retry-After", "5");
+      return c.json({ error: "Hệ thống tạm thời không kết nối được cơ sở dữ liệu, vui lòng thử lại sau ít phút." }, 503);
+    }
+    logger.error({ err: describeFailure(err), route: routePath(c) }, "request failed");
     return c.json({ error: "Máy chủ đang gặp sự cố, vui lòng thử lại sau." }, 500);
   });
 

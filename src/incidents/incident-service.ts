@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
 import { auditLog, incidentEvents, incidents, officers, units } from "../db/schema/index.js";
-import type { Officer } from "../directory/officers.js";
+import type { ActingOfficer } from "../directory/officers.js";
 import { ancestorsOf, type Unit } from "../directory/units.js";
 import { addDays, formatDateTime, localDate } from "../domain/dates.js";
 import { addWorkingDays } from "../domain/working-days.js";
@@ -9,6 +9,7 @@ import { INCIDENT_TYPES, type IncidentEffect } from "../conversations/incident-f
 import type { OutboundMessage } from "../conversations/messages.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits, type Recipient } from "../scheduler/audience.js";
+import { clip } from "../domain/text.js";
 
 export type Incident = typeof incidents.$inferSelect;
 export const INCIDENT_ACK_PREFIX = "inc-ack:";
@@ -75,7 +76,7 @@ export function createIncidentService(deps: IncidentDeps) {
   }
 
   /** Files the case from the three essentials and alerts the supervisors at once. */
-  async function create(tx: DbOrTx, officer: Officer, answers: Record<string, unknown>): Promise<{ incident: Incident; messages: OutboundMessage[] }> {
+  async function create(tx: DbOrTx, officer: ActingOfficer, answers: Record<string, unknown>): Promise<{ incident: Incident; messages: OutboundMessage[] }> {
     const now = clock();
     const [row] = await tx
       .insert(incidents)
@@ -108,7 +109,7 @@ export function createIncidentService(deps: IncidentDeps) {
     };
   }
 
-  async function apply(tx: DbOrTx, officer: Officer, incidentId: number, effect: IncidentEffect): Promise<void> {
+  async function apply(tx: DbOrTx, officer: ActingOfficer, incidentId: number, effect: IncidentEffect): Promise<void> {
     if (effect.kind === "update") {
       const field = { subtype: "subtype", child_age: "childAge", child_sex: "childSex", description: "description", actions: "actions" }[effect.field];
       if (!field) return;
@@ -129,7 +130,7 @@ export function createIncidentService(deps: IncidentDeps) {
   }
 
   /** A supervisor's one-tap acknowledgement. Only officers above the unit (or admins) may. */
-  async function acknowledge(tx: DbOrTx, officer: Officer, incidentId: number): Promise<OutboundMessage> {
+  async function acknowledge(tx: DbOrTx, officer: ActingOfficer, incidentId: number): Promise<OutboundMessage> {
     const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
     if (!i || !(await maySupervise(tx, officer, i))) return { text: "Không tìm thấy báo cáo khẩn này." };
     if (i.acknowledgedAt) {
@@ -148,7 +149,7 @@ export function createIncidentService(deps: IncidentDeps) {
     return { text: `Đã tiếp nhận ${i.ref}. Người báo cáo đã được thông báo.` };
   }
 
-  async function maySupervise(tx: DbOrTx, officer: Officer, i: Incident): Promise<boolean> {
+  async function maySupervise(tx: DbOrTx, officer: ActingOfficer, i: Incident): Promise<boolean> {
     if (officer.role === "commune") return false;
     const [own] = await tx.select().from(units).where(eq(units.id, officer.unitId));
     const [unit] = await tx.select().from(units).where(eq(units.id, i.unitId));
@@ -169,7 +170,7 @@ export function createIncidentService(deps: IncidentDeps) {
    * A supervisor hands the case to an officer (phân công) of the case's unit or a level above;
    * the assignee and the reporter are told on chat.
    */
-  async function assign(tx: DbOrTx, officer: Officer, incidentId: number, assigneeId: number): Promise<string | undefined> {
+  async function assign(tx: DbOrTx, officer: ActingOfficer, incidentId: number, assigneeId: number): Promise<string | undefined> {
     const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
     if (!i || !(await maySupervise(tx, officer, i))) return "Không tìm thấy báo cáo khẩn này.";
     if (i.status === "closed") return `${i.ref} đã đóng.`;
@@ -210,10 +211,10 @@ export function createIncidentService(deps: IncidentDeps) {
   }
 
   /** A note on the case timeline from the web; the reporter is told a note was added (not its text). */
-  async function addNote(tx: DbOrTx, officer: Officer, incidentId: number, text: string): Promise<string | undefined> {
+  async function addNote(tx: DbOrTx, officer: ActingOfficer, incidentId: number, text: string): Promise<string | undefined> {
     const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
     if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return "Không tìm thấy báo cáo khẩn này.";
-    const note = text.trim().slice(0, 2000);
+    const note = clip(text.trim(), 2000);
     if (!note) return "Ghi chú đang trống.";
     await apply(tx, officer, i.id, { kind: "note", text: note });
     if (officer.id !== i.reporterId) await notifyReporter(tx, i, `note:${clock().getTime()}`, `${i.ref}: ${officer.name} đã ghi thêm diễn biến vào hồ sơ.`);
@@ -221,18 +222,18 @@ export function createIncidentService(deps: IncidentDeps) {
   }
 
   /** Cases an officer may update by chat: those of their own unit. */
-  async function findForUpdate(tx: DbOrTx, officer: Officer, ref: string): Promise<Incident | undefined> {
+  async function findForUpdate(tx: DbOrTx, officer: ActingOfficer, ref: string): Promise<Incident | undefined> {
     const [i] = await tx.select().from(incidents).where(and(eq(incidents.ref, ref.toUpperCase()), eq(incidents.unitId, officer.unitId)));
     return i;
   }
 
   /** Closes a case with its outcome: its own unit's officers or a supervisor may. */
-  async function close(tx: DbOrTx, officer: Officer, ref: string, outcome: string): Promise<OutboundMessage> {
+  async function close(tx: DbOrTx, officer: ActingOfficer, ref: string, outcome: string): Promise<OutboundMessage> {
     const [i] = await tx.select().from(incidents).where(eq(incidents.ref, ref.toUpperCase())).for("update");
     if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return { text: `Không tìm thấy ${ref}.` };
     if (i.status === "closed") return { text: `${i.ref} đã đóng trước đó.` };
     if (!outcome) return { text: `Anh/chị gõ kèm kết quả, ví dụ: "đóng ${i.ref}: trẻ đã an toàn, gia đình được hỗ trợ".` };
-    await tx.update(incidents).set({ status: "closed", outcome: outcome.slice(0, 1000), closedAt: clock(), nextEscalationAt: null }).where(eq(incidents.id, i.id));
+    await tx.update(incidents).set({ status: "closed", outcome: clip(outcome, 1000), closedAt: clock(), nextEscalationAt: null }).where(eq(incidents.id, i.id));
     await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "closed", officerId: officer.id });
     if (officer.id !== i.reporterId) await notifyReporter(tx, i, "closed", `${i.ref} đã được ${officer.name} đóng hồ sơ (kết quả ghi trong hồ sơ).`);
     return { text: `Đã đóng ${i.ref}. Kết quả đã được ghi lại.` };
