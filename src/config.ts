@@ -83,6 +83,11 @@ const configSchema = z.object({
   PLANNER_CRON: z.string().default("*/5 * * * *"),
   /** A message left "sending" this long by a stopped process is sent again. */
   OUTBOX_STALE_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * At most this many messages per channel on their way at once (fewer when the platform answers
+   * fast): each one could be sent twice if the process is killed before it is recorded as sent.
+   */
+  OUTBOX_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100).default(8),
   /** Minutes without acknowledgement before an urgent alert is repeated and escalated. */
   INCIDENT_ACK_MINUTES: z.coerce.number().positive().default(30),
   /** Closed cases older than this keep only statistics (type, unit, dates, age, sex). */

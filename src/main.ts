@@ -38,6 +38,7 @@ import cron, { type ScheduledTask } from "node-cron";
 import { isEmpty, seedDemo } from "./directory/demo.js";
 import type { CliContext } from "./cli/commands.js";
 import { runningService } from "./cli/service-file.js";
+import { describeFailure } from "./db/errors.js";
 
 export interface ServiceOverrides {
   clock?: () => Date;
@@ -79,6 +80,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       zalo_oa: { perSecond: config.ZALO_OA_RATE_PER_SEC, perChatIntervalMs: 500 },
     },
     staleAfterMs: config.OUTBOX_STALE_MS,
+    maxInFlight: config.OUTBOX_MAX_IN_FLIGHT,
     onDelivered: (channel, status) => metrics.deliveries.inc({ channel, status }),
     fallback: (row) => otherChannel(db, row.officerId!, row.channel),
   });
@@ -189,7 +191,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,
         sessions,
-        drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: String(err) }, "notice delivery failed; the worker retries")),
+        drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: describeFailure(err) }, "notice delivery failed; the worker retries")),
       }),
       mountAdminWeb({
         db,
@@ -249,7 +251,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
             await incidents.applyRetention(db, config.INCIDENT_RETENTION_DAYS);
             await outbox.drainOnce();
           } catch (err) {
-            logger.error({ err: String(err) }, "incident checks failed");
+            logger.error({ err: describeFailure(err) }, "incident checks failed");
           }
         },
         { timezone: config.TZ_REPORTS, noOverlap: true },

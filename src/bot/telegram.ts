@@ -7,8 +7,17 @@ import { splitMessage } from "../domain/text.js";
 import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
 import type { InboundHandler } from "./inbound.js";
 import type { Logger } from "../log.js";
+import { describeFailure } from "../db/errors.js";
 
 export const TELEGRAM_MAX_TEXT = 4096;
+/**
+ * A Bot API that does not answer a send within this is treated as down (retried later). grammY's
+ * own default is 500 s, and a hung send holds its place in the delivery window all that time. Per
+ * call, because long polling's getUpdates legitimately waits 30 s.
+ */
+const SEND_TIMEOUT_MS = 10_000;
+// grammY types its signal as the abort-controller polyfill's; Node's own works (node-fetch takes either).
+const sendTimeout = () => AbortSignal.timeout(SEND_TIMEOUT_MS) as unknown as Parameters<Bot["api"]["sendMessage"]>[3];
 
 export interface TelegramDeps {
   token: string;
@@ -79,7 +88,7 @@ export function createTelegramChannel(deps: TelegramDeps) {
 
   bot.on("callback_query", async (ctx, next) => {
     // Telegram shows a spinner until the press is answered, whatever happens next.
-    await ctx.answerCallbackQuery().catch((err) => deps.logger.warn({ err: String(err) }, "answerCallbackQuery failed"));
+    await ctx.answerCallbackQuery().catch((err) => deps.logger.warn({ err: describeFailure(err) }, "answerCallbackQuery failed"));
     await next();
   });
   bot.use(async (ctx) => {
@@ -93,7 +102,7 @@ export function createTelegramChannel(deps: TelegramDeps) {
       let lastId: string | undefined;
       for (const part of renderTelegram(message)) {
         try {
-          const sent = await bot.api.sendMessage(chatId, part.text, part.reply_markup ? { reply_markup: part.reply_markup as never } : {});
+          const sent = await bot.api.sendMessage(chatId, part.text, part.reply_markup ? { reply_markup: part.reply_markup as never } : {}, sendTimeout());
           lastId = String(sent.message_id);
         } catch (err) {
           throw toDeliveryError(err);
@@ -117,7 +126,7 @@ export function createTelegramChannel(deps: TelegramDeps) {
     },
     startPolling() {
       polling = true;
-      bot.catch((err) => deps.logger.error({ err: String(err.error) }, "telegram update failed (polling)"));
+      bot.catch((err) => deps.logger.error({ err: describeFailure(err.error) }, "telegram update failed (polling)"));
       void bot.start({ onStart: (me) => deps.logger.info({ bot: me.username }, "telegram long polling started") });
     },
     async stop() {

@@ -1,10 +1,13 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
+import { runStatement, type Statement } from "../db/statement.js";
 import { outbox } from "../db/schema/index.js";
 import type { OutboundMessage } from "../conversations/messages.js";
 import type { Logger } from "../log.js";
 import { nextAllowed, type QuietHours } from "../domain/quiet-hours.js";
 import { createRateLimiter, type RateLimiter, type RateLimits } from "./rate-limiter.js";
+import { createInFlightWindow, type InFlightWindow } from "./in-flight-window.js";
+import { describeFailure } from "../db/errors.js";
 
 /** What a channel adapter does with one message; adapters translate platform errors to these. */
 export interface ChannelSender {
@@ -31,8 +34,13 @@ export interface OutboxDeps {
   /** Per channel; channels without an entry are not throttled (the simulator). */
   rateLimits?: Partial<Record<string, RateLimits>>;
   maxAttempts?: number;
-  /** A row left "sending" this long by a dead process goes back to the queue. */
+  /**
+   * A row left "sending" this long by a dead process goes back to the queue. It is also the lease
+   * of a claim: a row still waiting for its turn after half of it renews the lease before it goes.
+   */
   staleAfterMs?: number;
+  /** Upper bound of messages on their way at once per channel (each a possible duplicate after a crash). */
+  maxInFlight?: number;
   onDelivered?: (channel: string, status: string) => void;
   /** Another channel of the same officer to try when one is unreachable or outside its window. */
   fallback?: (row: OutboxRow) => Promise<{ channel: string; chatId: string } | undefined>;
@@ -53,6 +61,21 @@ export interface NewOutboxRow {
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
+const INSERT_CLAIMED: Statement = {
+  name: "outbox_insert_claimed",
+  text: `insert into outbox (officer_id, channel, chat_id, kind, payload, not_before, status, attempts, claimed_at)
+    select r.officer_id, r.channel, r.chat_id, r.kind, r.payload, $1, 'sending', 1, $1
+    from jsonb_to_recordset($2::jsonb) as r(officer_id int, channel text, chat_id text, kind text, payload jsonb)
+    returning id, officer_id as "officerId", channel, chat_id as "chatId", kind, payload, dedupe_key as "dedupeKey", topic,
+      not_before as "notBefore", status, attempts, last_error as "lastError", platform_message_id as "platformMessageId",
+      created_at as "createdAt", claimed_at as "claimedAt", sent_at as "sentAt"`,
+};
+
+const MARK_SENT: Statement = {
+  name: "outbox_mark_sent",
+  text: `update outbox set status = 'sent', sent_at = $2, platform_message_id = $3, last_error = null where id = $1`,
+};
+
 /**
  * The outbox: every message baocao sends is a row first. Rows are claimed with
  * FOR UPDATE SKIP LOCKED, so two instances never send the same row.
@@ -61,12 +84,23 @@ export function createOutbox(deps: OutboxDeps) {
   const { db, logger, clock } = deps;
   const maxAttempts = deps.maxAttempts ?? 8;
   const limiters = new Map<string, RateLimiter>();
+  // Transactions that wrote urgent alerts: the request that ran one sends them before answering.
+  const alertsWrittenIn = new WeakSet<DbOrTx>();
   const limiterOf = (channel: string) => {
     const limits = deps.rateLimits?.[channel];
     if (!limits) return undefined;
     if (!limiters.has(channel)) limiters.set(channel, createRateLimiter(limits));
     return limiters.get(channel);
   };
+  const windows = new Map<string, InFlightWindow>();
+  /** Throttled channels bound what is in flight; replies are not counted (each answers a request of its own). */
+  const windowOf = (channel: string) => {
+    const limits = deps.rateLimits?.[channel];
+    if (!limits) return undefined;
+    if (!windows.has(channel)) windows.set(channel, createInFlightWindow(limits.perSecond, deps.maxInFlight ?? 8));
+    return windows.get(channel);
+  };
+  const leaseMs = deps.staleAfterMs ?? 60_000;
 
   /**
    * Records messages to send. Replies (kind "reply") answer the officer now; everything else
@@ -74,6 +108,7 @@ export function createOutbox(deps: OutboxDeps) {
    */
   async function enqueue(tx: DbOrTx, rows: NewOutboxRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
+    if (rows.some((r) => r.kind === "alert")) alertsWrittenIn.add(tx);
     const values = rows.map(({ urgent, ...r }) => {
       const kind = r.kind ?? "reply";
       const due = r.notBefore ?? clock();
@@ -85,6 +120,18 @@ export function createOutbox(deps: OutboxDeps) {
       ids.push(...inserted.map((r) => r.id));
     }
     return ids;
+  }
+
+  /**
+   * Replies to a message being applied: written already claimed by this process (status
+   * "sending"), so they go out right after commit without a second transaction. If the process
+   * dies first, stale recovery sends them.
+   */
+  async function enqueueClaimed(tx: DbOrTx, replies: Pick<NewOutboxRow, "officerId" | "channel" | "chatId" | "payload">[]): Promise<OutboxRow[]> {
+    if (replies.length === 0) return [];
+    const values = replies.map((r) => ({ officer_id: r.officerId, channel: r.channel, chat_id: r.chatId, kind: "reply", payload: r.payload }));
+    const inserted = await runStatement<OutboxRow & { id: string | number }>(tx, INSERT_CLAIMED, [clock().toISOString(), JSON.stringify(values)]);
+    return inserted.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 
   /** Claims the given rows (or due rows) and marks them sending, in one short transaction. */
@@ -123,7 +170,39 @@ export function createOutbox(deps: OutboxDeps) {
       }
     }
     const limiter = limiterOf(row.channel);
-    await limiter?.acquire(row.chatId, { burst: row.kind === "reply" });
+    const window = row.kind === "reply" ? undefined : windowOf(row.channel);
+    await window?.enter();
+    let sentInMs: number | undefined;
+    try {
+      await limiter?.acquire(row.chatId, { burst: row.kind === "reply" });
+      if (!(await stillOurs(row))) return;
+      const started = performance.now();
+      await sendAndRecord(row, sender, limiter);
+      sentInMs = performance.now() - started;
+    } finally {
+      window?.leave(sentInMs);
+    }
+  }
+
+  /**
+   * A claim is a lease of OUTBOX_STALE_MS: after it, stale recovery may hand the row to another
+   * worker. A row that waited past half of it (a long 429 pause, a large batch) renews the lease
+   * before it is sent — and is not sent if the row was taken back meanwhile.
+   */
+  async function stillOurs(row: OutboxRow): Promise<boolean> {
+    if (!row.claimedAt || clock().getTime() - row.claimedAt.getTime() <= leaseMs / 2) return true;
+    const renewedAt = clock();
+    const renewed = await db
+      .update(outbox)
+      .set({ claimedAt: renewedAt })
+      .where(and(eq(outbox.id, row.id), eq(outbox.status, "sending"), eq(outbox.claimedAt, row.claimedAt)))
+      .returning({ id: outbox.id });
+    if (renewed.length === 0) return false;
+    row.claimedAt = renewedAt;
+    return true;
+  }
+
+  async function sendAndRecord(row: OutboxRow, sender: ChannelSender, limiter: RateLimiter | undefined): Promise<void> {
     try {
       const res = await sender.send(row.chatId, row.payload);
       await finish(row, { status: "sent", sentAt: clock(), platformMessageId: res.platformMessageId ?? null, lastError: null });
@@ -177,7 +256,7 @@ export function createOutbox(deps: OutboxDeps) {
         key,
         prev.then(() =>
           deliverOne(row).catch((err) => {
-            logger.error({ err: String(err), outboxId: row.id }, "delivery bookkeeping failed; the row will be recovered");
+            logger.error({ err: describeFailure(err), outboxId: row.id }, "delivery bookkeeping failed; the row will be recovered");
           }),
         ),
       );
@@ -186,7 +265,12 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   async function finish(row: OutboxRow, set: Partial<typeof outbox.$inferInsert>) {
-    await db.update(outbox).set(set).where(eq(outbox.id, row.id));
+    if (set.status === "sent") {
+      // Every message ends here: one prepared statement rather than a built one.
+      await runStatement(db, MARK_SENT, [row.id, set.sentAt!.toISOString(), set.platformMessageId ?? null]);
+    } else {
+      await db.update(outbox).set(set).where(eq(outbox.id, row.id));
+    }
     deps.onDelivered?.(row.channel, String(set.status));
   }
 
@@ -196,8 +280,26 @@ export function createOutbox(deps: OutboxDeps) {
     try {
       await deliver(await claim(ids));
     } catch (err) {
-      logger.error({ err: String(err) }, "immediate delivery failed; the worker will retry");
+      logger.error({ err: describeFailure(err) }, "immediate delivery failed; the worker will retry");
     }
+  }
+
+  /** Sends rows written by enqueueClaimed, once their transaction has committed. */
+  async function deliverClaimed(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await deliver(rows);
+    } catch (err) {
+      logger.error({ err: describeFailure(err) }, "immediate delivery failed; the worker will retry");
+    }
+  }
+
+  /** Did this transaction write urgent alerts? (Its caller then sends them at once.) */
+  const wroteAlerts = (tx: DbOrTx): boolean => alertsWrittenIn.has(tx);
+
+  /** Sends due urgent alerts now rather than at the worker's next pass. */
+  async function flushUrgent(): Promise<void> {
+    await drainOnce(100, "alert").catch((err) => logger.error({ err: describeFailure(err) }, "urgent alert delivery failed; the worker retries"));
   }
 
   /** One pass of the delivery worker over due rows (optionally of one kind: urgent alerts). */
@@ -249,7 +351,7 @@ export function createOutbox(deps: OutboxDeps) {
         // large broadcast uses the platform's whole rate. Rows are disjoint (SKIP LOCKED).
         await Promise.all([drainLoop(), drainLoop()]);
       } catch (err) {
-        logger.error({ err: String(err) }, "delivery worker pass failed");
+        logger.error({ err: describeFailure(err) }, "delivery worker pass failed");
       }
     };
     const timer = setInterval(() => {
@@ -265,7 +367,7 @@ export function createOutbox(deps: OutboxDeps) {
     };
   }
 
-  return { enqueue, deliverNow, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
+  return { enqueue, enqueueClaimed, deliverNow, deliverClaimed, wroteAlerts, flushUrgent, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

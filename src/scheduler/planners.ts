@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import type { NewOutboxRow, Outbox } from "./outbox.js";
 import { recipientsOfUnits, resolveRecipients } from "./audience.js";
 import { broadcastMessage } from "./broadcasts.js";
+import { describeFailure } from "../db/errors.js";
 
 export interface PlannerDeps {
   db: Db;
@@ -185,7 +186,7 @@ export function createPlanners(deps: PlannerDeps) {
 
   async function tick(): Promise<void> {
     // Settings edited on another instance (quiet hours) take effect here at the next tick.
-    await deps.beforeTick?.().catch((err: unknown) => logger.error({ err: String(err) }, "settings reload failed"));
+    await deps.beforeTick?.().catch((err: unknown) => logger.error({ err: describeFailure(err) }, "settings reload failed"));
     for (const [name, fn] of [
       ["broadcasts", planBroadcasts],
       ["reminders", planReminders],
@@ -195,7 +196,7 @@ export function createPlanners(deps: PlannerDeps) {
         const n = await fn();
         if (n > 0) logger.info({ planner: name, planned: n }, "planned messages");
       } catch (err) {
-        logger.error({ planner: name, err: String(err) }, "planner failed");
+        logger.error({ planner: name, err: describeFailure(err) }, "planner failed");
       }
     }
   }

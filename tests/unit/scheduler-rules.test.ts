@@ -5,6 +5,7 @@ import { datesOfRule, describeRule, type StepRule } from "../../src/domain/campa
 import { isQuiet, nextAllowed, localTime, type QuietHours } from "../../src/domain/quiet-hours.js";
 import { reminderStepOn, reminderText, DEFAULT_REMINDER_STEPS } from "../../src/domain/reminders.js";
 import { createRateLimiter } from "../../src/scheduler/rate-limiter.js";
+import { createInFlightWindow } from "../../src/scheduler/in-flight-window.js";
 import { addDays } from "../../src/domain/dates.js";
 
 const MID_AUTUMN: Array<[number, string]> = [
@@ -394,7 +395,20 @@ describe("rate limiter: at most 30 messages a second, one a second per chat", ()
     expect(await releaseTimes(limiter, [{ chat: "b" }])).toEqual([2000]);
   });
 
-  it("a pause shorter than the queue already booked changes nothing", async () => {
+  it("after 'too many requests', sends already booked inside the pause wait for its end too", async () => {
+    const limiter = fakeClockLimiter();
+    const start = Date.now();
+    const at: number[] = [];
+    const booked = Array.from({ length: 10 }, (_, i) => limiter.acquire(`chat-${i}`).then(() => at.push(Date.now() - start)));
+    await vi.advanceTimersByTimeAsync(50); // two have gone (0 and 33 ms)
+    limiter.pause(1000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await Promise.all(booked);
+    expect(at.slice(0, 2)).toEqual([0, 33]);
+    expect(at.slice(2).every((t) => t >= 1050)).toBe(true);
+  });
+
+  it("a pause shorter than the queue already booked does not delay what comes after it", async () => {
     const limiter = fakeClockLimiter();
     const start = Date.now();
     const booked = Array.from({ length: 60 }, (_, i) => limiter.acquire(`chat-${i}`)); // books up to 2 s ahead
@@ -416,6 +430,24 @@ describe("rate limiter: at most 30 messages a second, one a second per chat", ()
     expect(hoa).toBeLessThanOrEqual(1000 / 30);
   });
 
+  it("a send let through late does not push later sends back: the pace over a second holds", async () => {
+    const limiter = fakeClockLimiter();
+    const start = Date.now();
+    const at: number[] = [];
+    const send = (chat: string) => limiter.acquire(chat).then(() => at.push(Date.now() - start));
+    await send("a");
+    // The sender was busy for 50 ms (its slot was at 33 ms): it goes at once, and so does the
+    // next, whose slot (67 ms) has also come; after that the grid of 33 ms goes on.
+    await vi.advanceTimersByTimeAsync(50);
+    await send("b");
+    const rest = Promise.all(Array.from({ length: 28 }, (_, i) => send(`c${i}`)));
+    await vi.advanceTimersByTimeAsync(2_000);
+    await rest;
+    expect(at.slice(0, 3)).toEqual([0, 50, 66]);
+    expect(at.at(-1)).toBeLessThanOrEqual(1000); // 30 sends within the first second, not 30 × 33 ms after a late start
+    expect(at.filter((t) => t < 1000).length).toBeLessThanOrEqual(30);
+  });
+
   it("for any mix of sends, the global pace and the per-chat spacing both hold", async () => {
     const send = fc.record({ chat: fc.constantFrom("lan", "minh", "hoa"), burst: fc.boolean() });
     await fc.assert(
@@ -430,5 +462,49 @@ describe("rate limiter: at most 30 messages a second, one a second per chat", ()
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("messages in flight: as few as the platform's rate needs, since each is a duplicate after a crash", () => {
+  it("on a fast platform one message is on its way at a time", async () => {
+    const window = createInFlightWindow(300, 8);
+    await window.enter();
+    let second = false;
+    const next = window.enter().then(() => (second = true));
+    await Promise.resolve();
+    expect(second).toBe(false);
+    window.leave(2); // 300/s × 2 ms = 0.6 → still one
+    await next;
+    expect(second).toBe(true);
+    expect(window.size()).toBe(1);
+  });
+
+  it("a platform that takes 150 ms a message gets rate × time of them in flight, never more than the bound", () => {
+    const telegram = createInFlightWindow(29, 8);
+    for (let i = 0; i < 20; i++) {
+      void telegram.enter();
+      telegram.leave(150);
+    }
+    expect(telegram.size()).toBe(5); // 29/s × 0.15 s = 4.35
+    const slow = createInFlightWindow(29, 8);
+    for (let i = 0; i < 20; i++) {
+      void slow.enter();
+      slow.leave(5_000);
+    }
+    expect(slow.size()).toBe(8);
+  });
+
+  it("when the window widens, that many waiting messages go at once", async () => {
+    const window = createInFlightWindow(100, 8);
+    await window.enter();
+    let started = 0;
+    const waiting = Array.from({ length: 4 }, () => window.enter().then(() => started++));
+    window.leave(30); // 100/s × 30 ms = 3 in flight
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(started).toBe(3);
+    window.leave();
+    await Promise.all(waiting);
+    expect(started).toBe(4);
   });
 });
