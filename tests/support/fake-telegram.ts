@@ -4,9 +4,18 @@ import type { AddressInfo } from "node:net";
 export interface RecordedCall {
   method: string;
   payload: Record<string, unknown>;
-  /** false when the fake answered with an injected error. */
+  /** false when the fake answered with an injected error (or did not answer). */
   ok: boolean;
+  /** The HTTP status answered; 0 for a request left hanging. */
+  status: number;
+  /** Date.now() when the request arrived. */
+  at: number;
+  /** The request path ("/bot<token>/sendMessage", or under the prefix of TELEGRAM_API_ROOT). */
+  path: string;
 }
+
+/** What a fault hook makes the fake do with one call: an error answer, or no answer at all. */
+export type Fault = { status: number; description: string; parameters?: Record<string, unknown> } | "hang";
 
 export const TEST_TOKEN = "123456:TEST-token";
 
@@ -26,21 +35,36 @@ export const BOT_INFO = {
 
 /**
  * A Bot API server on loopback that records every call and answers like Telegram. A test can
- * queue failures (429 with retry_after, 403 blocked, 5xx) for the next calls of a method.
+ * queue failures (429 with retry_after, 403 blocked, 5xx) for the next calls of a method, or set
+ * a fault hook that decides, call by call, to answer an error or not to answer at all.
  */
 export async function startFakeTelegram() {
   const calls: RecordedCall[] = [];
   const failures: { method: string; status: number; body: Record<string, unknown> }[] = [];
+  let fault: ((call: { method: string; payload: Record<string, unknown>; path: string }) => Fault | undefined) | undefined;
   let messageId = 1000;
   const pendingUpdates: unknown[] = [];
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      const method = (req.url ?? "").split("/").pop() ?? "";
+      const path = req.url ?? "";
+      const method = path.split("/").pop() ?? "";
       const payload = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+      const injected = fault?.({ method, payload, path });
+      if (injected === "hang") {
+        // Like a dropped connection: no answer, ever (the socket is only closed by close()).
+        calls.push({ method, payload, ok: false, status: 0, at: Date.now(), path });
+        return;
+      }
+      if (injected) {
+        calls.push({ method, payload, ok: false, status: injected.status, at: Date.now(), path });
+        res.writeHead(injected.status, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ok: false, error_code: injected.status, description: injected.description, ...(injected.parameters ? { parameters: injected.parameters } : {}) }));
+        return;
+      }
       const failIdx = failures.findIndex((f) => f.method === method);
-      calls.push({ method, payload, ok: failIdx < 0 });
+      calls.push({ method, payload, ok: failIdx < 0, status: failIdx < 0 ? 200 : failures[failIdx]!.status, at: Date.now(), path });
       if (failIdx >= 0) {
         const [f] = failures.splice(failIdx, 1);
         res.writeHead(f!.status, { "content-type": "application/json" });
@@ -84,11 +108,21 @@ export async function startFakeTelegram() {
     failNext(method: string, status: number, description: string, parameters?: Record<string, unknown>) {
       failures.push({ method, status, body: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) } });
     },
+    /** Decides each call's fate until replaced; undefined = answer normally. */
+    setFault(hook: typeof fault) {
+      fault = hook;
+    },
     reset() {
       calls.length = 0;
       failures.length = 0;
+      fault = undefined;
     },
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        // Requests left hanging by a fault would otherwise keep the server open.
+        server.closeAllConnections();
+      }),
   };
 }
 
