@@ -24,17 +24,21 @@ interface ZaloBotEvent {
 /**
  * Zalo Bot event → InboundMessage. The docs wrap events in {ok, result}; real traffic sends them
  * bare: both are accepted. There is no update id: the event name and message id are the key.
+ * `malformed` marks a body that is not a Zalo event at all (wrong types, missing fields), as
+ * opposed to an event baocao does not act on (a group chat).
  */
-export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; reason?: string } {
-  if (typeof body !== "object" || body === null) return { reason: "not an object" };
+export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; reason?: string; malformed?: boolean } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { reason: "not an object", malformed: true };
   const b = body as { ok?: boolean; result?: unknown };
   const event = (b.ok === true && b.result && typeof b.result === "object" ? b.result : body) as ZaloBotEvent;
   const m = event.message;
   const from = m?.from?.id;
   const chat = m?.chat?.id ?? from;
-  if (typeof event.event_name !== "string" || !m || typeof m.message_id !== "string" || typeof from !== "string" || typeof chat !== "string") {
-    return { reason: "missing event_name, message.message_id or message.from.id" };
+  if (typeof event.event_name !== "string" || typeof m !== "object" || m === null || Array.isArray(m) || typeof m.message_id !== "string" || typeof from !== "string" || typeof chat !== "string") {
+    return { reason: "missing event_name, message.message_id or message.from.id", malformed: true };
   }
+  const isText = event.event_name === "message.text.received";
+  if ((isText && typeof m.text !== "string") || (m.caption !== undefined && typeof m.caption !== "string")) return { reason: "text is not a string", malformed: true };
   if (m.chat?.chat_type && m.chat.chat_type !== "PRIVATE") return { reason: "group chats are not served" };
   const base = {
     channel: "zalo_bot" as const,
@@ -42,7 +46,7 @@ export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; re
     chatId: chat,
     dedupeKey: `${event.event_name}:${m.message_id}`,
   };
-  if (event.event_name === "message.text.received" && typeof m.text === "string") return { message: { ...base, text: m.text } };
+  if (isText) return { message: { ...base, text: m.text! } };
   const kind = event.event_name.includes("image") ? "photo" : event.event_name.includes("sticker") ? "sticker" : event.event_name.includes("voice") ? "voice" : "other";
   return { message: { ...base, attachment: { kind } } };
 }
@@ -77,10 +81,12 @@ export function createZaloBotChannel(deps: ZaloBotDeps) {
     const given = Buffer.from(c.req.header("X-Bot-Api-Secret-Token") ?? "");
     if (given.length !== Buffer.byteLength(secret) || !timingSafeEqual(given, Buffer.from(secret))) return c.json({ error: "unauthorized" }, 401);
     const body: unknown = await c.req.json();
-    const { message, reason } = parseZaloBotEvent(body);
+    const { message, reason, malformed } = parseZaloBotEvent(body);
+    // Not an event at all: refused like malformed JSON, and logged once (the request line).
+    if (malformed) return c.json({ error: `Không phải sự kiện Zalo Bot hợp lệ (${reason})` }, 400);
     if (!message) {
-      // Unknown shapes are logged (names only) and acknowledged: retrying them would not help.
-      deps.logger.warn({ reason, keys: Object.keys((body as object) ?? {}) }, "zalo bot event ignored");
+      // An event baocao does not serve is logged (names only) and acknowledged: retrying it would not help.
+      deps.logger.warn({ reason, keys: Object.keys(body as object) }, "zalo bot event ignored");
       return c.json({ ok: true });
     }
     await deps.inbound.handle(message);

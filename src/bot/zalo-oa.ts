@@ -49,6 +49,24 @@ interface OaEvent {
   info?: { phone?: string; name?: string };
 }
 
+/**
+ * Why a (correctly signed) body is not an OA event baocao can read: no event name, or an event it
+ * acts on whose fields are missing or of the wrong type. Undefined when it is fine, including
+ * events baocao does not act on (those are acknowledged and ignored).
+ */
+export function malformedZaloOaEvent(e: OaEvent): string | undefined {
+  if (typeof e.event_name !== "string") return "event_name is not a string";
+  const acted = e.event_name.startsWith("user_send_") || e.event_name === "follow" || e.event_name === "user_submit_info";
+  if (!acted) return undefined;
+  const isObject = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
+  const user = e.event_name === "follow" ? e.follower : e.sender;
+  if (!isObject(user) || typeof user!.id !== "string") return "no user id";
+  if (e.message !== undefined && (!isObject(e.message) || (e.message.msg_id !== undefined && typeof e.message.msg_id !== "string"))) return "message is not an object";
+  if (e.event_name === "user_send_text" && typeof e.message?.text !== "string") return "text is not a string";
+  if (e.event_name === "user_submit_info" && (!isObject(e.info) || typeof e.info!.phone !== "string")) return "info.phone is not a string";
+  return undefined;
+}
+
 /** OA webhook event → InboundMessage (undefined for events baocao does not act on). */
 export function parseZaloOaEvent(e: OaEvent): InboundMessage | undefined {
   const user = e.sender?.id ?? e.follower?.id;
@@ -134,7 +152,7 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
     } catch {
       return c.json({ error: "Nội dung JSON không hợp lệ" }, 400);
     }
-    if (typeof body !== "object" || body === null) return c.json({ error: "Sự kiện không hợp lệ" }, 400);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return c.json({ error: "Sự kiện không hợp lệ" }, 400);
     const matched = deps.secretKey ? verifyZaloOaSignature(raw, c.req.header("X-ZEvent-Signature"), body as never, deps.secretKey, deps.appId) : undefined;
     if (!matched) return c.json({ error: "unauthorized" }, 401);
     const ts = Number(body.timestamp);
@@ -143,6 +161,9 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
       return c.json({ error: "sự kiện quá cũ" }, 401);
     }
     if (matched === "oa_id") deps.logger.info("zalo OA signature matched with oa_id as the first term");
+    // Signed but unreadable (wrong types, missing fields): refused, logged once (the request line).
+    const malformed = malformedZaloOaEvent(body);
+    if (malformed) return c.json({ error: `Sự kiện không hợp lệ (${malformed})` }, 400);
     const message = parseZaloOaEvent(body);
     if (!message) {
       deps.logger.info({ event: body.event_name }, "zalo OA event not acted on");

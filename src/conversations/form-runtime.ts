@@ -1,6 +1,6 @@
 import { parseVietnameseNumber, formatVietnameseNumber } from "../domain/numbers.js";
 import { normalizePhone, displayPhone } from "../domain/phone.js";
-import { cleanText, fold } from "../domain/text.js";
+import { cleanText, clip, fold } from "../domain/text.js";
 import { parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime } from "../domain/dates.js";
 import type { ChoiceOption, Condition, FormDefinition, Question, Section } from "./form-schema.js";
 import type { OutboundMessage } from "./messages.js";
@@ -201,7 +201,10 @@ function matchChoice(choices: ChoiceOption[], raw: string): ChoiceOption | undef
 const uniqueMatch = <T>(xs: T[]): T | undefined => (xs.length === 1 ? xs[0] : undefined);
 
 function truncate(s: string, n = 30): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
+  // By characters, not UTF-16 units: cutting "𝟏𝟐…" between the halves of a pair left a lone
+  // surrogate in the reply, which PostgreSQL refuses in the outbox's jsonb payload (a 500).
+  const clipped = clip(s, n);
+  return clipped === s ? s : `${clipped}…`;
 }
 
 export function optionsOf(q: Question): ChoiceOption[] | undefined {

@@ -9,17 +9,32 @@ const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFE00-\uFE0F\uFEFF\u
 // Pictographs and their modifiers (skin tones, keycaps, flags, ZWJ sequences).
 const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}\u20E3\u200D]/gu;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/gu;
+// Half of a surrogate pair (a truncated paste, a forged update): not text, and PostgreSQL refuses
+// it in a jsonb value, so an answer holding one failed its transaction with a 500.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** NFC, no invisible or control characters, no emojis, single spaces, trimmed. */
 export function cleanText(input: string): string {
-  return input
-    .normalize("NFC")
-    .replace(INVISIBLE, "")
-    .replace(CONTROL, "")
-    .replace(EMOJI, " ")
-    .replace(/[ \t\u00A0\u3000]+/g, " ")
-    .replace(/ *\n */g, "\n")
-    .trim();
+  return (
+    input
+      .replace(LONE_SURROGATE, "")
+      .replace(INVISIBLE, "")
+      .replace(CONTROL, "")
+      .replace(EMOJI, " ")
+      .replace(/[ \t\u00A0\u3000]+/g, " ")
+      .replace(/ *\n */g, "\n")
+      .trim()
+      // NFC last: an invisible mark between a letter and its accent ("a\u200f\u0308") only
+      // lets them compose once it is gone. Normalising first left "ä" decomposed, so the same
+      // answer cleaned twice (the webhook, then the parser) gave two different strings.
+      .normalize("NFC")
+  );
+}
+
+/** At most `n` characters, cut between characters (never inside an emoji's surrogate pair, which jsonb refuses). */
+export function clip(text: string, n: number): string {
+  const chars = Array.from(text);
+  return chars.length > n ? chars.slice(0, n).join("") : text;
 }
 
 /** Lower case without diacritics ("Không" → "khong", "Đã nhận" → "da nhan"), for matching only. */
@@ -44,6 +59,9 @@ export function splitMessage(text: string, max: number): string[] {
     if (cut < max / 2) cut = window.lastIndexOf("\n");
     if (cut < max / 2) cut = window.lastIndexOf(" ");
     if (cut < max / 2) cut = max;
+    // A hard cut must not split an emoji (or any character outside the BMP) into two halves
+    // (unless the limit is a single unit, where nothing else is possible).
+    if (cut === max && max > 1 && /[\uD800-\uDBFF]/.test(rest.charAt(cut - 1))) cut--;
     out.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }

@@ -1,5 +1,4 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { bearerAuth } from "hono/bearer-auth";
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { periods, reportTemplates, units } from "../db/schema/index.js";
@@ -14,7 +13,7 @@ import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import { findUnit } from "../directory/units.js";
 import { findPeriod, periodStatus } from "../conversations/period-status.js";
 import { deadlinesForUnit, loadCalendar } from "../conversations/reporting-calendar.js";
-import { NotFoundError } from "./errors.js";
+import { jsonBearerAuth, NotFoundError } from "./errors.js";
 import { renderApiDocs } from "./api-docs.js";
 
 export interface AdminApiDeps {
@@ -121,7 +120,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
     const guard = async (c: Context, next: Next) => {
       const auth = c.req.header("authorization");
       if (deps.adminToken && auth) {
-        return bearerAuth({ token: deps.adminToken })(c, async () => {
+        return jsonBearerAuth(deps.adminToken)(c, async () => {
           actors.set(c.req.raw, "admin");
           await next();
         });

@@ -1,10 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { bearerAuth } from "hono/bearer-auth";
 import type { Db } from "../db/client.js";
 import { findUnit } from "../directory/units.js";
 import { broadcastStatus, createBroadcast } from "../scheduler/broadcasts.js";
 import type { Planners } from "../scheduler/planners.js";
-import { NotFoundError } from "./errors.js";
+import { jsonBearerAuth, NotFoundError } from "./errors.js";
 
 const ErrorSchema = z.object({ error: z.string() });
 
@@ -77,7 +76,7 @@ const get = createRoute({
 
 export function mountBroadcastsApi(deps: { db: Db; adminToken?: string; clock: () => Date; planners: Planners; drain: () => Promise<unknown> }) {
   return (app: OpenAPIHono) => {
-    const guard = deps.adminToken ? bearerAuth({ token: deps.adminToken }) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
+    const guard = deps.adminToken ? jsonBearerAuth(deps.adminToken) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
     app.use("/api/broadcasts", guard);
     app.use("/api/broadcasts/*", guard);
 

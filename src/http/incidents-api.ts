@@ -1,8 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { bearerAuth } from "hono/bearer-auth";
 import type { Db } from "../db/client.js";
 import type { IncidentService } from "../incidents/incident-service.js";
-import { NotFoundError } from "./errors.js";
+import { jsonBearerAuth, NotFoundError } from "./errors.js";
 
 const ErrorSchema = z.object({ error: z.string() });
 
@@ -49,7 +48,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function mountIncidentsApi(deps: { db: Db; adminToken?: string; incidents: IncidentService }) {
   return (app: OpenAPIHono) => {
-    const guard = deps.adminToken ? bearerAuth({ token: deps.adminToken }) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
+    const guard = deps.adminToken ? jsonBearerAuth(deps.adminToken) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
     app.use("/api/incidents", guard);
     app.use("/api/incidents/*", guard);
     app.openapi(getCase, async (c) => {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Handler, MiddlewareHandler } from "hono";
+import { z } from "zod";
 
 function sameSecret(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -9,6 +10,31 @@ function sameSecret(a: string | undefined, b: string): boolean {
 }
 
 /**
+ * The parts of a Telegram update that baocao reads (src/bot/telegram.ts, toInboundMessage), with
+ * their types. Other fields and other kinds of update pass unchecked: they are not acted on.
+ * Without this, a message whose `text` was a number reached the engine and failed with a 500
+ * (and a stack trace in the log) instead of being refused.
+ */
+const chat = z.looseObject({ id: z.number().int(), type: z.string() });
+const user = z.looseObject({ id: z.number().int() });
+const file = z.looseObject({ file_id: z.string() });
+const message = z.looseObject({
+  message_id: z.number().int(),
+  chat,
+  from: user.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  contact: z.looseObject({ phone_number: z.string(), user_id: z.number().int().optional() }).optional(),
+  photo: z.array(file).optional(),
+  document: file.optional(),
+});
+const update = z.looseObject({
+  update_id: z.number().int().nonnegative(),
+  message: message.optional(),
+  callback_query: z.looseObject({ id: z.string(), from: user, data: z.string().optional(), message: z.looseObject({ chat }).optional() }).optional(),
+});
+
+/**
  * Guards grammY's webhook handler: a forged secret gets 401 before the body is read, and a body
  * that is not a Telegram update gets 400 instead of reaching the bot.
  */
@@ -16,9 +42,7 @@ export function guardTelegramWebhook(secret: string, handler: Handler): Middlewa
   return async (c, next) => {
     if (!sameSecret(c.req.header("X-Telegram-Bot-Api-Secret-Token"), secret)) return c.json({ error: "unauthorized" }, 401);
     const body: unknown = await c.req.json();
-    if (typeof body !== "object" || body === null || Array.isArray(body) || !Number.isInteger((body as { update_id?: unknown }).update_id)) {
-      return c.json({ error: "Không phải bản cập nhật Telegram hợp lệ" }, 400);
-    }
+    if (!update.safeParse(body).success) return c.json({ error: "Không phải bản cập nhật Telegram hợp lệ" }, 400);
     return handler(c, next);
   };
 }
