@@ -262,7 +262,7 @@ export function createConversationService(deps: ConversationDeps) {
  * of one officer), with the status and answers of the report it points at. One round trip: this
  * runs for every message, and round trips are most of what a message costs.
  */
-export async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
+async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
   const [row] = await runStatement<{ state: SessionState; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
   if (!row) {
     // First message ever: create the row, then lock it like any other.
@@ -315,7 +315,7 @@ const SAVE_ANSWER_STEP: Statement = {
     update conversation_sessions set state = $5::jsonb, updated_at = now() where officer_id = $1`,
 };
 
-export async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
+async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
   const rows = await tx.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));
   return new Map(rows.map((r) => [r.key, r.value.v]));
 }

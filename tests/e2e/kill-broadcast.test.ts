@@ -1,25 +1,18 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { channelLinks, officers, outbox, units } from "../../src/db/schema/index.js";
 import { createBroadcast } from "../../src/scheduler/broadcasts.js";
 import { createUnitDirectory } from "../../src/directory/units.js";
-import { useTestDb } from "../support/db.js";
-import { startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
+import { TEST_TOKEN } from "../support/fake-telegram.js";
 import { provinceUnits } from "../support/fixtures.js";
-import { killServers, spawnServer } from "../support/server-process.js";
+import { spawnServer } from "../support/server-process.js";
+import { useServersOnPostgres } from "../support/fault-fixtures.js";
 
 const RECIPIENTS = 2_000;
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("kill -9 in the middle of a broadcast (real server process, PostgreSQL)", () => {
-  const t = useTestDb("postgres");
-  let tg: FakeTelegram;
-  beforeAll(async () => {
-    tg = await startFakeTelegram();
-  });
-  afterAll(async () => {
-    await killServers();
-    await tg.close();
-  });
+  const fx = useServersOnPostgres();
+  const t = fx.t;
 
   it("after a restart every one of 2,000 recipients has the directive once; at most the one message in flight arrives twice", async () => {
     const db = t.database.db;
@@ -39,7 +32,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("kill -9 in the middle of a broa
       LOG_LEVEL: "info",
       DEMO_SEED: "off",
       TELEGRAM_BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_API_ROOT: fx.tg.apiRoot,
       TELEGRAM_WEBHOOK_SECRET: "kill-test-secret",
       TELEGRAM_BOT_USERNAME: "b",
       TELEGRAM_RATE_PER_SEC: "300",
@@ -54,9 +47,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("kill -9 in the middle of a broa
     const first = await spawnServer(env);
     // Kill it once about a third has gone out.
     const started = Date.now();
-    while (tg.sent().length < RECIPIENTS / 3 && Date.now() - started < 30_000) await new Promise((ok) => setTimeout(ok, 20));
+    while (fx.tg.sent().length < RECIPIENTS / 3 && Date.now() - started < 30_000) await new Promise((ok) => setTimeout(ok, 20));
     await first.kill9();
-    const atKill = tg.sent().length;
+    const atKill = fx.tg.sent().length;
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(RECIPIENTS);
 
@@ -74,7 +67,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("kill -9 in the middle of a broa
       await second.stop();
     }
     const perChat = new Map<string, number>();
-    for (const c of tg.sent()) perChat.set(String(c.payload.chat_id), (perChat.get(String(c.payload.chat_id)) ?? 0) + 1);
+    for (const c of fx.tg.sent()) perChat.set(String(c.payload.chat_id), (perChat.get(String(c.payload.chat_id)) ?? 0) + 1);
     expect(perChat.size).toBe(RECIPIENTS);
     const duplicates = [...perChat.values()].filter((n) => n > 1).length;
     // Each send is recorded before the next one starts: only the send whose answer had not been

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { useTestDb } from "../support/db.js";
-import { startFakeTelegram, TEST_TOKEN, type FakeTelegram, type RecordedCall } from "../support/fake-telegram.js";
-import { loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam } from "../support/fault-fixtures.js";
-import { killServers, spawnServer, type ServerProcess } from "../support/server-process.js";
+import { TEST_TOKEN, type RecordedCall } from "../support/fake-telegram.js";
+import { loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, useServersOnPostgres } from "../support/fault-fixtures.js";
+import { spawnServer, type ServerProcess } from "../support/server-process.js";
 import { createWebhookClient, textMessage } from "../support/webhook-client.js";
 import { reportScript } from "../support/report-script.js";
 
@@ -24,16 +23,8 @@ const SETTLE_MS = 60_000;
 type Phase = "ok" | keyof typeof WINDOW_MS;
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then 5xx, then nothing, and 403 for blocked chats (real server process, PostgreSQL)", () => {
-  const t = useTestDb("postgres");
-  let tg: FakeTelegram;
-  beforeAll(async () => {
-    tg = await startFakeTelegram();
-  });
-  afterAll(async () => {
-    await killServers();
-    // Also ends the requests the fake left hanging.
-    await tg.close();
-  });
+  const fx = useServersOnPostgres();
+  const t = fx.t;
 
   it("a directive and officers' replies all arrive exactly once, blocked officers end unreachable, and the service waits out retry_after", async () => {
     await loadUnits(t.database);
@@ -44,7 +35,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
 
     let phase: Phase = "ok";
     const windows: Partial<Record<Phase, { from: number; to: number }>> = {};
-    tg.setFault(({ method, payload }) => {
+    fx.tg.setFault(({ method, payload }) => {
       if (method !== "sendMessage") return undefined;
       if (phase === "429") return { status: 429, description: `Too Many Requests: retry after ${RETRY_AFTER_S}`, parameters: { retry_after: RETRY_AFTER_S } };
       if (phase === "5xx") return { status: 502, description: "Bad Gateway" };
@@ -57,7 +48,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
       DATABASE_URL: t.url!,
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       TELEGRAM_BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_API_ROOT: fx.tg.apiRoot,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       // Slow enough that the directive is still going out through every window below.
       TELEGRAM_RATE_PER_SEC: "50",
@@ -74,7 +65,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
       expect(res.status).toBe(201);
       const { id: broadcastId } = (await res.json()) as { id: number };
       const isDirective = (c: RecordedCall) => String(c.payload.text).startsWith("📢");
-      await expect.poll(() => tg.sent().filter(isDirective).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(50);
+      await expect.poll(() => fx.tg.sent().filter(isDirective).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(50);
 
       // Three officers start their reports while the platform misbehaves.
       const { texts } = reportScript(todayInVietnam());
@@ -103,7 +94,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
         sql`select id, kind, status, extract(epoch from now() - claimed_at)::int as claimed_ago_s from outbox where status in ('queued', 'sending') order by id limit 5`,
       );
 
-      const calls = tg.calls.filter((c) => c.method === "sendMessage");
+      const calls = fx.tg.calls.filter((c) => c.method === "sendMessage");
       const inWindow = (p: keyof typeof WINDOW_MS) => calls.filter((c) => c.at >= windows[p]!.from && c.at <= windows[p]!.to);
       const perChat = (cs: RecordedCall[]) => {
         const m = new Map<string, number>();
@@ -133,7 +124,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
       expect.soft(settled.settled, `messages still waiting ${SETTLE_MS / 1000} s after the faults ended (rows stuck «sending» point at a Bot API call without a timeout): ${settled.count} left, first ${JSON.stringify(stuck)}`).toBe(true);
 
       // Every reachable recipient has the directive exactly once; blocked ones got one attempt.
-      const delivered = perChat(tg.sent().filter(isDirective));
+      const delivered = perChat(fx.tg.sent().filter(isDirective));
       const everyone = [...recipients, ...talkers];
       const reachable = everyone.filter((o) => !blocked.has(String(o.chatId)));
       expect.soft(reachable.filter((o) => delivered.get(String(o.chatId)) !== 1).map((o) => [o.chatId, delivered.get(String(o.chatId)) ?? 0])).toEqual([]);
@@ -154,7 +145,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Bot API answering 429, then
         const written = await rows<{ text: string; status: string }>(t.database, sql`select payload->>'text' as text, status from outbox where kind = 'reply' and chat_id = ${String(o.chatId)} order by id`);
         expect(written.length).toBeGreaterThanOrEqual(12);
         expect.soft(written.filter((r) => r.status !== "sent")).toEqual([]);
-        const got = tg.sent(o.chatId).map((c) => String(c.payload.text)).filter((x) => !x.startsWith("📢"));
+        const got = fx.tg.sent(o.chatId).map((c) => String(c.payload.text)).filter((x) => !x.startsWith("📢"));
         expect.soft(got.sort(), `replies to officer ${o.chatId}`).toEqual(written.map((r) => r.text).sort());
       }
       const answered = await rows<{ n: number }>(t.database, sql`select count(*)::int as n from answers`);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { useTestDb } from "../support/db.js";
-import { startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
-import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, type TelegramOfficer } from "../support/fault-fixtures.js";
-import { killServers, spawnServer, type ServerProcess } from "../support/server-process.js";
-import { createWebhookClient, textMessage } from "../support/webhook-client.js";
+import { TEST_TOKEN } from "../support/fake-telegram.js";
+import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, type TelegramOfficer, useServersOnPostgres, answerReference } from "../support/fault-fixtures.js";
+import { spawnServer, type ServerProcess } from "../support/server-process.js";
+import { createWebhookClient, officersTyping } from "../support/webhook-client.js";
 import { reportScript } from "../support/report-script.js";
 
 /** Kills per run: a few in CI (`npm test`), 50 in `npm run test:faults`. */
@@ -19,15 +18,8 @@ const SECRET = "kill-conversations-secret";
 const normalise = (text: string, o: TelegramOfficer) => text.replaceAll(o.name, "<name>").replaceAll(o.unitName, "<unit>").replace(/\b\d{1,2}:\d{2}\b/g, "<time>");
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)(`kill -9 during officers' reports, ${KILLS} times (real server process, PostgreSQL)`, () => {
-  const t = useTestDb("postgres");
-  let tg: FakeTelegram;
-  beforeAll(async () => {
-    tg = await startFakeTelegram();
-  });
-  afterAll(async () => {
-    await killServers();
-    await tg.close();
-  });
+  const fx = useServersOnPostgres();
+  const t = fx.t;
 
   it("officers whose server is killed mid-report finish with every answer recorded once and every reply sent once", async () => {
     await loadUnits(t.database);
@@ -39,7 +31,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(`kill -9 during officers' report
     const env = {
       DATABASE_URL: t.url!,
       TELEGRAM_BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: tg.apiRoot,
+      TELEGRAM_API_ROOT: fx.tg.apiRoot,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       // Replies left "sending" by a killed process are sent again by the next one: soon, so the
       // test need not wait the production minute.
@@ -53,22 +45,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(`kill -9 during officers' report
     };
     let server: ServerProcess | undefined = await spawnServer(env);
     const client = createWebhookClient({ url: () => server?.url, secret: SECRET });
-    let updateId = 1_000_000;
-    const sentUpdateIds: number[] = [];
-    const say = (o: TelegramOfficer, text: string) => {
-      const id = ++updateId;
-      sentUpdateIds.push(id);
-      return client.deliver(textMessage(id, o.chatId, text));
-    };
+    const { say, sentUpdateIds } = officersTyping(client, 1_000_000);
 
     try {
       // One officer answers the report on a server nobody kills: what every officer must receive.
-      for (const text of texts) {
-        const before = tg.sent(control.chatId).length;
-        await say(control, text);
-        // Every message is answered (right away, or by the delivery worker a moment later).
-        await expect.poll(() => tg.sent(control.chatId).length, { timeout: 10_000 }).toBeGreaterThan(before);
-      }
+      await answerReference(fx.tg, control, texts, say);
 
       // Ten officers answer at once while the server is killed at random points of their reports.
       let accepted = 0;
@@ -124,7 +105,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(`kill -9 during officers' report
 
       // Every officer received every reply the undisturbed officer received; anything more is a
       // message that was in flight when a process died.
-      const delivered = deliveredPerChat(tg);
+      const delivered = deliveredPerChat(fx.tg);
       const reference = (delivered.get(String(control.chatId)) ?? []).map((x) => normalise(x, control));
       expect(reference.length).toBeGreaterThanOrEqual(texts.length);
       const duplicates = new Map<string, number>();

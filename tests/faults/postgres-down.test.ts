@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
-import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, type TelegramOfficer } from "../support/fault-fixtures.js";
+import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, type TelegramOfficer, answerReference } from "../support/fault-fixtures.js";
 import { killServers, spawnServer, type ServerProcess } from "../support/server-process.js";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
-import { createWebhookClient, textMessage } from "../support/webhook-client.js";
+import { createWebhookClient, officersTyping } from "../support/webhook-client.js";
 import { reportScript } from "../support/report-script.js";
 
 /** How long PostgreSQL stays down: 10 s in `npm run test:faults`, less in CI. */
@@ -57,13 +57,7 @@ describe.skipIf(unavailable !== undefined)(`PostgreSQL stopped for ${DOWN_S} s w
       QUIET_HOURS_END: "00:00",
     });
     const client = createWebhookClient({ url: () => server.url, secret: SECRET, timeoutMs: CLIENT_TIMEOUT_MS, retryDelayMs: 200 });
-    let updateId = 2_000_000;
-    const sentUpdateIds: number[] = [];
-    const say = (o: TelegramOfficer, text: string) => {
-      const id = ++updateId;
-      sentUpdateIds.push(id);
-      return client.deliver(textMessage(id, o.chatId, text));
-    };
+    const { say, sentUpdateIds } = officersTyping(client, 2_000_000);
     // The health check, probed all along like a load balancer would.
     const probes: { start: number; end: number; status: number | string }[] = [];
     let probing = true;
@@ -81,11 +75,7 @@ describe.skipIf(unavailable !== undefined)(`PostgreSQL stopped for ${DOWN_S} s w
 
     try {
       // The reference: one officer's whole report before anything goes wrong.
-      for (const text of texts) {
-        const before = tg.sent(control.chatId).length;
-        await say(control, text);
-        await expect.poll(() => tg.sent(control.chatId).length, { timeout: 10_000 }).toBeGreaterThan(before);
-      }
+      await answerReference(tg, control, texts, say);
 
       // Ten officers at a human-like pace, so that they are still answering when the database goes
       // away and when it comes back.

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { campaigns, campaignSteps, officers, reportTemplates, units } from "../../src/db/schema/index.js";
 import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "../../src/conversations/reporting-calendar.js";
 import { DEFAULT_TEMPLATE_ID } from "../../src/conversations/session-service.js";
 import { createBroadcast } from "../../src/scheduler/broadcasts.js";
-import { useTestDb } from "../support/db.js";
-import { startFakeTelegram, TEST_TOKEN, type FakeTelegram, type RecordedCall } from "../support/fake-telegram.js";
-import { loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam } from "../support/fault-fixtures.js";
-import { killServers, spawnServer, type ServerProcess } from "../support/server-process.js";
+import { TEST_TOKEN, type RecordedCall } from "../support/fake-telegram.js";
+import { loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, useServersOnPostgres } from "../support/fault-fixtures.js";
+import { spawnServer, type ServerProcess } from "../support/server-process.js";
 
 const COMMUNES = 30;
 /** Officers at the province office, on the commune roster: campaign and directive, no reminder. */
@@ -17,15 +16,8 @@ const CAMPAIGN_MARK = "Chiến dịch kiểm thử";
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("two instances planning and delivering on one PostgreSQL (real server processes)", () => {
-  const t = useTestDb("postgres");
-  let tg: FakeTelegram;
-  beforeAll(async () => {
-    tg = await startFakeTelegram();
-  });
-  afterAll(async () => {
-    await killServers();
-    await tg.close();
-  });
+  const fx = useServersOnPostgres();
+  const t = fx.t;
 
   it("every officer gets each reminder, campaign message and scheduled directive exactly once", async () => {
     const db = t.database.db;
@@ -57,7 +49,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("two instances planning and deli
       DATABASE_URL: t.url!,
       TELEGRAM_BOT_TOKEN: TEST_TOKEN,
       // One fake Bot API; the path tells which instance sent each message.
-      TELEGRAM_API_ROOT: `${tg.apiRoot}/${prefix}`,
+      TELEGRAM_API_ROOT: `${fx.tg.apiRoot}/${prefix}`,
       TELEGRAM_WEBHOOK_SECRET: "two-instances-secret",
       // Both planners every second: they run into each other over and over.
       PLANNER_CRON: "* * * * * *",
@@ -86,9 +78,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("two instances planning and deli
       expect(settled.settled, `${settled.count} message(s) never sent, first: ${JSON.stringify(settled.first)}`).toBe(true);
       // Both planners keep ticking every second: give them a few more rounds to plan or send
       // anything twice. Nothing can be polled for here — the point is that nothing more happens.
-      const sentBefore = tg.sent().length;
+      const sentBefore = fx.tg.sent().length;
       await new Promise((ok) => setTimeout(ok, 3_000));
-      expect(tg.sent().length).toBe(sentBefore);
+      expect(fx.tg.sent().length).toBe(sentBefore);
 
       const byKind = await rows<{ kind: string; status: string; n: number }>(t.database, sql`select kind, status, count(*)::int as n from outbox group by kind, status order by kind`);
       expect(Object.fromEntries(byKind.map((r) => [`${r.kind}:${r.status}`, r.n]))).toEqual(
@@ -104,16 +96,16 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("two instances planning and deli
         return "other";
       };
       for (const o of communeOfficers) {
-        expect(tg.sent(o.chatId).map(kindOf).sort(), `messages to officer ${o.chatId}`).toEqual(["broadcast", "campaign", "reminder"]);
+        expect(fx.tg.sent(o.chatId).map(kindOf).sort(), `messages to officer ${o.chatId}`).toEqual(["broadcast", "campaign", "reminder"]);
       }
       for (const o of provinceOffice) {
-        expect(tg.sent(o.chatId).map(kindOf).sort(), `messages to officer ${o.chatId}`).toEqual(["broadcast", "campaign"]);
+        expect(fx.tg.sent(o.chatId).map(kindOf).sort(), `messages to officer ${o.chatId}`).toEqual(["broadcast", "campaign"]);
       }
-      expect(tg.sent(province!.chatId).map(kindOf)).toEqual(overdue ? ["escalation"] : []);
+      expect(fx.tg.sent(province!.chatId).map(kindOf)).toEqual(overdue ? ["escalation"] : []);
 
-      const byInstance = (p: string) => tg.sent().filter((c) => c.path.startsWith(`/${p}/`)).length;
-      console.info(`two instances: reminder step ${step} (deadline ${deadline}), messages=${tg.sent().length} sent_by_a=${byInstance("a")} sent_by_b=${byInstance("b")}`);
-      expect(byInstance("a") + byInstance("b")).toBe(tg.sent().length);
+      const byInstance = (p: string) => fx.tg.sent().filter((c) => c.path.startsWith(`/${p}/`)).length;
+      console.info(`two instances: reminder step ${step} (deadline ${deadline}), messages=${fx.tg.sent().length} sent_by_a=${byInstance("a")} sent_by_b=${byInstance("b")}`);
+      expect(byInstance("a") + byInstance("b")).toBe(fx.tg.sent().length);
       // Or the two instances never competed for the same rows, and this test proved nothing.
       expect(byInstance("a")).toBeGreaterThan(0);
       expect(byInstance("b")).toBeGreaterThan(0);

@@ -5,7 +5,10 @@ import { createFormRegistry } from "../../src/conversations/form-registry.js";
 import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
 import { seedCampaigns } from "../../src/scheduler/seed-campaigns.js";
 import { loadLaiChau } from "./fixtures.js";
-import type { FakeTelegram } from "./fake-telegram.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import { startFakeTelegram, type FakeTelegram } from "./fake-telegram.js";
+import { useTestDb, type TestDb } from "./db.js";
+import { killServers } from "./server-process.js";
 
 export interface TelegramOfficer {
   id: number;
@@ -88,4 +91,33 @@ export function todayInVietnam(at = new Date()): string {
 /** Rows of a raw SQL query (both drivers return {rows}). */
 export async function rows<T>(database: Database, query: ReturnType<typeof sql>): Promise<T[]> {
   return ((await database.db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/**
+ * What every process-level test of a file shares: its own PostgreSQL database, one fake Bot API,
+ * and no server left running afterwards. `tg` is set once the file's tests start.
+ */
+export function useServersOnPostgres(): { t: TestDb; tg: FakeTelegram } {
+  const fixture = { t: useTestDb("postgres"), tg: undefined as unknown as FakeTelegram };
+  beforeAll(async () => {
+    fixture.tg = await startFakeTelegram();
+  });
+  afterAll(async () => {
+    await killServers();
+    // Also ends the requests the fake left hanging.
+    await fixture.tg?.close();
+  });
+  return fixture;
+}
+
+/**
+ * One officer answers the whole report on an undisturbed server, waiting for each reply (right
+ * away, or from the delivery worker a moment later): what every other officer must receive.
+ */
+export async function answerReference(tg: FakeTelegram, officer: { chatId: number }, texts: string[], say: (o: { chatId: number }, text: string) => Promise<unknown>): Promise<void> {
+  for (const text of texts) {
+    const before = tg.sent(officer.chatId).length;
+    await say(officer, text);
+    await expect.poll(() => tg.sent(officer.chatId).length, { timeout: 10_000 }).toBeGreaterThan(before);
+  }
 }

@@ -79,6 +79,18 @@ export function createWebhookClient(opts: WebhookClientOptions) {
 
 export type WebhookClient = ReturnType<typeof createWebhookClient>;
 
+/** Officers typing through `client`: each text is a new update_id after `firstUpdateId`, and every one sent is kept. */
+export function officersTyping(client: WebhookClient, firstUpdateId: number) {
+  let updateId = firstUpdateId;
+  const sentUpdateIds: number[] = [];
+  const say = (officer: { chatId: number }, text: string) => {
+    const id = ++updateId;
+    sentUpdateIds.push(id);
+    return client.deliver(textMessage(id, officer.chatId, text));
+  };
+  return { say, sentUpdateIds };
+}
+
 /** A Telegram text message update from a private chat. */
 export function textMessage(updateId: number, chatId: number, text: string) {
   return {
