@@ -18,6 +18,9 @@ export function cleanText(input: string): string {
   return (
     input
       .replace(LONE_SURROGATE, "")
+      // NFC first too: the same text typed NFC or NFD must clean alike. "↮" decomposes to "↔"
+      // (a pictograph, removed) plus a combining mark, so only its NFC form survived.
+      .normalize("NFC")
       .replace(INVISIBLE, "")
       .replace(CONTROL, "")
       .replace(EMOJI, " ")

@@ -65,8 +65,13 @@ describe("fold: matching words with or without diacritics", () => {
       fc.property(fc.oneof(vietnameseText, fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ unit: anyCodePoint, maxLength: 40 })), (x) => {
         expect(fold(x.normalize("NFD"))).toBe(fold(x.normalize("NFC")));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: [["↮"]] },
     );
+  });
+
+  it('"↮" typed decomposed (a pictograph "↔" plus a combining stroke) folds like "↮" typed whole', () => {
+    expect(fold("\u2194\u0338")).toBe(fold("\u21AE"));
+    expect(fold("\u21AE")).toBe("\u2194"); // the stroke goes, as diacritics do
   });
 });
 
