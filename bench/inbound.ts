@@ -7,11 +7,13 @@
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:inbound
  *   npm run bench:inbound                          # PGlite
+ *   CPU_PROF=/tmp/inbound.cpuprofile npm run bench:inbound   # the server's CPU profile of the flat-out run
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
+import { Session } from "node:inspector/promises";
 import { scratchDatabase } from "./scratch-db.js";
 import pg from "pg";
 import { sql } from "drizzle-orm";
@@ -133,6 +135,19 @@ async function rawCommitRate(url: string): Promise<number> {
   return best;
 }
 
+/** Profiles this process (the server) until the returned function is called; --cpu-prof would also hold the setup. */
+async function startProfiler(): Promise<() => Promise<object>> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    return profile;
+  };
+}
+
 async function main() {
   const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], { env: { ...process.env, LIMIT_PER_S: "1000000" }, stdio: ["ignore", "pipe", "inherit"] });
   process.on("exit", () => fake.kill());
@@ -179,7 +194,9 @@ async function main() {
   const machine0 = machineCpuMs();
   const pg0 = url ? await backendCpuMs(db) : NaN;
   const fake0 = processCpuMs(fake.pid!);
+  const profiler = process.env.CPU_PROF ? await startProfiler() : undefined;
   const flat = await run(chats.slice(0, OFFICERS), 0, 1);
+  if (profiler) writeFileSync(process.env.CPU_PROF!, JSON.stringify(await profiler()));
   const cpu = process.cpuUsage(cpu0);
   const machineMs = machineCpuMs() - machine0;
   // PostgreSQL's share: the CPU of the backends serving this database (they live as long as the pool).

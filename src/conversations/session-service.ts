@@ -263,20 +263,30 @@ export function createConversationService(deps: ConversationDeps) {
  * runs for every message, and round trips are most of what a message costs.
  */
 async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
-  const [row] = await runStatement<{ state: SessionState; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
+  const [row] = await runStatement<{ state: SessionState; current: boolean; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
   if (!row) {
     // First message ever: create the row, then lock it like any other.
     await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
     return openSession(tx, officerId);
   }
+  // The lock waited for another message of this officer: the session is that message's, but the
+  // answers were read as they stood before it. Read them again, now that nothing can change them.
+  if (!row.current) return openSession(tx, officerId);
   if (row.status === null) return { state: row.state };
   return { state: row.state, report: { status: row.status, answers: new Map((row.answers ?? []).map(([key, value]) => [key, value.v])) } };
 }
 
+/**
+ * A statement reads every table as of its start, except the rows it locks: after waiting for a
+ * lock it gets their newest version. `current` says whether that is also the version the rest of
+ * the statement saw (it is not when the lock waited for a writer that committed meanwhile).
+ */
 const OPEN_SESSION: Statement = {
   name: "conversation_open_session",
-  text: `with locked as (select state from conversation_sessions where officer_id = $1 for update)
-    select locked.state, s.status,
+  text: `with locked as (select state, xmin::text as version from conversation_sessions where officer_id = $1 for update)
+    select locked.state,
+      locked.version = (select xmin::text from conversation_sessions where officer_id = $1) as current,
+      s.status,
       (select json_agg(json_build_array(a.key, a.value)) from answers a where a.submission_id = s.id) as answers
     from locked left join submissions s on s.id = (locked.state -> 'report' ->> 'submissionId')::int`,
 };

@@ -6,6 +6,9 @@ import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fak
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { ANSWERS } from "../support/answers.js";
+import { reportScript } from "../support/report-script.js";
+import pg from "pg";
+import { sql } from "drizzle-orm";
 
 const CHAT = 9701;
 
@@ -52,6 +55,48 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     } finally {
       await other.service.stop();
     }
+  });
+
+  // Two messages of one officer in flight at once (Telegram delivers on several connections): the
+  // second waits for the first's lock on the session, and must then see the first's answer too —
+  // not only its new state. Reading the answers in the locking statement's snapshot missed it.
+  it.runIf(kind === "postgres")("an officer's two answers arriving at once: the second is checked against the first (boys + girls = total)", async () => {
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
+    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    await s?.service.stop();
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
+    const { texts } = reportScript("2026-11-07");
+    const state = async () => (await t.database.db.select().from(conversationSessions))[0]?.state as SessionState | undefined;
+    // Up to the number of boys: 12 children in special circumstances so far.
+    for (const text of texts) {
+      if ((await state())?.report?.cursor === "special_boys") break;
+      expect((await s.postUpdate(textUpdate(CHAT, text))).status).toBe(200);
+    }
+    expect((await state())?.report?.cursor).toBe("special_boys");
+
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    // Asked outside the holder's transaction, which sees pg_stat_activity as it was when it began.
+    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    try {
+      // Hold the session so that both messages queue behind it, in order.
+      await holder.query("begin");
+      await holder.query("select 1 from conversation_sessions for update");
+      const boys = s.postUpdate(textUpdate(CHAT, "5"));
+      await expect.poll(waiting).toBe(1);
+      const girls = s.postUpdate(textUpdate(CHAT, "8")); // 5 + 8 is not 12
+      await expect.poll(waiting).toBe(2);
+      await holder.query("commit");
+      expect([(await boys).status, (await girls).status]).toEqual([200, 200]);
+    } finally {
+      await holder.end();
+    }
+    const stored = await t.database.db.select().from(answers);
+    expect(stored.find((a) => a.key === "special_boys")?.valueNum).toBe(5);
+    expect(stored.find((a) => a.key === "special_girls")).toBeUndefined();
+    expect((await state())?.report?.cursor).toBe("special_girls");
+    await expect.poll(() => tg.texts(CHAT).some((x) => /nhập lại/.test(x))).toBe(true);
   });
 
   it("an officer's report start and three answers, each sent three times concurrently: one answer row each, one reply each", async () => {
