@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import { createUnitDirectory, findUnit, ImportFileError, type Scheme } from "../directory/units.js";
+import { createUnitDirectory, findUnit, ImportFileError, NATIONAL_CODE, nationalRoot, type Scheme } from "../directory/units.js";
 import { createOfficerDirectory, findOfficerByPhone, OfficerNotFoundError } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { officers } from "../db/schema/index.js";
@@ -40,7 +40,7 @@ export const USAGE = `baocao — lệnh quản trị
       Tạo mã mời dùng một lần để cán bộ liên kết tài khoản chat.
   echo '<mật khẩu>' | npm run cli -- officers set-password <số điện thoại>
       Đặt mật khẩu đăng nhập web cho quản trị viên (vai trò admin; ít nhất 12 ký tự; đọc từ stdin).
-  npm run cli -- report status <kỳ, ví dụ 2026-H1> <mã đơn vị> [--scheme pre2025|post2025]
+  npm run cli -- report status <kỳ, ví dụ 2026-H1> <mã đơn vị, VN: toàn quốc> [--scheme pre2025|post2025]
       Tình hình nộp báo cáo và số tổng hợp của các đơn vị trực thuộc.
   npm run cli -- demo seed
       Tạo dữ liệu mẫu (danh mục đơn vị sau 2025 và vài cán bộ mẫu) cho trình mô phỏng.`;
@@ -96,7 +96,7 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
       const period = await findPeriod(ctx.db, rest[0]);
       if (!period) return fail(`Không có kỳ báo cáo ${rest[0]}.`);
       const scheme = (flags.scheme as Scheme | undefined) ?? schemeForPeriod(period.endsOn);
-      const unit = await findUnit(ctx.db, scheme, rest[1]);
+      const unit = rest[1].toUpperCase() === NATIONAL_CODE ? nationalRoot(scheme) : await findUnit(ctx.db, scheme, rest[1]);
       if (!unit) return fail(`Không có đơn vị mã ${rest[1]} (${scheme}).`);
       const s = await periodStatus(ctx.db, period, unit, localDate(ctx.clock(), ctx.timeZone));
       const c = s.counts;

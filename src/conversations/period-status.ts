@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { answers, periods } from "../db/schema/index.js";
-import type { Unit } from "../directory/units.js";
+import type { ReportRoot } from "../directory/units.js";
 import { deadlineFor } from "../domain/periods.js";
 import { loadCalendar, specOf, type Period } from "./reporting-calendar.js";
 import { anyOf, childCodeOfPath, isCounted, subtreeReports } from "./subtree-reports.js";
@@ -52,7 +52,7 @@ const emptyCounts = (): StatusCounts => ({ units: 0, submitted: 0, onTime: 0, la
  * calendar beside it), then the sums over exactly the reports just listed, so that counts and
  * totals always describe the same reports.
  */
-export async function periodStatus(db: DbOrTx, period: Period, root: Unit, today: string): Promise<PeriodStatus> {
+export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot, today: string): Promise<PeriodStatus> {
   const [rows, calendar] = await Promise.all([subtreeReports(db, period, root), loadCalendar(db, period.templateId)]);
   const communes = rows.filter((r) => r.level === "commune");
   const childCode = childCodeOfPath(root);

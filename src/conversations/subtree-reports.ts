@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type Column, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { submissions, units } from "../db/schema/index.js";
-import type { Unit } from "../directory/units.js";
+import { rootDepth, type ReportRoot, type Unit } from "../directory/units.js";
 import type { Period } from "./reporting-calendar.js";
 
 /**
@@ -13,16 +13,17 @@ import type { Period } from "./reporting-calendar.js";
 export const COUNTED = ["submitted", "approved"] as const;
 export const isCounted = (status: string | null | undefined): boolean => status === "submitted" || status === "approved";
 
-/** `path` is the root's or below it: one range of the (scheme, path text_pattern_ops) index. */
-export const inSubtree = (path: Column, root: Pick<Unit, "path">): SQL => sql`(${path} = ${root.path} or ${path} like ${root.path} || '.%')`;
+/** `path` is the root's or below it: one range of the (scheme, path text_pattern_ops) index. The country holds every path. */
+export const inSubtree = (path: Column, root: Pick<Unit, "path">): SQL =>
+  root.path === "" ? sql`true` : sql`(${path} = ${root.path} or ${path} like ${root.path} || '.%')`;
 
 /**
  * The code of the root's child that a unit falls under: the path segment just below the root
- * ('' for the root itself). A literal depth, not a parameter: GROUP BY and grouping() must see the
+ * ('' for the root itself). A literal depth, not a parameter: GROUP BY must see the
  * same expression as SELECT.
  */
 export const childCodeExpr = (root: Pick<Unit, "path">): SQL<string> =>
-  sql<string>`split_part(${units.path}, '.', ${sql.raw(String(root.path.split(".").length + 1))})`;
+  sql<string>`split_part(${units.path}, '.', ${sql.raw(String(rootDepth(root) + 1))})`;
 
 /**
  * The unit's report for the period, as a lateral subquery of `units`. There is at most one (unique
@@ -50,7 +51,7 @@ export interface SubtreeReport {
 }
 
 /** Every unit of the root's subtree (the root included) with its report for the period, if any. */
-export async function subtreeReports(db: DbOrTx, period: Pick<Period, "id">, root: Unit): Promise<SubtreeReport[]> {
+export async function subtreeReports(db: DbOrTx, period: Pick<Period, "id">, root: ReportRoot): Promise<SubtreeReport[]> {
   const report = reportOf(db, period.id);
   return db
     .select({
@@ -69,16 +70,17 @@ export async function subtreeReports(db: DbOrTx, period: Pick<Period, "id">, roo
 }
 
 /** The root's children in the tree: the units one level below it. */
-export async function childrenOf(db: DbOrTx, root: Unit): Promise<Pick<Unit, "code" | "name" | "level">[]> {
+export async function childrenOf(db: DbOrTx, root: ReportRoot): Promise<Pick<Unit, "code" | "name" | "level">[]> {
+  const below = root.path === "" ? sql`${units.level} = 'province'` : sql`${units.path} like ${root.path} || '.%' and ${units.path} not like ${root.path} || '.%.%'`;
   return db
     .select({ code: units.code, name: units.name, level: units.level })
     .from(units)
-    .where(and(eq(units.scheme, root.scheme), sql`${units.path} like ${root.path} || '.%' and ${units.path} not like ${root.path} || '.%.%'`));
+    .where(and(eq(units.scheme, root.scheme), below));
 }
 
 /** The code of the root's child that a unit (by its path) falls under; undefined for the root itself. */
 export const childCodeOfPath = (root: Pick<Unit, "path">) => {
-  const depth = root.path.split(".").length;
+  const depth = rootDepth(root);
   return (path: string): string | undefined => path.split(".")[depth];
 };
 

@@ -8,6 +8,23 @@ export type Scheme = "pre2025" | "post2025";
 export type UnitLevel = "province" | "district" | "commune";
 export type Unit = typeof units.$inferSelect;
 
+/**
+ * What status and consolidation are asked about: a unit of the tree, or the whole country (the
+ * ministry's view), whose children are the provinces. The country is not a row of `units`.
+ */
+export type ReportRoot = Omit<Unit, "level"> & { level: UnitLevel | "country" };
+
+/** The code that asks for the whole country ("VN"): unit codes are digits, so it cannot collide. */
+export const NATIONAL_CODE = "VN";
+
+/** The whole country in one scheme: the empty path lies above every province's. */
+export function nationalRoot(scheme: Scheme): ReportRoot {
+  return { id: 0, scheme, code: NATIONAL_CODE, name: "Toàn quốc", level: "country", parentId: null, parentCode: null, path: "", validFrom: null, validTo: null, updatedAt: new Date(0) };
+}
+
+/** How many path segments lie above the root's children (0 for the country, whose children are provinces). */
+export const rootDepth = (root: Pick<Unit, "path">): number => (root.path === "" ? 0 : root.path.split(".").length);
+
 const SCHEME_VALIDITY: Record<Scheme, { validFrom: string | null; validTo: string | null }> = {
   pre2025: { validFrom: null, validTo: "2025-06-30" },
   post2025: { validFrom: "2025-07-01", validTo: null },

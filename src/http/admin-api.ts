@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import { periods, reportTemplates, units } from "../db/schema/index.js";
 import type { Context, Next } from "hono";
 import type { Officer } from "../directory/officers.js";
-import type { Scheme } from "../directory/units.js";
+import { NATIONAL_CODE, nationalRoot, type ReportRoot, type Scheme } from "../directory/units.js";
 import type { Sessions } from "./sessions.js";
 import { consolidate, toCsv, toXlsx } from "../conversations/consolidation.js";
 import type { FormRegistry } from "../conversations/form-registry.js";
@@ -99,7 +99,10 @@ const periodStatusRoute = createRoute({
   request: {
     params: z.object({ periodId: z.string().regex(/^\d+$|^\d{4}-[A-Z0-9]+$/).openapi({ example: "2026-H1" }) }),
     query: z.object({
-      unit: z.string().regex(/^\d{2,5}$/, "mã đơn vị gồm 2–5 chữ số").openapi({ example: "12" }),
+      unit: z
+        .string()
+        .regex(/^(\d{2,5}|VN)$/, "mã đơn vị gồm 2–5 chữ số, hoặc VN cho toàn quốc")
+        .openapi({ example: "12", description: "Unit code; VN for the whole country (its children are the provinces; admins only)" }),
       scheme: z.enum(["pre2025", "post2025"]).optional().openapi({ description: "Defaults to the scheme in force for the period" }),
     }),
   },
@@ -141,11 +144,13 @@ export function mountAdminApi(deps: AdminApiDeps) {
     app.use("/api/periods", guard);
     app.use("/api/periods/*", guard);
     /** The unit asked for, if the caller may see it (404 otherwise, as for a unit that does not exist). */
-    const visibleUnit = async (c: Context, scheme: Scheme, code: string) => {
-      const unit = await findUnit(deps.db, scheme, code);
+    const visibleUnit = async (c: Context, scheme: Scheme, code: string): Promise<ReportRoot | undefined> => {
       const actor = actors.get(c.req.raw);
+      if (code === NATIONAL_CODE) return actor === "admin" || (actor && actor.role === "admin") ? nationalRoot(scheme) : undefined;
+      const unit = await findUnit(deps.db, scheme, code);
       if (!unit || actor === undefined) return undefined;
-      if (actor === "admin") return unit;
+      // Admins answer for the whole country: every unit is theirs to see.
+      if (actor === "admin" || actor.role === "admin") return unit;
       const [own] = await deps.db.select().from(units).where(eq(units.id, actor.unitId));
       return own && own.scheme === unit.scheme && (unit.path === own.path || unit.path.startsWith(`${own.path}.`)) ? unit : undefined;
     };

@@ -7,6 +7,7 @@ import type { Db } from "../db/client.js";
 import { auditLog, channelLinks, loginTokens, officers, outbox, periods, units } from "../db/schema/index.js";
 import { reminderTopic } from "../scheduler/planners.js";
 import { findOfficerByPhone, type Officer } from "../directory/officers.js";
+import { NATIONAL_CODE, nationalRoot, type ReportRoot } from "../directory/units.js";
 import { normalizePhone } from "../domain/phone.js";
 import { formatDateTime, formatDate, localDate } from "../domain/dates.js";
 import { periodLabel } from "../domain/periods.js";
@@ -237,7 +238,7 @@ export function mountWeb(deps: WebDeps) {
         page(
           "Tổng quan",
           `${supervises ? adminNav() : ""}<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
-<p class="note">Kỳ báo cáo: ${periodLinks}</p>
+<p class="note">Kỳ báo cáo: ${periodLinks}${officer.role === "admin" && root.code !== NATIONAL_CODE ? ` · <a href="/dashboard?unit=${NATIONAL_CODE}&period=${esc(period.key)}">Toàn quốc</a>` : ""}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
 <p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
 <div style="display:flex;gap:2rem;flex-wrap:wrap"><div style="width:30rem"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div style="width:30rem"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
@@ -277,12 +278,17 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stri
       return c.redirect(`/dashboard?unit=${encodeURIComponent(unit.parentCode ?? "")}`);
     });
 
-    /** The unit a signed-in officer asks about, if it is inside their subtree. */
-    async function unitInSubtree(officer: Officer, code: string | undefined) {
+    /**
+     * The unit a signed-in officer asks about, if it is inside their subtree. Admins see the whole
+     * country ("VN") and, from it, any province below.
+     */
+    async function unitInSubtree(officer: Officer, code: string | undefined): Promise<ReportRoot | undefined> {
       const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
+      if (!own) return undefined;
       if (!code) return own;
-      const [u] = await db.select().from(units).where(and(eq(units.scheme, own!.scheme), eq(units.code, code)));
-      return u && inSubtree(own!, u) ? u : undefined;
+      if (officer.role === "admin" && code === NATIONAL_CODE) return nationalRoot(own.scheme);
+      const [u] = await db.select().from(units).where(and(eq(units.scheme, own.scheme), eq(units.code, code)));
+      return u && (officer.role === "admin" || inSubtree(own, u)) ? u : undefined;
     }
 
     /** ?unit= (inside the subtree) and ?period= (one that has opened), else the current one. */

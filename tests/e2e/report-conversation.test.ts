@@ -135,18 +135,17 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect(status.children.find((c) => c.code === "03388")!.status).toBe("submitted");
     expect(status.children.find((c) => c.code === "03390")!.status).toBe("not_started");
 
-    const cli = await runCommand(["report", "status", "2026-Y", "12"], {
-      db: t.database.db,
-      forms: createFormRegistry(),
-      clock,
-      timeZone: "Asia/Ho_Chi_Minh",
-      inviteTtlHours: 72,
-      readFile: async () => Buffer.alloc(0),
-    });
+    const cliCtx = { db: t.database.db, forms: createFormRegistry(), clock, timeZone: "Asia/Ho_Chi_Minh", inviteTtlHours: 72, readFile: async () => Buffer.alloc(0) };
+    const cli = await runCommand(["report", "status", "2026-Y", "12"], cliCtx);
     expect(cli.exitCode).toBe(0);
     expect(cli.output).toMatch(/đã nộp 1 \(đúng hạn 1, trễ 0\)/);
     expect(cli.output).toMatch(/03388 Phường Đoàn Kết: đã nộp đúng hạn/);
     expect(cli.output).toMatch(/comm_people: 1234/);
+    // The whole country, by province (only Lai Châu is loaded here).
+    const country = await runCommand(["report", "status", "2026-Y", "VN"], cliCtx);
+    expect(country.output).toMatch(/^Báo cáo năm 2026 — Toàn quốc/i);
+    expect(country.output).toMatch(/12 Tỉnh Lai Châu: đã nộp 1\//);
+    expect(country.output).toMatch(/comm_people: 1234/);
 
     const periods = (await (await s.api("/api/periods")).json()) as { periods: { key: string; open: boolean; deadlines: Record<string, string> }[] };
     const y = periods.periods.find((p) => p.key === "2026-Y")!;

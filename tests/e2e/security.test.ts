@@ -201,7 +201,7 @@ describe.each(dbKinds)("strangers, expired sessions, other units' ids and cross-
       const missing = await get(`/api/periods/2026-H1/${route}?unit=99999&scheme=pre2025`, mine);
       expect(missing.status).toBe(404);
       const missingBody = ((await missing.json()) as { error: string }).error.replace("99999", "<code>");
-      for (const [unit, scheme] of [["105", "pre2025"], ["03386", "pre2025"], ["12", "pre2025"], ["12", "post2025"]] as const) {
+      for (const [unit, scheme] of [["105", "pre2025"], ["03386", "pre2025"], ["12", "pre2025"], ["12", "post2025"], ["VN", "pre2025"]] as const) {
         const res = await get(`/api/periods/2026-H1/${route}?unit=${unit}&scheme=${scheme}`, mine);
         expect(res.status, `${route} ${unit} ${scheme}`).toBe(404);
         expect(((await res.json()) as { error: string }).error.replace(unit, "<code>"), `${route} ${unit}`).toBe(missingBody);
@@ -233,7 +233,11 @@ describe.each(dbKinds)("strangers, expired sessions, other units' ids and cross-
       expect(await res.text(), path).not.toMatch(/thành phố|Quyết Thắng|PDF/);
     }
     expect((await get("/dashboard/figures?unit=99999", mine)).status).toBe(404);
+    // The whole country is the admins' view: a district gets the 404 of a unit that does not exist.
+    for (const path of ["/dashboard?unit=VN", "/dashboard/figures?unit=VN", "/dashboard/export.xlsx?unit=VN"]) expect((await get(path, mine)).status, path).toBe(404);
     expect(await t.database.db.select().from(auditLog).where(eq(auditLog.action, "export"))).toHaveLength(0);
+    const admin = await sessionOf("admin");
+    for (const path of ["/dashboard?unit=VN", "/dashboard/figures?unit=VN", "/dashboard/export.xlsx?unit=VN"]) expect((await get(path, admin)).status, `${path} (admin)`).toBe(200);
     // Lists show only their own subtree.
     const lists = await Promise.all(["/broadcasts", "/incidents", "/audit"].map(async (p) => [p, await (await get(p, mine)).text()] as const));
     for (const [path, html] of lists) {

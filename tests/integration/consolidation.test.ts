@@ -103,3 +103,52 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
   });
 });
+
+describe.each(dbKinds)("the whole country (VN): the ministry's status and export over every province (%s)", (kind) => {
+  const t = useTestDb(kind);
+  let s: TestService;
+  beforeEach(async () => {
+    await loadProvince(t.database, "pre2025", "12");
+    await loadProvince(t.database, "pre2025", "14");
+    await ensureReportingDefaults(t.database.db, forms, new Date("2024-12-01T00:00:00Z"));
+    s = await startTestService(t, { clock: () => new Date("2024-12-01T03:00:00Z") });
+  });
+  afterEach(() => s.service.stop());
+
+  it("lists the provinces as children, and its totals are the provinces' totals added up; officers below admin get 404", async () => {
+    const db = t.database.db;
+    const communes = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
+    await addOfficers(t.database, `name,phone,role,unit_code,scheme\nA,0912000901,province,12,pre2025\n`);
+    const [officer] = await db.select().from(officers);
+    const [y2024] = await db.select().from(periods).where(eq(periods.key, "2024-Y"));
+    // Every other commune of both provinces has submitted, with the commune's own number of sessions.
+    for (const [i, u] of communes.entries()) {
+      if (i % 2 === 1) continue;
+      const [sub] = await db.insert(submissions).values({ periodId: y2024!.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: new Date() }).returning();
+      await db.insert(answers).values({ submissionId: sub!.id, key: "comm_sessions", questionId: "comm_sessions", valueNum: i, value: { v: i } });
+    }
+    const expected = communes.reduce((sum, _u, i) => sum + (i % 2 === 0 ? i : 0), 0);
+
+    const res = await s.api(`/api/periods/2024-Y/status?unit=VN`);
+    expect(res.status).toBe(200);
+    const status = (await res.json()) as { unit: { name: string; level: string }; counts: { units: number; submitted: number }; children: { code: string; counts: { units: number } }[]; sums: Record<string, number> };
+    expect(status.unit).toMatchObject({ name: "Toàn quốc", level: "country" });
+    expect(status.children.map((c) => c.code)).toEqual(["12", "14"]);
+    expect(status.counts).toMatchObject({ units: communes.length, submitted: Math.ceil(communes.length / 2) });
+    expect(status.sums.comm_sessions).toBe(expected);
+    // The same figure as the two provinces asked one by one.
+    const province = async (code: string) => ((await (await s.api(`/api/periods/2024-Y/status?unit=${code}`)).json()) as typeof status).sums.comm_sessions ?? 0;
+    expect((await province("12")) + (await province("14"))).toBe(expected);
+
+    const xlsx = await s.api(`/api/periods/2024-Y/export.xlsx?unit=VN`);
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get("content-disposition")).toContain("baocao-2024-Y-VN.xlsx");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await xlsx.arrayBuffer());
+    expect(String(wb.getWorksheet("Tổng hợp")!.getCell("A2").value)).toBe("Toàn quốc — báo cáo năm 2024");
+    const perUnit = wb.getWorksheet("Theo đơn vị")!;
+    expect([perUnit.getRow(2).getCell(1).value, perUnit.getRow(3).getCell(1).value]).toEqual(["12", "14"]);
+    expect(perUnit.getRow(4).getCell(5).value).toBe(expected);
+    expect((await s.api(`/api/periods/2024-Y/status?unit=vn`)).status).toBe(400);
+  });
+});
