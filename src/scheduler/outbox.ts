@@ -8,6 +8,7 @@ import { nextAllowed, type QuietHours } from "../domain/quiet-hours.js";
 import { createRateLimiter, type RateLimiter, type RateLimits } from "./rate-limiter.js";
 import { createInFlightWindow, type InFlightWindow } from "./in-flight-window.js";
 import { describeFailure } from "../db/errors.js";
+import { createSentMarks } from "./sent-marks.js";
 
 /** What a channel adapter does with one message; adapters translate platform errors to these. */
 export interface ChannelSender {
@@ -71,17 +72,13 @@ const INSERT_CLAIMED: Statement = {
       created_at as "createdAt", claimed_at as "claimedAt", sent_at as "sentAt"`,
 };
 
-const MARK_SENT: Statement = {
-  name: "outbox_mark_sent",
-  text: `update outbox set status = 'sent', sent_at = $2, platform_message_id = $3, last_error = null where id = $1`,
-};
-
 /**
  * The outbox: every message baocao sends is a row first. Rows are claimed with
  * FOR UPDATE SKIP LOCKED, so two instances never send the same row.
  */
 export function createOutbox(deps: OutboxDeps) {
   const { db, logger, clock } = deps;
+  const sentMarks = createSentMarks(db);
   const maxAttempts = deps.maxAttempts ?? 8;
   const limiters = new Map<string, RateLimiter>();
   // Transactions that wrote urgent alerts: the request that ran one sends them before answering.
@@ -266,8 +263,8 @@ export function createOutbox(deps: OutboxDeps) {
 
   async function finish(row: OutboxRow, set: Partial<typeof outbox.$inferInsert>) {
     if (set.status === "sent") {
-      // Every message ends here: one prepared statement rather than a built one.
-      await runStatement(db, MARK_SENT, [row.id, set.sentAt!.toISOString(), set.platformMessageId ?? null]);
+      // Every message ends here: marks go to the database many rows per statement.
+      await sentMarks.mark(row.id, set.sentAt!, set.platformMessageId ?? null);
     } else {
       await db.update(outbox).set(set).where(eq(outbox.id, row.id));
     }
