@@ -179,6 +179,7 @@ export function createConversationService(deps: ConversationDeps) {
       [submission] = await tx.update(submissions).set({ status: "in_progress", updatedAt: sql`now()` }).where(eq(submissions.id, submission.id)).returning();
       await tx.insert(submissionEvents).values({ submissionId: submission!.id, kind: "reopened", officerId: officer.id });
     }
+    const fresh = !submission;
     if (!submission) {
       const form = forms.latest(template.formId);
       [submission] = await tx
@@ -188,7 +189,8 @@ export function createConversationService(deps: ConversationDeps) {
     }
     const s = submission!;
     const form = forms.get(s.formId, s.formVersion);
-    const current = await loadAnswers(tx, s.id);
+    // A report created just now has no answers yet: no need to ask.
+    const current = fresh ? new Map() : await loadAnswers(tx, s.id);
     const calendar = await loadCalendar(tx, template.id);
     const [unit] = await tx.select().from(units).where(eq(units.id, officer.unitId));
     const deadline = deadlinesForUnit(calendar, period, unit!.path)[unit!.level];
