@@ -49,7 +49,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function serverArgs(): string[] {
   if (process.env.SERVER_ARGS) return process.env.SERVER_ARGS.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
-  const [bin, ...args] = pkg.scripts.start!.split(/\s+/);
+  // "exec node …": the shell hands its place to node, so signals reach the server.
+  const [bin, ...args] = pkg.scripts.start!.replace(/^exec\s+/, "").split(/\s+/);
   if (bin !== "node") throw new Error(`bench:memory expects "start" to run node, not: ${pkg.scripts.start}`);
   if (pkg.scripts.prestart) execFileSync("npm", ["run", "--silent", "prestart"], { cwd: root, stdio: "inherit" });
   return args;

@@ -179,13 +179,24 @@ export function createConversationService(deps: ConversationDeps) {
       [submission] = await tx.update(submissions).set({ status: "in_progress", updatedAt: sql`now()` }).where(eq(submissions.id, submission.id)).returning();
       await tx.insert(submissionEvents).values({ submissionId: submission!.id, kind: "reopened", officerId: officer.id });
     }
-    const fresh = !submission;
+    let fresh = false;
     if (!submission) {
       const form = forms.latest(template.formId);
+      // A colleague of the same commune may be starting it this very moment: the insert then
+      // waits for theirs, does nothing, and their report is the one both fill in.
       [submission] = await tx
         .insert(submissions)
         .values({ periodId: period.id, unitId: officer.unitId, officerId: officer.id, formId: form.id, formVersion: form.version })
+        .onConflictDoNothing({ target: [submissions.periodId, submissions.unitId] })
         .returning();
+      fresh = submission !== undefined;
+      submission ??= (
+        await tx
+          .select()
+          .from(submissions)
+          .where(and(eq(submissions.periodId, period.id), eq(submissions.unitId, officer.unitId)))
+          .for("update")
+      )[0];
     }
     const s = submission!;
     const form = forms.get(s.formId, s.formVersion);

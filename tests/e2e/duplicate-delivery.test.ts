@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answers, conversationSessions, inboundEvents } from "../../src/db/schema/index.js";
+import { answers, conversationSessions, inboundEvents, submissions } from "../../src/db/schema/index.js";
+import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
+import { createFormRegistry } from "../../src/conversations/form-registry.js";
 import type { SessionState } from "../../src/conversations/engine.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
@@ -97,6 +99,35 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     expect(stored.find((a) => a.key === "special_girls")).toBeUndefined();
     expect((await state())?.report?.cursor).toBe("special_girls");
     await expect.poll(() => tg.texts(CHAT).some((x) => /nhập lại/.test(x))).toBe(true);
+  });
+
+  it.runIf(kind === "postgres")("two officers of one commune starting the report at the same moment fill in one report, and neither gets an error", async () => {
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\nLan,0912000702,commune,03388\n");
+    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    await linkOfficer(t.database, "84912000702", "telegram", String(CHAT + 1));
+    await ensureReportingDefaults(t.database.db, createFormRegistry(), new Date("2026-11-07T03:00:00Z"));
+    await s?.service.stop();
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    try {
+      // A report of the commune being created, not yet committed: both starts find none, and both insert.
+      await holder.query("begin");
+      await holder.query(`insert into submissions (period_id, unit_id, officer_id, form_id, form_version)
+        select p.id, u.id, o.id, 'child-affairs', 1 from periods p, units u, officers o
+        where p.key = '2026-Y' and u.code = '03388' and u.scheme = 'post2025' and o.phone = '84912000701'`);
+      const starts = [s.postUpdate(textUpdate(CHAT, "báo cáo")), s.postUpdate(textUpdate(CHAT + 1, "báo cáo"))];
+      await expect.poll(waiting).toBe(2);
+      await holder.query("rollback");
+      expect(await Promise.all(starts.map(async (r) => (await r).status))).toEqual([200, 200]);
+    } finally {
+      await holder.end();
+    }
+    expect(await t.database.db.select().from(submissions)).toHaveLength(1);
+    const first = createFormRegistry().latest("child-affairs").sections[0]!.questions[0]!.label;
+    for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first)), `chat ${chat}`).toBe(true);
   });
 
   it("an officer's report start and three answers, each sent three times concurrently: one answer row each, one reply each", async () => {
