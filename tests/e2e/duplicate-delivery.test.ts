@@ -127,7 +127,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     }
     expect(await t.database.db.select().from(submissions)).toHaveLength(1);
     const first = createFormRegistry().latest("child-affairs").sections[0]!.questions[0]!.label;
-    for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first)), `chat ${chat}`).toBe(true);
+    for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first))).toBe(true);
   });
 
   it("an officer's report start and three answers, each sent three times concurrently: one answer row each, one reply each", async () => {
