@@ -23,12 +23,13 @@ async function main() {
   // One keep-alive connection per officer, as each Telegram delivery stream would have.
   const agent = new Agent({ keepAlive: true, maxSockets: job.chats.length });
   const post = (body: string) =>
-    new Promise<number>((ok, fail) => {
+    new Promise<{ status: number; body: string }>((ok, fail) => {
       const req = request(
         { host: "127.0.0.1", port: job.port, path: "/webhooks/telegram", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": job.secret } },
         (res) => {
-          res.resume();
-          res.on("end", () => ok(res.statusCode ?? 0));
+          let text = "";
+          res.on("data", (d: Buffer) => (text += d.toString()));
+          res.on("end", () => ok({ status: res.statusCode ?? 0, body: text }));
         },
       );
       req.on("error", fail);
@@ -43,9 +44,9 @@ async function main() {
         if (job.thinkMs > 0) await new Promise((ok) => setTimeout(ok, job.thinkMs * (0.5 + Math.random())));
         const body = JSON.stringify({ update_id: updateId++, message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, text } });
         const t0 = performance.now();
-        const status = await post(body);
+        const res = await post(body);
         latencies.push(performance.now() - t0);
-        if (status !== 200) throw new Error(`webhook answered ${status}`);
+        if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${res.body.slice(0, 200)}`);
       }
     }),
   );

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
-import { runStatement, type Statement } from "../db/statement.js";
+import { deferWrite, runStatement, type DeferrableWrite, type Statement } from "../db/statement.js";
 import { answers, conversationSessions, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
 import { isLate, periodLabel } from "../domain/periods.js";
@@ -318,24 +318,28 @@ async function upsertAnswers(tx: Tx, submissionId: number, writes: AnswerWrite[]
   await tx.insert(answers).values(answerRows(submissionId, writes, now)).onConflictDoUpdate(answerUpsert);
 }
 
-/** Answers, the submission's last change and the new session state in one statement. */
+/**
+ * Answers, the submission's last change and the new session state in one statement, held back to
+ * travel with the reply's insert when the caller's transaction allows (see `deferWrite`).
+ */
 async function saveAnswerStep(tx: Tx, submissionId: number, officerId: number, writes: AnswerWrite[], state: SessionState, now: Date): Promise<void> {
   const rows = answerRows(submissionId, writes, now).map((r) => ({ key: r.key, question_id: r.questionId, value_num: r.valueNum, value: r.value }));
-  await runStatement(tx, SAVE_ANSWER_STEP, [officerId, submissionId, now.toISOString(), JSON.stringify(rows), JSON.stringify(state)]);
+  await deferWrite(tx, SAVE_ANSWER_STEP, [officerId, submissionId, now.toISOString(), JSON.stringify(rows), JSON.stringify(state)]);
 }
 
-const SAVE_ANSWER_STEP: Statement = {
+const SAVE_ANSWER_STEP: DeferrableWrite = {
   name: "conversation_save_answer_step",
-  text: `with touched as (
+  ctes: `answer_touched as (
       update submissions set updated_at = $3 where id = $2 returning id
-    ), written as (
+    ), answer_written as (
       insert into answers (submission_id, key, question_id, value_num, value, answered_at)
       select $2, w.key, w.question_id, w.value_num, w.value, $3
       from jsonb_to_recordset($4::jsonb) as w(key text, question_id text, value_num double precision, value jsonb)
       on conflict (submission_id, key) do update set value = excluded.value, value_num = excluded.value_num, answered_at = excluded.answered_at
       returning key
-    )
-    update conversation_sessions set state = $5::jsonb, updated_at = now() where officer_id = $1`,
+    ), answer_session as (
+      update conversation_sessions set state = $5::jsonb, updated_at = now() where officer_id = $1 returning officer_id
+    )`,
 };
 
 async function loadAnswers(tx: Tx, submissionId: number): Promise<Answers> {
