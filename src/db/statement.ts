@@ -74,7 +74,7 @@ export async function deferWrite(db: DbOrTx, write: DeferrableWrite, params: unk
 }
 
 /** Runs the held-back write by itself, if there is one. */
-export async function flushDeferredWrite(db: DbOrTx): Promise<void> {
+async function flushDeferredWrite(db: DbOrTx): Promise<void> {
   const held = pending.get(db);
   if (!held) return;
   pending.set(db, null);
