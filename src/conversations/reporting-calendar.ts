@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lte } from "drizzle-orm";
+import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { deadlineCalendars, periods, reportTemplates, units } from "../db/schema/index.js";
 import { addDays } from "../domain/dates.js";
@@ -91,6 +91,42 @@ export async function currentPeriod(db: DbOrTx, template: ReportTemplate, today:
   if (found && found.key.startsWith(String(year))) return found;
   await ensurePeriods(db, template, [year - 1, year, year + 1]);
   return find();
+}
+
+/**
+ * What starting a report needs, in one round trip: the template, its current period and the
+ * officer's unit (path and level, for the deadline). It runs for every report start, and a start
+ * already costs a dozen statements; a period that is missing or of another year goes through
+ * `currentPeriod`, which creates the periods.
+ */
+export async function reportingContext(
+  db: DbOrTx,
+  templateId: string,
+  unitId: number,
+  today: string,
+): Promise<{ template: ReportTemplate; period: Period | undefined; unit: { path: string; level: "province" | "district" | "commune" } } | undefined> {
+  const open = db
+    .select()
+    .from(periods)
+    .where(and(eq(periods.templateId, sql`${reportTemplates.id}`), lte(periods.opensOn, today), isNull(periods.closedAt)))
+    .orderBy(desc(periods.opensOn), desc(periods.endsOn))
+    .limit(1)
+    .as("open_period");
+  const [row] = await db
+    .select({
+      template: reportTemplates,
+      period: { id: open.id, templateId: open.templateId, key: open.key, startsOn: open.startsOn, endsOn: open.endsOn, opensOn: open.opensOn, closedAt: open.closedAt },
+      unit: { path: units.path, level: units.level },
+    })
+    .from(reportTemplates)
+    .innerJoin(units, eq(units.id, unitId))
+    .leftJoinLateral(open, sql`true`)
+    .where(eq(reportTemplates.id, templateId));
+  if (!row) return undefined;
+  // A left join with no period gives a period of nulls (or null): no open period.
+  const found = row.period && row.period.id !== null ? (row.period as Period) : undefined;
+  const period = found && found.key.startsWith(today.slice(0, 4)) ? found : await currentPeriod(db, row.template, today);
+  return { template: row.template, period, unit: row.unit };
 }
 
 export async function getTemplate(db: DbOrTx, id: string): Promise<ReportTemplate | undefined> {

@@ -11,7 +11,7 @@ import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "./form-registry.js";
 import { renderSlot, visibleSlots, type Answers } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
-import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "./reporting-calendar.js";
+import { deadlinesForUnit, loadCalendar, reportingContext } from "./reporting-calendar.js";
 import type { ActingOfficer } from "../directory/officers.js";
 
 export const DEFAULT_TEMPLATE_ID = "child-affairs";
@@ -149,9 +149,10 @@ export function createConversationService(deps: ConversationDeps) {
 
   async function startReport(tx: Tx, officer: ActingOfficer, today: string): Promise<StepResult> {
     const none = { writes: [], deletes: [] };
-    const template = await getTemplate(tx, DEFAULT_TEMPLATE_ID);
-    const period = template ? await currentPeriod(tx, template, today) : undefined;
-    if (!template || !period) {
+    const context = await reportingContext(tx, DEFAULT_TEMPLATE_ID, officer.unitId, today);
+    const template = context?.template;
+    const period = context?.period;
+    if (!context || !template || !period) {
       return { state: IDLE, effects: none, messages: [{ text: "Hiện chưa có kỳ báo cáo nào đang mở. Anh/chị sẽ được nhắc khi đến kỳ." }] };
     }
     const label = periodLabel(period.key);
@@ -203,8 +204,7 @@ export function createConversationService(deps: ConversationDeps) {
     // A report created just now has no answers yet: no need to ask.
     const current = fresh ? new Map() : await loadAnswers(tx, s.id);
     const calendar = await loadCalendar(tx, template.id);
-    const [unit] = await tx.select().from(units).where(eq(units.id, officer.unitId));
-    const deadline = deadlinesForUnit(calendar, period, unit!.path)[unit!.level];
+    const deadline = deadlinesForUnit(calendar, period, context.unit.path)[context.unit.level];
     const report = { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label };
     if (returned) {
       // Returned for correction: go straight to the first question the supervisor named.

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, lt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answers, conversationSessions, officers, outbox, submissions } from "../../src/db/schema/index.js";
+import { answers, conversationSessions, officers, outbox, periods, submissions } from "../../src/db/schema/index.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 import { runCommand } from "../../src/cli/commands.js";
 import { createFormRegistry } from "../../src/conversations/form-registry.js";
@@ -156,5 +156,29 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect((await s.api("/api/periods/2026-Y/status?unit=abc")).status).toBe(400);
     expect((await s.api("/api/periods/2026-Y/status?unit=99999")).status).toBe(404);
     expect(await t.database.db.select().from(officers)).toHaveLength(1);
+  });
+
+  it("an officer who asks for the report when no period is open is told so, and when one opens in a new year she gets it", async () => {
+    tg.reset();
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nNguyễn Thị Mai,0912345678,commune,03388\n");
+    s = await startTestService(t, { telegram: tg, clock });
+    const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
+    await send({ text: `/start ${code}` });
+    // Every period up to this year closed (by the province, say); next year's are left as they are.
+    const closed = await t.database.db.update(periods).set({ closedAt: new Date("2026-11-01T00:00:00Z") }).where(lt(periods.key, "2027")).returning({ key: periods.key });
+    expect(closed.length).toBeGreaterThan(0);
+    await send({ text: "báo cáo" });
+    expect(lastText()).toBe("Hiện chưa có kỳ báo cáo nào đang mở. Anh/chị sẽ được nhắc khi đến kỳ.");
+    expect(await t.database.db.select().from(submissions)).toHaveLength(0);
+
+    // Next year: its first period (opened in April) is the one she gets.
+    await s.service.stop();
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2027-05-10T03:00:00Z") });
+    await send({ text: "báo cáo" });
+    expect(tg.texts(MAI).join("\n")).toMatch(/Hạn nộp: 15\/05\/2027/);
+    expect(lastText()).toMatch(/^Câu 1 \(1\/\d+\)\./);
+    const [sub] = await t.database.db.select({ key: periods.key }).from(submissions).innerJoin(periods, eq(periods.id, submissions.periodId));
+    expect(sub!.key).toBe("2027-H1");
   });
 });
