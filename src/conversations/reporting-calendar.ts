@@ -29,14 +29,18 @@ export async function loadCalendar(db: DbOrTx, templateId: string): Promise<Cale
     .from(deadlineCalendars)
     .leftJoin(units, eq(units.id, deadlineCalendars.scopeUnitId))
     .where(eq(deadlineCalendars.templateId, templateId));
-  return rows.map((r) => ({
-    scopePath: r.scopePath ?? undefined,
-    year: r.year === 0 ? undefined : r.year,
-    slot: r.slot,
-    level: r.level,
-    deadline: r.deadline,
-  }));
+  return rows.map(toCalendarEntry);
 }
+
+type CalendarRow = { scopePath: string | null; year: number; slot: string; level: ReportingLevel; deadline: string };
+
+const toCalendarEntry = (r: CalendarRow): CalendarEntry => ({
+  scopePath: r.scopePath ?? undefined,
+  year: r.year === 0 ? undefined : r.year,
+  slot: r.slot,
+  level: r.level,
+  deadline: r.deadline,
+});
 
 export function specOf(period: Pick<Period, "key" | "startsOn" | "endsOn">): PeriodSpec {
   return { key: period.key, slot: period.key.split("-")[1] ?? "", startsOn: period.startsOn, endsOn: period.endsOn };
@@ -94,8 +98,8 @@ export async function currentPeriod(db: DbOrTx, template: ReportTemplate, today:
 }
 
 /**
- * What starting a report needs, in one round trip: the template, its current period and the
- * officer's unit (path and level, for the deadline). It runs for every report start, and a start
+ * What starting a report needs, in one round trip: the template, its current period, its deadline
+ * calendar and the officer's unit (path and level, for the deadline). It runs for every report start, and a start
  * already costs a dozen statements; a period that is missing or of another year goes through
  * `currentPeriod`, which creates the periods.
  */
@@ -104,7 +108,7 @@ export async function reportingContext(
   templateId: string,
   unitId: number,
   today: string,
-): Promise<{ template: ReportTemplate; period: Period | undefined; unit: { path: string; level: "province" | "district" | "commune" } } | undefined> {
+): Promise<{ template: ReportTemplate; period: Period | undefined; calendar: CalendarEntry[]; unit: { path: string; level: "province" | "district" | "commune" } } | undefined> {
   const open = db
     .select()
     .from(periods)
@@ -117,6 +121,9 @@ export async function reportingContext(
       template: reportTemplates,
       period: { id: open.id, templateId: open.templateId, key: open.key, startsOn: open.startsOn, endsOn: open.endsOn, opensOn: open.opensOn, closedAt: open.closedAt },
       unit: { path: units.path, level: units.level },
+      // The calendar as loadCalendar reads it, as one JSON array.
+      calendar: sql<CalendarRow[]>`(select coalesce(json_agg(json_build_object('scopePath', scope.path, 'year', c.year, 'slot', c.slot, 'level', c.level, 'deadline', c.deadline)), '[]')
+        from ${deadlineCalendars} c left join ${units} scope on scope.id = c.scope_unit_id where c.template_id = ${reportTemplates.id})`,
     })
     .from(reportTemplates)
     .innerJoin(units, eq(units.id, unitId))
@@ -126,7 +133,7 @@ export async function reportingContext(
   // A left join with no period gives a period of nulls (or null): no open period.
   const found = row.period && row.period.id !== null ? (row.period as Period) : undefined;
   const period = found && found.key.startsWith(today.slice(0, 4)) ? found : await currentPeriod(db, row.template, today);
-  return { template: row.template, period, unit: row.unit };
+  return { template: row.template, period, calendar: row.calendar.map(toCalendarEntry), unit: row.unit };
 }
 
 export async function getTemplate(db: DbOrTx, id: string): Promise<ReportTemplate | undefined> {

@@ -203,8 +203,7 @@ export function createConversationService(deps: ConversationDeps) {
     const form = forms.get(s.formId, s.formVersion);
     // A report created just now has no answers yet: no need to ask.
     const current = fresh ? new Map() : await loadAnswers(tx, s.id);
-    const calendar = await loadCalendar(tx, template.id);
-    const deadline = deadlinesForUnit(calendar, period, context.unit.path)[context.unit.level];
+    const deadline = deadlinesForUnit(context.calendar, period, context.unit.path)[context.unit.level];
     const report = { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label };
     if (returned) {
       // Returned for correction: go straight to the first question the supervisor named.

@@ -7,7 +7,7 @@ import { createFormRegistry } from "../../src/conversations/form-registry.js";
 import type { SessionState } from "../../src/conversations/engine.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
-import { addOfficers, loadLaiChau } from "../support/fixtures.js";
+import { addOfficers, loadLaiChau, loadProvince } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { ANSWERS } from "../support/answers.js";
 
@@ -156,6 +156,17 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect((await s.api("/api/periods/2026-Y/status?unit=abc")).status).toBe(400);
     expect((await s.api("/api/periods/2026-Y/status?unit=99999")).status).toBe(404);
     expect(await t.database.db.select().from(officers)).toHaveLength(1);
+  });
+
+  it("an officer of Tam Đường is given her district's deadline (20/11, from its 2020 letter), not the national 10/11", async () => {
+    tg.reset();
+    await loadProvince(t.database, "pre2025", "12");
+    await addOfficers(t.database, "name,phone,role,unit_code,scheme\nCán bộ Thèn Sin,0912345678,commune,03394,pre2025\n");
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2024-11-07T03:00:00Z") });
+    const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
+    await send({ text: `/start ${code}` });
+    await send({ text: "báo cáo" });
+    expect(tg.texts(MAI).join("\n")).toMatch(/Hạn nộp: 20\/11\/2024\./);
   });
 
   it("an officer who asks for the report when no period is open is told so, and when one opens in a new year she gets it", async () => {
