@@ -99,9 +99,9 @@ export async function currentPeriod(db: DbOrTx, template: ReportTemplate, today:
 
 /**
  * What starting a report needs, in one round trip: the template, its current period, its deadline
- * calendar and the officer's unit (path and level, for the deadline). It runs for every report start, and a start
- * already costs a dozen statements; a period that is missing or of another year goes through
- * `currentPeriod`, which creates the periods.
+ * calendar and the officer's unit (path and level, for the deadline). Every report start runs it,
+ * and a start already costs ten statements; a period that is missing or of another year goes
+ * through `currentPeriod`, which creates the periods.
  */
 export async function reportingContext(
   db: DbOrTx,
