@@ -101,6 +101,30 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await expect.poll(() => tg.texts(CHAT).some((x) => /nhập lại/.test(x))).toBe(true);
   });
 
+  it.runIf(kind === "postgres")("an officer's first message ever, while another message of hers is creating her session, is answered from that session", async () => {
+    await loadLaiChau(t.database);
+    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
+    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    await s?.service.stop();
+    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    try {
+      // The other message: her session row, created and not yet committed.
+      await holder.query("begin");
+      await holder.query(`insert into conversation_sessions (officer_id, state) select id, '{"mode":"idle"}' from officers where phone = '84912000701'`);
+      const start = s.postUpdate(textUpdate(CHAT, "báo cáo"));
+      await expect.poll(waiting).toBe(1);
+      await holder.query("commit");
+      expect((await start).status).toBe(200);
+    } finally {
+      await holder.end();
+    }
+    expect(await t.database.db.select().from(conversationSessions)).toHaveLength(1);
+    expect(((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState).report?.cursor).toBeDefined();
+  });
+
   it.runIf(kind === "postgres")("two officers of one commune starting the report at the same moment fill in one report, and neither gets an error", async () => {
     await loadLaiChau(t.database);
     await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\nLan,0912000702,commune,03388\n");
