@@ -23,37 +23,13 @@ import { runStatement } from "../src/db/statement.js";
 import { createLogger } from "../src/log.js";
 import { channelLinks, officers, units } from "../src/db/schema/index.js";
 import { createUnitDirectory } from "../src/directory/units.js";
-import { createFormRegistry } from "../src/conversations/form-registry.js";
-import { parseAnswer, visibleSlots, type Answers } from "../src/conversations/form-runtime.js";
+import { reportScript } from "../tests/support/report-script.js";
 
 const OFFICERS = Number(process.env.OFFICERS ?? 200);
 /** The pause between an officer's messages in the second, human-paced run (0 skips that run). */
 const THINK_MS = Number(process.env.THINK_MS ?? 1000);
 const baseUrl = process.env.BENCH_DATABASE_URL;
 const SECRET = "bench-secret";
-
-/** What each officer types, question after question, computed with the same pure rules. */
-function script(): string[] {
-  const form = createFormRegistry().latest("child-affairs");
-  const typed: Record<string, string> = { comm_sessions: "3", comm_people: "1.234", comm_children: "200", special_total: "12", special_boys: "5", special_girls: "7", special_groups: "1, 4", special_supported: "10", support_kinds: "1", abuse_cases: "1", abuse_children: "1", abuse_boys: "0", abuse_girls: "1", abuse_age_0_5: "0", abuse_age_6_10: "1", abuse_age_11_15: "0", case_form: "1", case_sex: "2", case_age: "9", case_setting: "1", case_supported: "có", more: "không", gift_value: "24 triệu", fund_raised: "bỏ qua", child_friendly: "1", database_updated: "có", report_date: "hôm nay", contact_phone: "0912 345 678", notes: "Không" };
-  const answers: Answers = new Map();
-  const out = ["báo cáo"];
-  for (;;) {
-    const next = visibleSlots(form, answers).find((s) => !answers.has(s.key));
-    if (!next) break;
-    const text = typed[next.question.id] ?? "2";
-    if (text === "bỏ qua") {
-      answers.set(next.key, null);
-    } else {
-      const parsed = parseAnswer(next.question, { text }, { today: "2026-11-07" });
-      if (!parsed.ok) throw new Error(`script: ${next.key} ${parsed.message}`);
-      answers.set(next.key, parsed.value);
-    }
-    out.push(text);
-  }
-  out.push("nộp");
-  return out;
-}
 
 /** CPU time used by the whole machine so far (all cores), from /proc/stat. */
 function machineCpuMs(): number {
@@ -186,7 +162,8 @@ async function main() {
     .returning({ id: officers.id });
   await db.insert(channelLinks).values(rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(700_000 + o.id), chatId: String(700_000 + o.id), preferred: true })));
   const chats = rows.map((o) => 700_000 + o.id);
-  const texts = script();
+  // What each officer types, question after question: the same walk through the form as the tests'.
+  const { texts } = reportScript("2026-11-07");
   const run = (group: number[], thinkMs: number, firstUpdateId: number) => runOfficers({ port: httpPort, secret: SECRET, chats: group, texts, thinkMs, firstUpdateId });
 
   // Flat out: every officer sends the next message as soon as the last is answered.

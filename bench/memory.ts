@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { scratchDatabase } from "./scratch-db.js";
 import { createDatabase } from "../src/db/client.js";
 import { createFormRegistry } from "../src/conversations/form-registry.js";
-import { failingChecks, parseAnswer, visibleSlots, type Answers } from "../src/conversations/form-runtime.js";
+import { reportScript } from "../tests/support/report-script.js";
 import { runCommand } from "../src/cli/commands.js";
 
 // V8 gives back the heap it grew under load ~10–20 s after the load stops: measure after that.
@@ -123,29 +123,6 @@ async function startFakeBotApi() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-/** What each officer types, question after question, computed with the same pure rules (as bench:inbound). */
-function reportTexts(): string[] {
-  const form = createFormRegistry().latest("child-affairs");
-  const typed: Record<string, string> = { comm_sessions: "3", comm_people: "1.234", comm_children: "200 em", special_total: "12", special_boys: "5", special_girls: "7", special_groups: "1, 4", special_supported: "10", support_kinds: "1", abuse_cases: "1", abuse_children: "1", abuse_boys: "0", abuse_girls: "1", abuse_age_0_5: "0", abuse_age_6_10: "1", abuse_age_11_15: "0", case_form: "1", case_sex: "2", case_age: "9", case_setting: "1", case_supported: "có", more: "không", drowning_deaths: "1", drowning_deaths_girls: "0", gift_value: "24 triệu", fund_raised: "bỏ qua", child_friendly: "1", database_updated: "có", report_date: "hôm nay", contact_phone: "0912 345 678", notes: "Không" };
-  const today = new Date().toISOString().slice(0, 10);
-  const answers: Answers = new Map();
-  const texts = ["báo cáo"];
-  for (;;) {
-    const next = visibleSlots(form, answers).find((s) => !answers.has(s.key));
-    if (!next) break;
-    const text = typed[next.question.id] ?? "2";
-    if (text === "bỏ qua") answers.set(next.key, null);
-    else {
-      const parsed = parseAnswer(next.question, { text }, { today });
-      if (!parsed.ok) throw new Error(`script: ${next.key} ${parsed.message}`);
-      answers.set(next.key, parsed.value);
-    }
-    texts.push(text);
-  }
-  if (failingChecks(form, answers).length > 0) throw new Error("script: the answers fail the form's checks");
-  texts.push("nộp");
-  return texts;
-}
 
 /** The first `n` post-2025 communes of the bundled unit list (the demo data loads that list). */
 function communeCodes(n: number): string[] {
@@ -224,7 +201,8 @@ async function inboundWorkload(server: Server, cli: Cli, bot: Awaited<ReturnType
 }
 
 const args = serverArgs();
-const texts = reportTexts();
+// What each officer types: the same walk through the form as the tests' and bench:inbound's.
+const { texts } = reportScript();
 const bot = await startFakeBotApi();
 const serverEnv = (extra: Record<string, string>) => ({
   PORT: "0",

@@ -59,41 +59,56 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     }
   });
 
-  // Two messages of one officer in flight at once (Telegram delivers on several connections): the
-  // second waits for the first's lock on the session, and must then see the first's answer too —
-  // not only its new state. Reading the answers in the locking statement's snapshot missed it.
-  it.runIf(kind === "postgres")("an officer's two answers arriving at once: the second is checked against the first (boys + girls = total)", async () => {
+  /** Mai (and Lan) of commune 03388 on Telegram, and a service started afresh for them. */
+  async function officersOf03388(names = ["Mai"]) {
     await loadLaiChau(t.database);
-    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
-    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    await addOfficers(t.database, `name,phone,role,unit_code\n${names.map((n, i) => `${n},091200070${i + 1},commune,03388`).join("\n")}\n`);
+    for (const [i] of names.entries()) await linkOfficer(t.database, `8491200070${i + 1}`, "telegram", String(CHAT + i));
     await s?.service.stop();
     s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
-    const { texts } = reportScript("2026-11-07");
-    const state = async () => (await t.database.db.select().from(conversationSessions))[0]?.state as SessionState | undefined;
-    // Up to the number of boys: 12 children in special circumstances so far.
-    for (const text of texts) {
-      if ((await state())?.report?.cursor === "special_boys") break;
-      expect((await s.postUpdate(textUpdate(CHAT, text))).status).toBe(200);
-    }
-    expect((await state())?.report?.cursor).toBe("special_boys");
+  }
 
+  /**
+   * Runs `statement` in a transaction on a connection of its own, so that its locks are held;
+   * posts the updates one by one, each once the one before waits on a lock; then ends the
+   * transaction (`end`) and returns the webhook statuses.
+   */
+  async function behindLock(statement: string, end: "commit" | "rollback", updates: unknown[]): Promise<number[]> {
     const holder = new pg.Client({ connectionString: t.url });
     await holder.connect();
     // Asked outside the holder's transaction, which sees pg_stat_activity as it was when it began.
     const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
     try {
-      // Hold the session so that both messages queue behind it, in order.
       await holder.query("begin");
-      await holder.query("select 1 from conversation_sessions for update");
-      const boys = s.postUpdate(textUpdate(CHAT, "5"));
-      await expect.poll(waiting).toBe(1);
-      const girls = s.postUpdate(textUpdate(CHAT, "8")); // 5 + 8 is not 12
-      await expect.poll(waiting).toBe(2);
-      await holder.query("commit");
-      expect([(await boys).status, (await girls).status]).toEqual([200, 200]);
+      await holder.query(statement);
+      const responses: Promise<Response>[] = [];
+      for (const update of updates) {
+        responses.push(s!.postUpdate(update));
+        await expect.poll(waiting).toBe(responses.length);
+      }
+      await holder.query(end);
+      return await Promise.all(responses.map(async (r) => (await r).status));
     } finally {
       await holder.end();
     }
+  }
+
+  // Two messages of one officer in flight at once (Telegram delivers on several connections): the
+  // second waits for the first's lock on the session, and must then see the first's answer too —
+  // not only its new state. Reading the answers in the locking statement's snapshot missed it.
+  it.runIf(kind === "postgres")("an officer's two answers arriving at once: the second is checked against the first (boys + girls = total)", async () => {
+    await officersOf03388();
+    const { texts } = reportScript("2026-11-07");
+    const state = async () => (await t.database.db.select().from(conversationSessions))[0]?.state as SessionState | undefined;
+    // Up to the number of boys: 12 children in special circumstances so far.
+    for (const text of texts) {
+      if ((await state())?.report?.cursor === "special_boys") break;
+      expect((await s!.postUpdate(textUpdate(CHAT, text))).status).toBe(200);
+    }
+    expect((await state())?.report?.cursor).toBe("special_boys");
+
+    // Hold the session so that both messages queue behind it, in order; 5 + 8 is not 12.
+    expect(await behindLock("select 1 from conversation_sessions for update", "commit", [textUpdate(CHAT, "5"), textUpdate(CHAT, "8")])).toEqual([200, 200]);
     const stored = await t.database.db.select().from(answers);
     expect(stored.find((a) => a.key === "special_boys")?.valueNum).toBe(5);
     expect(stored.find((a) => a.key === "special_girls")).toBeUndefined();
@@ -102,53 +117,22 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
   });
 
   it.runIf(kind === "postgres")("an officer's first message ever, while another message of hers is creating her session, is answered from that session", async () => {
-    await loadLaiChau(t.database);
-    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
-    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
-    await s?.service.stop();
-    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
-    const holder = new pg.Client({ connectionString: t.url });
-    await holder.connect();
-    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
-    try {
-      // The other message: her session row, created and not yet committed.
-      await holder.query("begin");
-      await holder.query(`insert into conversation_sessions (officer_id, state) select id, '{"mode":"idle"}' from officers where phone = '84912000701'`);
-      const start = s.postUpdate(textUpdate(CHAT, "báo cáo"));
-      await expect.poll(waiting).toBe(1);
-      await holder.query("commit");
-      expect((await start).status).toBe(200);
-    } finally {
-      await holder.end();
-    }
+    await officersOf03388();
+    // The other message: her session row, created and not yet committed.
+    const created = `insert into conversation_sessions (officer_id, state) select id, '{"mode":"idle"}' from officers where phone = '84912000701'`;
+    expect(await behindLock(created, "commit", [textUpdate(CHAT, "báo cáo")])).toEqual([200]);
     expect(await t.database.db.select().from(conversationSessions)).toHaveLength(1);
     expect(((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState).report?.cursor).toBeDefined();
   });
 
   it.runIf(kind === "postgres")("two officers of one commune starting the report at the same moment fill in one report, and neither gets an error", async () => {
-    await loadLaiChau(t.database);
-    await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\nLan,0912000702,commune,03388\n");
-    await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
-    await linkOfficer(t.database, "84912000702", "telegram", String(CHAT + 1));
+    await officersOf03388(["Mai", "Lan"]);
     await ensureReportingDefaults(t.database.db, createFormRegistry(), new Date("2026-11-07T03:00:00Z"));
-    await s?.service.stop();
-    s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
-    const holder = new pg.Client({ connectionString: t.url });
-    await holder.connect();
-    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
-    try {
-      // A report of the commune being created, not yet committed: both starts find none, and both insert.
-      await holder.query("begin");
-      await holder.query(`insert into submissions (period_id, unit_id, officer_id, form_id, form_version)
-        select p.id, u.id, o.id, 'child-affairs', 1 from periods p, units u, officers o
-        where p.key = '2026-Y' and u.code = '03388' and u.scheme = 'post2025' and o.phone = '84912000701'`);
-      const starts = [s.postUpdate(textUpdate(CHAT, "báo cáo")), s.postUpdate(textUpdate(CHAT + 1, "báo cáo"))];
-      await expect.poll(waiting).toBe(2);
-      await holder.query("rollback");
-      expect(await Promise.all(starts.map(async (r) => (await r).status))).toEqual([200, 200]);
-    } finally {
-      await holder.end();
-    }
+    // A report of the commune being created, not yet committed: both starts find none, and both insert.
+    const creating = `insert into submissions (period_id, unit_id, officer_id, form_id, form_version)
+      select p.id, u.id, o.id, 'child-affairs', 1 from periods p, units u, officers o
+      where p.key = '2026-Y' and u.code = '03388' and u.scheme = 'post2025' and o.phone = '84912000701'`;
+    expect(await behindLock(creating, "rollback", [textUpdate(CHAT, "báo cáo"), textUpdate(CHAT + 1, "báo cáo")])).toEqual([200, 200]);
     expect(await t.database.db.select().from(submissions)).toHaveLength(1);
     const first = createFormRegistry().latest("child-affairs").sections[0]!.questions[0]!.label;
     for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first))).toBe(true);
