@@ -275,10 +275,9 @@ export function createConversationService(deps: ConversationDeps) {
  * runs for every message, and round trips are most of what a message costs.
  */
 async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
-  const [row] = await runStatement<{ state: SessionState; current: boolean; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId, IDLE_JSON]);
+  const [row] = await runStatement<{ state: SessionState; current: boolean; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
   if (!row) {
-    // The first message ever of this officer, twice at once: the other copy's row was committed
-    // after this statement began. A new statement sees it (the insert changes nothing).
+    // First message ever: create the row, then lock it like any other.
     await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
     return openSession(tx, officerId);
   }
@@ -289,29 +288,19 @@ async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionS
   return { state: row.state, report: { status: row.status, answers: new Map((row.answers ?? []).map(([key, value]) => [key, value.v])) } };
 }
 
-const IDLE_JSON = JSON.stringify(IDLE);
-
 /**
  * A statement reads every table as of its start, except the rows it locks: after waiting for a
  * lock it gets their newest version. `current` says whether that is also the version the rest of
- * the statement saw (it is not when the lock waited for a writer that committed meanwhile). An
- * officer's first message creates the row here too (`created`): that row is this transaction's
- * own, invisible to the rest of the statement and to everyone else until commit.
+ * the statement saw (it is not when the lock waited for a writer that committed meanwhile).
  */
 const OPEN_SESSION: Statement = {
   name: "conversation_open_session",
-  text: `with created as (
-      insert into conversation_sessions (officer_id, state) values ($1, $2::jsonb) on conflict (officer_id) do nothing returning state
-    ), locked as (
-      select state, xmin::text as version from conversation_sessions where officer_id = $1 for update
-    ), session as (
-      select state, true as current from created
-      union all
-      select state, version = (select xmin::text from conversation_sessions where officer_id = $1) from locked
-    )
-    select session.state, session.current, s.status,
+  text: `with locked as (select state, xmin::text as version from conversation_sessions where officer_id = $1 for update)
+    select locked.state,
+      locked.version = (select xmin::text from conversation_sessions where officer_id = $1) as current,
+      s.status,
       (select json_agg(json_build_array(a.key, a.value)) from answers a where a.submission_id = s.id) as answers
-    from session left join submissions s on s.id = (session.state -> 'report' ->> 'submissionId')::int`,
+    from locked left join submissions s on s.id = (locked.state -> 'report' ->> 'submissionId')::int`,
 };
 
 async function saveState(tx: Tx, officerId: number, state: SessionState): Promise<void> {
