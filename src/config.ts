@@ -92,6 +92,15 @@ const configSchema = z.object({
   INCIDENT_ACK_MINUTES: z.coerce.number().positive().default(30),
   /** Closed cases older than this keep only statistics (type, unit, dates, age, sex). */
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().positive().default(1825),
+  /** on: the web chat simulator at /simulator (demo officers only); off: /simulator and its API answer 404. */
+  SIMULATOR: z.enum(["on", "off"]).default("on"),
+  /** Bearer token for GET /metrics (≥ 16 chars); unset = /metrics is open (set it in production). */
+  METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "cần ít nhất 16 ký tự"),
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs, or
+   * "loopback"); unset = the socket's address is the client's, whatever the headers say.
+   */
+  TRUST_PROXY: optionalString.transform((v) => (v === undefined ? [] : v.split(",").map((x) => x.trim()).filter(Boolean))),
   DEMO_SEED: z
     .enum(["auto", "off"])
     .default("auto")

@@ -35,4 +35,6 @@ export interface OutboundMessage {
   requestContact?: boolean;
   /** Remove a reply keyboard shown earlier. */
   removeKeyboard?: boolean;
+  /** No link preview: a preview fetch would spend a single-use link (sign-in). */
+  disablePreview?: boolean;
 }
