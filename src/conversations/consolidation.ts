@@ -9,6 +9,7 @@ import { periodLabel } from "../domain/periods.js";
 import type { FormDefinition, Question } from "./form-schema.js";
 import type { Period } from "./reporting-calendar.js";
 import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
+import { csvFile } from "../exports/csv.js";
 
 /**
  * Consolidation (tổng hợp) of a period over a unit's subtree: the sum of every numeric item, the
@@ -254,11 +255,11 @@ function printCentred(sheet: Worksheet): void {
   };
 }
 
-/** The per-unit table as CSV (UTF-8 with BOM so spreadsheet programs read the diacritics). */
+/** The per-unit table as CSV (see csvFile: BOM, CRLF, formula-looking names neutralised). */
 export function toCsv(c: Consolidation): string {
-  const esc = (v: string | number) => (typeof v === "number" ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const lines = [["ma_don_vi", "don_vi", "so_xa", "da_nop", ...c.items.map((q) => q.questionId)].join(",")];
-  for (const ch of c.children) lines.push([ch.code, ch.name, ch.communes, ch.included, ...c.items.map((q) => ch.values[q.questionId] ?? 0)].map(esc).join(","));
-  lines.push(["", "Tổng cộng", c.communes, c.included, ...c.items.map((q) => q.total)].map(esc).join(","));
-  return `\uFEFF${lines.join("\n")}\n`;
+  return csvFile([
+    ["ma_don_vi", "don_vi", "so_xa", "da_nop", ...c.items.map((q) => q.questionId)],
+    ...c.children.map((ch) => [ch.code, ch.name, ch.communes, ch.included, ...c.items.map((q) => ch.values[q.questionId] ?? 0)]),
+    ["", "Tổng cộng", c.communes, c.included, ...c.items.map((q) => q.total)],
+  ]);
 }

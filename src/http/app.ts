@@ -1,8 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { contextStorage } from "hono/context-storage";
+import { NONCE, secureHeaders } from "hono/secure-headers";
+import { timingSafeEqual } from "node:crypto";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
-import type { Handler } from "hono";
+import type { Handler, MiddlewareHandler } from "hono";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "./metrics.js";
@@ -10,6 +13,29 @@ import { ImportFileError } from "../directory/units.js";
 import { OfficerNotFoundError } from "../directory/officers.js";
 import { NotFoundError } from "./errors.js";
 import { describeFailure, isDatabaseUnavailable } from "../db/errors.js";
+import { page } from "./html.js";
+
+/** Bodies are refused past this unless the route is listed in UPLOAD_LIMITS (forms, JSON). */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Routes that take more than a form: each also checks its own exact limit with its own message;
+ * this table only lets their bodies past the default. Checked before anything reads the body.
+ */
+const UPLOAD_LIMITS: [RegExp, number][] = [
+  // Platforms never send more than a few KB; anything over 1 MB is not an update.
+  [/^\/webhooks\//, 1024 * 1024],
+  [/^\/officers\/import(\/preview)?$/, 11 * 1024 * 1024],
+  [/^\/units\/import$/, 21 * 1024 * 1024],
+  [/^\/broadcasts(\/preview)?$/, 11 * 1024 * 1024],
+  // The CLI sends its files base64-encoded (the official unit lists are under 1 MB).
+  [/^\/internal\/cli$/, 32 * 1024 * 1024],
+];
+
+const bodyLimitFor = (path: string) => UPLOAD_LIMITS.find(([re]) => re.test(path))?.[1] ?? DEFAULT_BODY_LIMIT;
+
+/** JSON for machines (API, simulator, webhooks, CLI), a page for people. */
+const wantsJson = (path: string) => /^\/(api|simulator\/api|webhooks|internal)\//.test(path) || path === "/metrics";
 
 export interface HttpDeps {
   database: Database;
@@ -19,7 +45,15 @@ export interface HttpDeps {
   webhooks: Record<string, Handler | undefined>;
   /** Routes added by feature modules (admin API, simulator, internal CLI). */
   mount: ((app: OpenAPIHono) => void)[];
+  /** Bearer token for /metrics; undefined = open (development). */
+  metricsToken?: string;
 }
+
+const sameSecret = (given: string, want: string) => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
 
 /** The one HTTP server: webhooks, simulator, admin API, health and metrics. */
 export function createHttpApp(deps: HttpDeps) {
@@ -43,20 +77,70 @@ export function createHttpApp(deps: HttpDeps) {
     logger.info({ method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) }, "request");
   });
 
+  // Lets pages read their CSP nonce (html.ts cspNonce) without threading the context through.
+  app.use("*", contextStorage());
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", NONCE],
+        styleSrc: ["'self'", NONCE],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+      xFrameOptions: "DENY",
+      xContentTypeOptions: "nosniff",
+      // A cross-origin-isolated page would refuse Chart.js's canvas nothing, but the QR SVG and
+      // documents are same-origin anyway: the default COEP would only break downloads in old browsers.
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  // Pages, exports and API answers show case and report data: never kept by a browser or a proxy.
+  // Static assets set their own caching.
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) c.header("Cache-Control", "no-store");
+  });
+  // Every body is bounded before it is read: the length header is checked first, a chunked body as it streams.
+  const limiters = new Map<number, MiddlewareHandler>();
+  const limiter = (maxSize: number) => {
+    let m = limiters.get(maxSize);
+    if (!m) {
+      m = bodyLimit({
+        maxSize,
+        onError: (c) =>
+          wantsJson(c.req.path)
+            ? c.json({ error: "Nội dung gửi lên quá lớn" }, 413)
+            : c.html(page("Nội dung quá lớn", "<h1>Nội dung gửi lên quá lớn</h1><p>Vui lòng rút gọn nội dung hoặc chọn tệp nhỏ hơn.</p>"), 413),
+      });
+      limiters.set(maxSize, m);
+    }
+    return m;
+  };
+  app.use("*", (c, next) => limiter(bodyLimitFor(c.req.path))(c, next));
+
   app.get("/healthz", async (c) => {
     const ok = await deps.database.ping();
     return c.json({ status: ok ? "ok" : "database unreachable", database: deps.database.kind }, ok ? 200 : 503);
   });
 
   app.get("/metrics", async (c) => {
+    if (deps.metricsToken && !sameSecret(c.req.header("authorization") ?? "", `Bearer ${deps.metricsToken}`)) {
+      c.header("WWW-Authenticate", 'Bearer realm="metrics"');
+      return c.json({ error: "Cần mã truy cập (METRICS_TOKEN)" }, 401);
+    }
     c.header("content-type", metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
 
-  // Platforms never send more than a few KB; anything over 1 MB is not an update.
-  const webhookLimit = bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: "Nội dung quá lớn" }, 413) });
   for (const [path, handler] of Object.entries(deps.webhooks)) {
-    if (handler) app.post(path, webhookLimit, handler);
+    if (handler) app.post(path, handler);
     else app.post(path, (c) => c.json({ error: "Kênh này chưa được cấu hình trên máy chủ này" }, 404));
   }
 

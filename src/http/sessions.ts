@@ -16,7 +16,8 @@ export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex"
  */
 export function createSessions(deps: { db: Db; clock: () => Date; publicUrl?: string }) {
   const { db, clock } = deps;
-  const secure = (c: Context) => (deps.publicUrl ?? "").startsWith("https://") || c.req.header("x-forwarded-proto") === "https";
+  // From configuration, not from a request header a client could send.
+  const secure = (_c: Context) => (deps.publicUrl ?? "").startsWith("https://");
 
   return {
     async officer(c: Context): Promise<Officer | undefined> {

@@ -17,7 +17,12 @@ import { periodStatus } from "../conversations/period-status.js";
 import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
 import type { NewOutboxRow } from "../scheduler/outbox.js";
 import { recipientsOfUnits } from "../scheduler/audience.js";
-import { esc, page } from "./html.js";
+import { esc, nonceAttr, page } from "./html.js";
+import { rateLimiter } from "hono-rate-limiter";
+import { clientAddress, createProxyTrust } from "./client-address.js";
+import { safeNextPath } from "./redirects.js";
+import { createPasswordThrottle } from "./sign-in-throttle.js";
+import { PAGE_SCRIPT } from "./page-script.js";
 import { adminNav, inSubtree } from "./admin/kit.js";
 import { sha256, type Sessions } from "./sessions.js";
 import { readFileSync } from "node:fs";
@@ -33,7 +38,10 @@ export interface WebDeps {
   db: Db;
   clock: () => Date;
   timeZone: string;
-  publicUrl?: string;
+  /** This site's address for links sent in chat: PUBLIC_URL, else the service's own from its config — never the request's Host. */
+  publicOrigin: () => string;
+  /** Reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy: readonly string[];
   /** Queues the sign-in link to the officer's chat and sends it at once. */
   send: (rows: NewOutboxRow[]) => Promise<void>;
   review: ReviewService;
@@ -43,6 +51,8 @@ export interface WebDeps {
   sessions: Sessions;
 }
 
+const WINDOW_MS = 15 * 60_000;
+
 /**
  * The officers' web pages: sign-in by a one-time link delivered to their linked chat, server-side
  * sessions (httpOnly, SameSite=Lax, Secure behind https), CSRF checks on every form, and pages that
@@ -50,15 +60,24 @@ export interface WebDeps {
  */
 export function mountWeb(deps: WebDeps) {
   const { db, clock } = deps;
-  // Sign-in requests per phone and per client address: 5 in 15 minutes.
-  const attempts = new Map<string, number[]>();
-  const limited = (key: string) => {
-    const now = clock().getTime();
-    const recent = (attempts.get(key) ?? []).filter((t) => t > now - 15 * 60_000);
-    recent.push(now);
-    attempts.set(key, recent);
-    return recent.length > 5;
-  };
+  const isTrustedProxy = createProxyTrust(deps.trustProxy);
+  const address = (c: Context) => clientAddress(c, isTrustedProxy);
+  const phoneOf = async (c: Context) => normalizePhone(String((await c.req.parseBody()).phone ?? "")) ?? "";
+  const tooMany = (c: Context) =>
+    c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã yêu cầu quá nhiều lần. Vui lòng thử lại sau 15 phút.</p><p><a href="/login">← Đăng nhập</a></p>`), 429);
+  // Per client address (an office behind one NAT shares it: generous) and per account (each
+  // request sends a chat message: 5 in 15 minutes). Entries expire with their window.
+  const perAddress = rateLimiter({ windowMs: WINDOW_MS, limit: 30, standardHeaders: false, keyGenerator: (c) => `ip:${address(c)}`, handler: (c) => tooMany(c) });
+  const perPhone = rateLimiter({
+    windowMs: WINDOW_MS,
+    limit: 5,
+    standardHeaders: false,
+    keyGenerator: async (c) => `phone:${await phoneOf(c)}`,
+    skip: async (c) => (await phoneOf(c)) === "",
+    handler: (c) => tooMany(c),
+  });
+  const passwords = createPasswordThrottle({ clock });
+  const nextOf = (asked: unknown) => safeNextPath(asked, deps.publicOrigin());
 
   const currentOfficer = (c: Context) => deps.sessions.officer(c);
   const startSession = (c: Context, officerId: number) => deps.sessions.start(c, officerId);
@@ -66,7 +85,7 @@ export function mountWeb(deps: WebDeps) {
   return (app: OpenAPIHono) => {
     // Forms are only accepted from this site's own pages (Origin / Sec-Fetch-Site checks).
     app.use("/login", csrf());
-    app.use("/login/password", csrf());
+    app.use("/login/*", csrf());
     app.use("/logout", csrf());
     app.use("/submissions/*", csrf());
     app.use("/dashboard/remind", csrf());
@@ -80,53 +99,65 @@ export function mountWeb(deps: WebDeps) {
       c.header("cache-control", "public, max-age=86400");
       return c.body(chartJs);
     });
+    app.get("/assets/baocao.js", (c) => {
+      c.header("content-type", "text/javascript; charset=utf-8");
+      c.header("cache-control", "public, max-age=3600");
+      return c.body(PAGE_SCRIPT);
+    });
 
-    app.get("/login", (c) =>
-      c.html(
+    app.get("/login", (c) => {
+      const next = esc(nextOf(c.req.query("next")));
+      return c.html(
         page(
           "Đăng nhập",
           `<h1>Đăng nhập baocao</h1>
 <form method="post" action="/login"><label>Số điện thoại đã đăng ký<br><input name="phone" inputmode="tel" autocomplete="tel" required></label>
-<input type="hidden" name="next" value="${esc(c.req.query("next") ?? "/dashboard")}">
+<input type="hidden" name="next" value="${next}">
 <p><button>Gửi đường dẫn đăng nhập</button></p></form>
 <p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị.</p>
 <h2>Quản trị viên</h2>
 <form method="post" action="/login/password"><label>Số điện thoại<br><input name="phone" inputmode="tel" required></label><br>
 <label>Mật khẩu<br><input name="password" type="password" autocomplete="current-password" required></label>
-<input type="hidden" name="next" value="${esc(c.req.query("next") ?? "/dashboard")}"><p><button>Đăng nhập</button></p></form>`,
+<input type="hidden" name="next" value="${next}"><p><button>Đăng nhập</button></p></form>`,
         ),
-      ),
-    );
+      );
+    });
 
-    app.post("/login", async (c) => {
+    app.post("/login", perAddress, perPhone, async (c) => {
       const form = await c.req.parseBody();
       const phone = normalizePhone(String(form.phone ?? ""));
-      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
-      if (limited(`ip:${ip}`) || (phone && limited(`phone:${phone}`))) {
-        return c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã yêu cầu quá nhiều lần. Vui lòng thử lại sau 15 phút.</p>`), 429);
-      }
       const officer = phone ? await findOfficerByPhone(db, phone) : undefined;
       if (officer) {
         const [link] = (await recipientsOfUnits(db, [officer.unitId])).reachable.filter((r) => r.officerId === officer.id);
         if (link) {
           const token = randomBytes(24).toString("base64url");
           await db.insert(loginTokens).values({ tokenHash: sha256(token), officerId: officer.id, expiresAt: new Date(clock().getTime() + LINK_MINUTES * 60_000) });
-          const origin = deps.publicUrl ?? new URL(c.req.url).origin;
-          const next = String(form.next ?? "/dashboard");
-          const url = `${origin}/login/${token}${next.startsWith("/") && !next.startsWith("//") ? `?next=${encodeURIComponent(next)}` : ""}`;
-          await deps.send([{ officerId: officer.id, channel: link.channel, chatId: link.chatId, kind: "reply", payload: { text: `Đường dẫn đăng nhập baocao (dùng một lần, hết hạn sau ${LINK_MINUTES} phút):\n${url}\nNếu anh/chị không yêu cầu, hãy bỏ qua tin này.` } }]);
+          const next = nextOf(form.next);
+          const url = `${deps.publicOrigin()}/login/${token}${next === "/dashboard" ? "" : `?next=${encodeURIComponent(next)}`}`;
+          await deps.send([
+            {
+              officerId: officer.id,
+              channel: link.channel,
+              chatId: link.chatId,
+              kind: "reply",
+              // A link preview (or a scanner) opening the link only sees the confirm page: the link is spent by its button.
+              payload: { text: `Đường dẫn đăng nhập baocao (dùng một lần, hết hạn sau ${LINK_MINUTES} phút):\n${url}\nNếu anh/chị không yêu cầu, hãy bỏ qua tin này.`, disablePreview: true },
+            },
+          ]);
         }
       }
       // The same answer whether or not the number is registered: nothing to learn here.
       return c.html(page("Đăng nhập", `<h1>Kiểm tra tin nhắn</h1><p>Nếu số điện thoại đã được đăng ký và liên kết, đường dẫn đăng nhập đã được gửi tới Telegram/Zalo của anh/chị.</p>`));
     });
 
-    app.post("/login/password", async (c) => {
+    app.post("/login/password", perAddress, async (c) => {
       const form = await c.req.parseBody();
       const phone = normalizePhone(String(form.phone ?? ""));
-      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
-      if (limited(`ip:${ip}`) || (phone && limited(`phone:${phone}`))) {
-        return c.html(page("Đăng nhập", `<h1>Thử lại sau</h1><p>Anh/chị đã thử quá nhiều lần. Vui lòng thử lại sau 15 phút.</p>`), 429);
+      const account = `password:${phone ?? String(form.phone ?? "").slice(0, 40)}`;
+      const wait = passwords.waitMs(account);
+      if (wait > 0) {
+        c.header("Retry-After", String(Math.ceil(wait / 1000)));
+        return c.html(page("Đăng nhập", `<h1>Vui lòng đợi ${Math.ceil(wait / 1000)} giây</h1><p>Tài khoản này vừa bị nhập sai mật khẩu nhiều lần. Anh/chị thử lại sau ${Math.ceil(wait / 1000)} giây.</p><p><a href="/login">← Đăng nhập</a></p>`), 429);
       }
       const officer = phone ? await findOfficerByPhone(db, phone) : undefined;
       let ok = false;
@@ -135,23 +166,49 @@ export function mountWeb(deps: WebDeps) {
         const { verify } = await import("@node-rs/argon2");
         ok = await verify(officer.passwordHash, String(form.password ?? "")).catch(() => false);
       }
-      if (!ok || !officer) return c.html(page("Đăng nhập", `<h1>Sai số điện thoại hoặc mật khẩu</h1><p><a href="/login">Thử lại</a></p>`), 401);
+      if (!ok || !officer) {
+        passwords.failed(account);
+        return c.html(page("Đăng nhập", `<h1>Sai số điện thoại hoặc mật khẩu</h1><p><a href="/login">Thử lại</a></p>`), 401);
+      }
+      passwords.succeeded(account);
       await startSession(c, officer.id);
-      const next = String(form.next ?? "/dashboard");
-      return c.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+      return c.redirect(nextOf(form.next));
     });
 
-    app.get("/login/:token", async (c) => {
+    const liveToken = async (token: string) => {
+      const [row] = await db
+        .select({ officerId: loginTokens.officerId })
+        .from(loginTokens)
+        .where(and(eq(loginTokens.tokenHash, sha256(token)), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, clock())));
+      return row;
+    };
+    const spentPage = (c: Context) =>
+      c.html(page("Đăng nhập", `<h1>Đường dẫn không còn dùng được</h1><p>Đường dẫn đã dùng hoặc đã hết hạn. <a href="/login">Yêu cầu đường dẫn mới</a>.</p>`), 410);
+
+    // Opening the link only shows a button: chat apps' link previews and mail scanners fetch
+    // links with GET, and must not spend a single-use link (or sign anybody in).
+    app.get("/login/:token{[A-Za-z0-9_-]+}", async (c) => {
+      const token = c.req.param("token");
+      if (!(await liveToken(token))) return spentPage(c);
+      return c.html(
+        page(
+          "Đăng nhập",
+          `<h1>Đăng nhập baocao</h1><form method="post" action="/login/${esc(token)}"><input type="hidden" name="next" value="${esc(nextOf(c.req.query("next")))}"><p><button>Đăng nhập vào baocao</button></p></form>
+<p class="note">Đường dẫn chỉ dùng được một lần. Nếu anh/chị không yêu cầu đăng nhập, hãy đóng trang này.</p>`,
+        ),
+      );
+    });
+
+    app.post("/login/:token{[A-Za-z0-9_-]+}", perAddress, async (c) => {
       const now = clock();
       const [used] = await db
         .update(loginTokens)
         .set({ usedAt: now })
         .where(and(eq(loginTokens.tokenHash, sha256(c.req.param("token"))), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
         .returning({ officerId: loginTokens.officerId });
-      if (!used) return c.html(page("Đăng nhập", `<h1>Đường dẫn không còn dùng được</h1><p>Đường dẫn đã dùng hoặc đã hết hạn. <a href="/login">Yêu cầu đường dẫn mới</a>.</p>`), 410);
+      if (!used) return spentPage(c);
       await startSession(c, used.officerId);
-      const next = c.req.query("next") ?? "/dashboard";
-      return c.redirect(next.startsWith("/") && !next.startsWith("//") ? next : "/dashboard");
+      return c.redirect(nextOf((await c.req.parseBody()).next));
     });
 
     app.post("/logout", async (c) => {
@@ -243,7 +300,7 @@ export function mountWeb(deps: WebDeps) {
 <p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
 <div style="display:flex;gap:2rem;flex-wrap:wrap"><div style="width:30rem"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div style="width:30rem"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
 <script src="/assets/chart.js"></script>
-<script>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});
+<script${nonceAttr()}>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});
 new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stringify(trend.map((x) => x.key))},datasets:[{label:'% đã nộp',data:${JSON.stringify(trend.map((x) => x.rate))},borderColor:'#0b6b3a'}]},options:{animation:false,scales:{y:{min:0,max:100}}}});</script>
 <table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Đã nộp</th><th>Tình trạng</th><th>Cán bộ (kênh)</th><th>Nhắc gần nhất</th></tr></thead><tbody>${rows}</tbody></table>`,
         ),

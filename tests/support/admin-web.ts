@@ -18,5 +18,7 @@ export async function signInByChat(browser: Browser, s: TestService, tg: FakeTel
   if (!link) throw new Error(`no sign-in link reached chat ${chat}`);
   // With PUBLIC_URL set the link names the public site; the test opens the same path here.
   await page.goto(`${s.url}${new URL(link).pathname}${new URL(link).search}`);
+  // The link opens a confirm page (a chat preview must not spend it); its button signs in.
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login/")), page.getByRole("button", { name: "Đăng nhập vào baocao" }).click()]);
   return page;
 }

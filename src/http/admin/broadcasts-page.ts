@@ -12,9 +12,10 @@ import { localTime } from "../../domain/quiet-hours.js";
 import { splitMessage } from "../../domain/text.js";
 import { TELEGRAM_MAX_TEXT } from "../../bot/telegram.js";
 import { ZALO_MAX_TEXT } from "../../bot/zalo-bot.js";
-import { esc } from "../html.js";
+import { esc, nonceAttr } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, unitOptions, type Supervisor } from "./kit.js";
 import type { AdminPageDeps } from "./index.js";
+import { csvFile } from "../../exports/csv.js";
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 const MAX_TEXT = 4000;
@@ -40,11 +41,19 @@ interface Draft {
   documentKey?: string;
 }
 
-/** Accepted documents, recognised by their first bytes rather than by the name the browser sent. */
-function documentType(name: string, bytes: Buffer): string | undefined {
+/**
+ * Accepted documents, recognised by their content rather than by the name the browser sent: a PDF
+ * by its first bytes, a DOCX by being a ZIP that holds word/document.xml (any ZIP renamed .docx is not).
+ */
+async function documentType(name: string, bytes: Buffer): Promise<string | undefined> {
   if (bytes.subarray(0, 5).toString("latin1") === "%PDF-") return "application/pdf";
   if (/\.docx$/i.test(name) && bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    // jszip (already under exceljs) reads the ZIP's directory; loaded on use like exceljs.
+    const { default: JSZip } = await import("jszip");
+    const zip = await JSZip.loadAsync(bytes).catch(() => undefined);
+    if (zip?.file("word/document.xml") && zip.file("[Content_Types].xml")) {
+      return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    }
   }
   return undefined;
 }
@@ -81,7 +90,7 @@ export function mountBroadcastPages(deps: AdminPageDeps) {
 
   const sendTime = (d: Draft) => (d.sendAt ? localTime(d.sendAt.slice(0, 10), d.sendAt.slice(11), timeZone) : clock());
   const audienceOf = (d: Draft, root: Unit): Audience => ({ scheme: root.scheme, rootCode: root.code, ...(d.roles.length ? { roles: d.roles } : {}) });
-  const documentUrl = (c: Context, key: string) => `${deps.publicUrl ?? new URL(c.req.url).origin}/documents/${key}`;
+  const documentUrl = (_c: Context, key: string) => `${deps.publicOrigin()}/documents/${key}`;
 
   /** The directives someone may see: those whose audience lies in their subtree (national ones: admins). */
   async function visibleOf(s: Supervisor, rows: Broadcast[]): Promise<Broadcast[]> {
@@ -115,7 +124,7 @@ ${d.documentKey ? `<input type="hidden" name="documentKey" value="${esc(d.docume
 <p><label>Gửi lúc (để trống = gửi ngay; giờ yên tĩnh vẫn được tôn trọng)<br><input type="datetime-local" name="sendAt" value="${esc(d.sendAt)}"></label></p>
 <p><label><input type="checkbox" name="requireAck"${d.requireAck ? " checked" : ""}> Yêu cầu xác nhận «Đã nhận»</label></p>
 <p><button>Xem trước</button></p></form>
-<script>
+<script${nonceAttr()}>
 const t=document.getElementById('text'),n=document.getElementById('counter');
 const upd=()=>{const l=t.value.length;n.textContent='Telegram: '+l+'/${TELEGRAM_MAX_TEXT} ký tự · Zalo: '+l+' ký tự = '+Math.max(1,Math.ceil(l/${ZALO_MAX_TEXT}))+' tin (mỗi tin tối đa ${ZALO_MAX_TEXT})';};
 t.addEventListener('input',upd);upd();
@@ -175,7 +184,7 @@ t.addEventListener('input',upd);upd();
       const file = form.document;
       if (file instanceof File && file.size > 0) {
         const bytes = Buffer.from(await file.arrayBuffer());
-        const mime = documentType(file.name, bytes);
+        const mime = await documentType(file.name, bytes);
         if (!mime) errors.push(`Tệp «${file.name}» không phải PDF hoặc DOCX.`);
         else if (bytes.length > MAX_DOCUMENT_BYTES) errors.push("Tệp đính kèm quá lớn: tối đa 10 MB.");
         else {
@@ -319,11 +328,9 @@ ${b.requireAck && waiting > 0 ? `<form method="post" action="/broadcasts/${b.id}
         await kit.audit(db, s, "broadcast.export", `broadcast:${b.id}`, { format });
         const name = `van-ban-${b.id}-${localDate(clock(), timeZone)}`;
         if (format === "csv") {
-          // Formula-looking cells are prefixed so a spreadsheet never runs them.
-          const cell = (v: string) => `"${(/^[=+\-@]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"`;
           c.header("content-type", "text/csv; charset=utf-8");
           c.header("content-disposition", `attachment; filename="${name}.csv"`);
-          return c.body(`\uFEFF${[header, ...rows].map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`);
+          return c.body(csvFile([header, ...rows]));
         }
         // Loaded on first use: exceljs costs ~20 MB resident and most processes never export.
         const { default: ExcelJS } = await import("exceljs");

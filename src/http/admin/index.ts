@@ -21,6 +21,8 @@ export interface AdminWebDeps {
   clock: () => Date;
   timeZone: string;
   publicUrl?: string;
+  /** PUBLIC_URL, else the service's own address: links are never built from a request's Host. */
+  publicOrigin: () => string;
   sessions: Sessions;
   incidents: IncidentService;
   outbox: Outbox;
