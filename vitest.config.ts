@@ -8,5 +8,10 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A poll waits for something the service does on its own time (a reply sent by the delivery
+    // worker, a row written after commit): a generous ceiling, so that a busy machine (CI running two
+    // files at once, or a second copy of the suite) is slow rather than red. A poll that succeeds
+    // returns as soon as its condition holds, so the ceiling costs nothing when all is well.
+    expect: { poll: { timeout: 20_000, interval: 50 } },
   },
 });

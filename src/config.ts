@@ -18,6 +18,14 @@ const configSchema = z.object({
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
     "phải bắt đầu bằng postgres:// hoặc postgresql://",
   ),
+  /**
+   * PostgreSQL as the role that owns the tables, used only to migrate at start-up; DATABASE_URL is
+   * then the application role, which owns nothing (docs/app-role.sql). Unset: DATABASE_URL migrates.
+   */
+  DATABASE_MIGRATION_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    "phải bắt đầu bằng postgres:// hoặc postgresql://",
+  ),
   DATA_DIR: z.string().default("./data"),
   PUBLIC_URL: urlWithoutTrailingSlash,
   TZ_REPORTS: z

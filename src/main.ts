@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { serve, type ServerType } from "@hono/node-server";
 import type { PGlite } from "@electric-sql/pglite";
 import type { UserFromGetMe } from "grammy/types";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { createDatabase } from "./db/client.js";
+import { createDatabase, makePrivate } from "./db/client.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpApp } from "./http/app.js";
@@ -35,7 +35,7 @@ import { createSettings } from "./scheduler/settings.js";
 import { createReviewService } from "./conversations/review.js";
 import { createIncidentService } from "./incidents/incident-service.js";
 import cron, { type ScheduledTask } from "node-cron";
-import { isEmpty, seedDemo } from "./directory/demo.js";
+import { demoSeedNeeded, seedDemo } from "./directory/demo.js";
 import type { CliContext } from "./cli/commands.js";
 import { runningService } from "./cli/service-file.js";
 import { describeFailure } from "./db/errors.js";
@@ -48,6 +48,8 @@ export interface ServiceOverrides {
   telegramBotInfo?: UserFromGetMe;
   /** Interval of the delivery worker; 0 = no worker (tests drive it). */
   workerIntervalMs?: number;
+  /** Webhooks answer once the replies are sent, not at commit (in-process tests read them right after). */
+  awaitReplies?: boolean;
 }
 
 /** Builds every part of baocao from config. Nothing starts until `start()`. */
@@ -60,6 +62,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   if (other) throw new Error(`Another baocao (pid ${other.pid}) is running on ${dataDir}; PGlite allows one process per data folder.`);
   const database = createDatabase({
     databaseUrl: config.DATABASE_URL,
+    migrationUrl: config.DATABASE_MIGRATION_URL,
     dataDir: overrides.pglite ? undefined : join(dataDir, "pglite"),
     pglite: overrides.pglite,
   });
@@ -110,6 +113,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     supportContact: config.SUPPORT_CONTACT,
     incidents,
     onProcessed: (channel, outcome) => metrics.inboundEvents.inc({ channel, outcome }),
+    awaitReplies: overrides.awaitReplies,
   });
 
   let telegram: TelegramChannel | undefined;
@@ -168,11 +172,19 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   const cliToken = randomBytes(24).toString("hex");
   const sessions = createSessions({ db, clock, publicUrl: config.PUBLIC_URL });
 
+  // Links sent in chat point here: the configured public address, else this service's own — never a request's Host header.
+  const publicOrigin = () => {
+    if (config.PUBLIC_URL) return config.PUBLIC_URL;
+    const host = ["0.0.0.0", "::", ""].includes(config.HOST) ? "localhost" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+    return `http://${host}:${port}`;
+  };
+
   const webhookReady = telegram && config.TELEGRAM_MODE === "webhook" && config.TELEGRAM_WEBHOOK_SECRET;
   const app = createHttpApp({
     database,
     logger,
     metrics,
+    metricsToken: config.METRICS_TOKEN,
     webhooks: {
       "/webhooks/telegram": webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
       "/webhooks/zalo": zaloBot && config.ZALO_BOT_MODE === "webhook" && config.ZALO_BOT_WEBHOOK_SECRET ? zaloBot.webhook : undefined,
@@ -186,7 +198,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         db,
         clock,
         timeZone: config.TZ_REPORTS,
-        publicUrl: config.PUBLIC_URL,
+        publicOrigin,
+        trustProxy: config.TRUST_PROXY,
         send: async (rows) => outbox.deliverNow(await outbox.enqueue(db, rows)),
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,
@@ -198,6 +211,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         clock,
         timeZone: config.TZ_REPORTS,
         publicUrl: config.PUBLIC_URL,
+        publicOrigin,
         sessions,
         incidents,
         outbox,
@@ -208,7 +222,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         telegramUsername,
         track: (p) => track(p),
       }),
-      mountSimulator({ db, inbound }),
+      mountSimulator({ db, inbound, enabled: config.SIMULATOR === "on" }),
       mountInternalCli({ token: cliToken, context: cliContext }),
     ],
   });
@@ -230,10 +244,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
 
   async function start(): Promise<{ port: number }> {
     const t0 = performance.now();
+    // DATA_DIR holds the whole database and the CLI's token: its owner's only (0700, files 0600).
+    if (database.kind === "pglite" && !overrides.pglite) makePrivate(dataDir);
     await database.migrate();
     await ensureReportingDefaults(db, forms, clock());
-    if (config.DEMO_SEED === "auto" && (await isEmpty(db))) {
-      logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "first start: demo data created");
+    if (config.DEMO_SEED === "auto" && (await demoSeedNeeded(db))) {
+      logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "demo data created (first start, or moved out of real units)");
     }
     await seedCampaigns(db);
     await settings.load();
@@ -283,9 +299,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       });
     });
     if (database.kind === "pglite" && !overrides.pglite) {
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       serviceFile = join(dataDir, "service.json");
       writeFileSync(serviceFile, JSON.stringify({ pid: process.pid, port, token: cliToken }), { mode: 0o600 });
+      chmodSync(serviceFile, 0o600); // the mode above applies only when the file is new (one left by a killed process keeps its own)
     }
     logger.info(
       { url: `http://localhost:${port}`, database: database.kind, startupMs: Math.round(performance.now() - t0) },
@@ -302,6 +319,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     await cronTask?.stop();
     await incidentTask?.stop();
     await worker?.stop();
+    // Replies on their way finish; those still waiting for their turn go back to the queue.
+    await outbox.close();
     await Promise.allSettled([...inflight]);
     if (serviceFile) rmSync(serviceFile, { force: true });
     await database.close();

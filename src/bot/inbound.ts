@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
-import { units } from "../db/schema/index.js";
+import { conversationSessions, units } from "../db/schema/index.js";
 import { runStatement, withDeferredWrites, type Statement } from "../db/statement.js";
-import { findOfficerByPhone, linkChannel, redeemInvite, type ActingOfficer } from "../directory/officers.js";
+import { findOfficerByPhone, linkChannel, pendingLinkReply, redeemInvite, type ActingOfficer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { cleanText, fold } from "../domain/text.js";
 import type { ConversationService } from "../conversations/session-service.js";
 import { MENU } from "../conversations/session-service.js";
+import type { SessionState } from "../conversations/engine.js";
 import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
 import type { Outbox, OutboxRow } from "../scheduler/outbox.js";
 import { acknowledge } from "../scheduler/broadcasts.js";
@@ -41,6 +42,11 @@ export interface InboundDeps {
   supportContact: string;
   incidents?: IncidentService;
   onProcessed?: (channel: string, outcome: "processed" | "duplicate") => void;
+  /**
+   * Wait for the replies to be sent before returning (in-process tests read the fake Bot API right
+   * after their request). Off in production: a webhook answers at commit, the replies follow.
+   */
+  awaitReplies?: boolean;
 }
 
 export interface InboundResult {
@@ -51,7 +57,10 @@ export interface InboundResult {
 /**
  * The one path for every inbound message, whatever the platform: deduplicate, identify the
  * officer (or onboard them), apply the message, and record the replies — all in one
- * transaction. Replies are sent right after commit; the outbox keeps any that could not be.
+ * transaction. `handle` returns at commit, so every webhook answers then; the replies start on
+ * their way at the same moment without being awaited (a burst would otherwise hold each answer
+ * behind the platform's rate limit until the platform's own timeout). They are outbox rows
+ * already: in order per chat, within the platform's limits, and sent after a crash.
  * An answer costs five round trips to the database (see README, Architecture); each is a
  * large part of what the message costs, so the common ones are merged into single statements.
  */
@@ -79,9 +88,11 @@ export function createInboundHandler(deps: InboundDeps) {
       "inbound update",
     );
     if (outcome.duplicate) return { duplicate: true, replies: 0 };
-    await outbox.deliverClaimed(outcome.rows);
+    // Neither rejects; the outbox tracks both, and its close() waits for what is on its way.
+    const sending = [outbox.deliverClaimed(outcome.rows)];
     // An urgent report just filed must reach the supervisors now, not at the worker's next pass.
-    if (outcome.alerts) await outbox.flushUrgent();
+    if (outcome.alerts) sending.push(outbox.flushUrgent());
+    if (deps.awaitReplies) await Promise.all(sending);
     return { duplicate: false, replies: outcome.rows.length };
   }
 
@@ -97,6 +108,9 @@ export function createInboundHandler(deps: InboundDeps) {
   }
 
   async function respond(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
+    // An edit would silently rewrite an answer already checked and stored (or redeem a code):
+    // nothing is applied, and the officer is told how to change an answer instead.
+    if (msg.edited) return [{ officerId: linked?.id ?? null, message: await editedNotice(tx, linked) }];
     const inviteCode = extractInviteCode(msg);
     if (inviteCode) {
       const officer = await redeemInvite(tx, inviteCode, clock());
@@ -123,7 +137,19 @@ export function createInboundHandler(deps: InboundDeps) {
     return replies.map((message) => ({ officerId: officer.id, message }));
   }
 
+  async function editedNotice(tx: Tx, officer: ActingOfficer | null): Promise<OutboundMessage> {
+    const [session] = officer ? await tx.select({ state: conversationSessions.state }).from(conversationSessions).where(eq(conversationSessions.officerId, officer.id)) : [];
+    const state = session?.state as SessionState | undefined;
+    if (state?.report && state.mode !== "idle" && !state.incident) {
+      return { text: `Tin nhắn đã sửa không được ghi nhận: baocao giữ nội dung anh/chị gửi lần đầu. Để sửa một câu trả lời, anh/chị gõ "sửa N" (N là số câu, ví dụ "sửa 3").` };
+    }
+    return { text: "Tin nhắn đã sửa không được ghi nhận. Anh/chị vui lòng gửi lại thành một tin nhắn mới." };
+  }
+
   async function onboard(tx: Tx, msg: InboundMessage): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
+    // A phone from a form the user fills in (Zalo OA) waits for a supervisor or an invite code.
+    const pending = await pendingLinkReply(tx, msg, clock(), deps.supportContact);
+    if (pending) return [{ officerId: null, message: pending }];
     if (msg.contact) {
       // Only the sender's own card proves the number: anyone can forward someone else's contact.
       if (msg.contact.userId !== msg.externalUserId) {

@@ -41,6 +41,8 @@ export function toInboundMessage(ctx: Context): InboundMessage | undefined {
     dedupeKey: String(ctx.update.update_id),
   };
   if (ctx.callbackQuery?.data !== undefined) return { ...base, choice: ctx.callbackQuery.data };
+  // An edit arrives as a new update: answered (once, by its update id), its content never read.
+  if (ctx.editedMessage) return { ...base, edited: true };
   const m = ctx.message;
   if (!m) return undefined;
   if (m.contact) {
@@ -87,8 +89,11 @@ export function createTelegramChannel(deps: TelegramDeps) {
   bot.api.config.use(autoRetry({ maxRetryAttempts: 1, maxDelaySeconds: 0, rethrowHttpErrors: true }));
 
   bot.on("callback_query", async (ctx, next) => {
-    // Telegram shows a spinner until the press is answered, whatever happens next.
-    await ctx.answerCallbackQuery().catch((err) => deps.logger.warn({ err: describeFailure(err) }, "answerCallbackQuery failed"));
+    // Telegram shows a spinner until the press is answered, whatever happens next. Not awaited:
+    // the webhook answers at commit, not after a Bot API call (slow or hanging under load).
+    void ctx.api
+      .answerCallbackQuery(ctx.callbackQuery.id, {}, sendTimeout())
+      .catch((err) => deps.logger.warn({ err: describeFailure(err) }, "answerCallbackQuery failed"));
     await next();
   });
   bot.use(async (ctx) => {
@@ -102,7 +107,16 @@ export function createTelegramChannel(deps: TelegramDeps) {
       let lastId: string | undefined;
       for (const part of renderTelegram(message)) {
         try {
-          const sent = await bot.api.sendMessage(chatId, part.text, part.reply_markup ? { reply_markup: part.reply_markup as never } : {}, sendTimeout());
+          const sent = await bot.api.sendMessage(
+            chatId,
+            part.text,
+            {
+              ...(part.reply_markup ? { reply_markup: part.reply_markup as never } : {}),
+              // A preview fetch would open (and spend) a single-use link such as a sign-in link.
+              ...(message.disablePreview ? { link_preview_options: { is_disabled: true } } : {}),
+            },
+            sendTimeout(),
+          );
           lastId = String(sent.message_id);
         } catch (err) {
           throw toDeliveryError(err);

@@ -4,6 +4,7 @@ import type { InboundMessage, OutboundMessage } from "../conversations/messages.
 import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
 import type { Logger } from "../log.js";
 import type { InboundHandler } from "./inbound.js";
+import { cleanText } from "../domain/text.js";
 import { commandWord, renderPlainText } from "./plain-text.js";
 import { ZaloOaApiError, type ZaloOaButton, type ZaloOaClient } from "./zalo-oa-client.js";
 
@@ -46,7 +47,7 @@ interface OaEvent {
   sender?: { id?: string };
   follower?: { id?: string };
   message?: { text?: string; msg_id?: string; attachments?: { type?: string }[] };
-  info?: { phone?: string; name?: string };
+  info?: { phone?: string; name?: unknown };
 }
 
 /**
@@ -82,9 +83,13 @@ export function parseZaloOaEvent(e: OaEvent): InboundMessage | undefined {
       return typeof e.message?.text === "string" ? { ...base, text: e.message.text } : undefined;
     case "follow":
       return { ...base, text: "/start", startPayload: "" };
-    case "user_submit_info":
-      // The phone comes from Zalo's own form, filled by this user: it is theirs.
-      return e.info?.phone ? { ...base, contact: { phone: e.info.phone, userId: user } } : undefined;
+    case "user_submit_info": {
+      // Zalo's form is prefilled but editable: the number may be anyone's, so it only asks for a
+      // link that a supervisor or the officer's invite code confirms (pendingLinkReply).
+      if (!e.info?.phone) return undefined;
+      const name = typeof e.info.name === "string" ? cleanText(e.info.name).slice(0, 100) : "";
+      return { ...base, contact: { phone: e.info.phone, userId: user, unconfirmed: true, ...(name ? { name } : {}) } };
+    }
     case "user_send_image":
       return { ...base, attachment: { kind: "photo" } };
     case "user_send_file":

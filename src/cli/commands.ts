@@ -115,6 +115,8 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
       return ok(lines.join("\n"));
     }
     if (group === "demo" && action === "seed") {
+      // The template first (the demo calendar belongs to it), and again after: the letters' calendars need the units just imported.
+      await ensureReportingDefaults(ctx.db, ctx.forms, ctx.clock());
       const out = await seedDemo(ctx.db);
       await ensureReportingDefaults(ctx.db, ctx.forms, ctx.clock());
       return ok(out);

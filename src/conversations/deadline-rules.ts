@@ -1,4 +1,5 @@
 import { formatDate, isValidDate } from "../domain/dates.js";
+import type { Scheme } from "../directory/units.js";
 import { deadlineFor, type CalendarEntry, type PeriodSpec, type ReportingLevel } from "../domain/periods.js";
 
 /**
@@ -9,8 +10,8 @@ import { deadlineFor, type CalendarEntry, type PeriodSpec, type ReportingLevel }
 
 export const REPORTING_LEVELS: readonly ReportingLevel[] = ["commune", "district", "province"];
 
-/** The levels that report in a unit tree: pre2025 has districts; post2025 is province → commune. */
-export function levelsOfScheme(scheme: "pre2025" | "post2025"): readonly ReportingLevel[] {
+/** The levels that report in a unit tree: pre2025 has districts; post2025 and the demo tree are province → commune. */
+export function levelsOfScheme(scheme: Scheme): readonly ReportingLevel[] {
   return scheme === "pre2025" ? REPORTING_LEVELS : ["commune", "province"];
 }
 

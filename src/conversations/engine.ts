@@ -15,6 +15,7 @@ import {
 import type { OutboundMessage } from "./messages.js";
 import type { IncidentState } from "./incident-flow.js";
 import { formatVietnameseNumber } from "../domain/numbers.js";
+import { periodsOfYear, type Periodicity } from "../domain/periods.js";
 import { fold } from "../domain/text.js";
 
 /**
@@ -179,7 +180,7 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
   }
   if (!current) return beginReport(report, ctx, true);
 
-  const parsed = parseAnswer(current.question, input, ctx);
+  const parsed = parseAnswer(current.question, input, { ...ctx, period: ctx.period ?? periodSpan(report.periodKey) });
   if (!parsed.ok) {
     return { state, effects: noEffects(), messages: [{ text: parsed.message }, renderAt(current, slots, ctx)] };
   }
@@ -329,6 +330,19 @@ export function reviewMessage(report: ActiveReport, ctx: ReportContext, slots: S
   const failures = failingChecks(ctx.form, ctx.answers);
   if (failures.length > 0) lines.push("", "⚠️ Cần sửa:", ...failures.map((f) => `• ${f.message}`));
   return { text: lines.join("\n") };
+}
+
+const PERIODICITIES: Periodicity[] = ["half-yearly", "yearly", "quarterly", "monthly"];
+
+/** The days a period key covers ("2026-H1" → 2026-01-01…2026-06-30); undefined for a key of no known kind. */
+export function periodSpan(key: string): { startsOn: string; endsOn: string } | undefined {
+  const year = Number(key.slice(0, 4));
+  if (!Number.isInteger(year)) return undefined;
+  for (const p of PERIODICITIES) {
+    const spec = periodsOfYear(p, year).find((s) => s.key === key);
+    if (spec) return { startsOn: spec.startsOn, endsOn: spec.endsOn };
+  }
+  return undefined;
 }
 
 function firstUnanswered(slots: Slot[], answers: Answers): Slot | undefined {

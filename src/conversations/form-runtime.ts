@@ -1,8 +1,8 @@
-import { parseVietnameseNumber, formatVietnameseNumber } from "../domain/numbers.js";
+import { parseVietnameseNumber, formatVietnameseNumber, type NumberParse } from "../domain/numbers.js";
 import { normalizePhone, displayPhone } from "../domain/phone.js";
-import { cleanText, clip, fold } from "../domain/text.js";
-import { parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime } from "../domain/dates.js";
-import type { ChoiceOption, Condition, FormDefinition, Question, Section } from "./form-schema.js";
+import { cleanText, clip, fold, hasReorderingControl } from "../domain/text.js";
+import { addDays, parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime, localDate } from "../domain/dates.js";
+import type { ChoiceOption, Condition, DateBound, FormDefinition, Question, Section } from "./form-schema.js";
 import type { OutboundMessage } from "./messages.js";
 
 /** Answers of one submission by key; null means "skipped" (an optional question). */
@@ -108,7 +108,13 @@ export interface ParseContext {
   /** For date-times ("hôm qua 17h"): the current instant and the zone it is read in. */
   now?: Date;
   timeZone?: string;
+  /** The report's period (yyyy-mm-dd): date questions may count their range from it. */
+  period?: { startsOn: string; endsOn: string };
 }
+
+/** Said when an answer holds a bidi control that reorders what the officer sees ("\u202e21" shows as 12). */
+export const REORDERED_MESSAGE =
+  "Câu trả lời có ký tự ẩn điều khiển hướng chữ (thường do sao chép từ ứng dụng khác), nên chữ số anh/chị nhìn thấy có thể khác chữ số được ghi. Anh/chị vui lòng gõ lại trực tiếp câu trả lời.";
 
 /** Turns what the officer typed (or pressed) into a value, or a short Vietnamese reason. */
 export function parseAnswer(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
@@ -122,18 +128,20 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
   }
   const raw = cleanText(input.text ?? input.choice ?? "");
   if (raw === "") return { ok: false, message: "Anh/chị chưa nhập câu trả lời." };
+  // Refused at every type: what is stored must be what the officer saw.
+  if (hasReorderingControl(raw)) return { ok: false, message: REORDERED_MESSAGE };
 
   switch (q.type) {
     case "integer":
     case "decimal": {
-      const parsed = parseVietnameseNumber(raw);
-      if (!parsed.ok) {
-        const example = q.type === "integer" ? "ví dụ 12 hoặc 1.234" : "ví dụ 1,5 hoặc 1.234,5";
-        return { ok: false, message: `Câu này cần một con số (${example}).` };
-      }
+      const parsed = parseVietnameseNumber(raw, { money: q.money, unit: q.unit });
+      if (!parsed.ok) return { ok: false, message: numberRefusal(q, parsed) };
       // "-0" is still a minus sign where counts cannot be negative: say so rather than store 0.
       if ((q.min ?? 0) >= 0 && /^-/.test(raw)) return { ok: false, message: "Số không được âm." };
       const n = parsed.value === 0 ? 0 : parsed.value;
+      if (q.money && !Number.isInteger(n)) {
+        return { ok: false, message: `Số tiền tính bằng đồng, không có phần lẻ (anh/chị vừa gõ ${formatVietnameseNumber(n)} đồng). Nếu là triệu, anh/chị gõ ví dụ 1,5 triệu hoặc 1.500.000.` };
+      }
       if (q.type === "integer" && !Number.isInteger(n)) return { ok: false, message: "Câu này cần một số nguyên (ví dụ 12), không có phần lẻ." };
       const min = q.min ?? 0;
       if (n < min) return { ok: false, message: min === 0 ? "Số không được âm." : `Số phải từ ${formatVietnameseNumber(min)} trở lên.` };
@@ -165,6 +173,8 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       const d = parseVietnameseDate(raw, ctx.today);
       if (!d) return { ok: false, message: 'Ngày cần viết dạng ngày/tháng/năm, ví dụ 15/05/2026, hoặc "hôm nay", "hôm qua".' };
       if (q.notFuture && d > ctx.today) return { ok: false, message: "Ngày này ở tương lai; anh/chị kiểm tra lại." };
+      const outside = outsideRange(q, d, ctx);
+      if (outside) return { ok: false, message: outside };
       return { ok: true, value: d };
     }
     case "datetime": {
@@ -172,6 +182,8 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       const at = parseVietnameseDateTime(raw, now, ctx.timeZone ?? "Asia/Ho_Chi_Minh");
       if (!at) return { ok: false, message: 'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".' };
       if (at.getTime() > now.getTime() + 5 * 60_000) return { ok: false, message: "Thời gian này ở tương lai; anh/chị kiểm tra lại." };
+      const outside = outsideRange(q, localDate(at, ctx.timeZone ?? "Asia/Ho_Chi_Minh"), ctx);
+      if (outside) return { ok: false, message: outside };
       return { ok: true, value: at.toISOString() };
     }
     case "phone": {
@@ -186,6 +198,68 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       return { ok: true, value: raw };
     }
   }
+}
+
+/** The reason a number was refused, in the question's terms (money or a count). */
+function numberRefusal(q: Question, parsed: Extract<NumberParse, { ok: false }>): string {
+  const need = q.money
+    ? "Số tiền viết như 5.000.000, 5 triệu, 62,5tr hoặc 500k."
+    : `Câu này cần một con số (${q.type === "integer" ? "ví dụ 12 hoặc 1.234" : "ví dụ 1,5 hoặc 1.234,5"}).`;
+  const word = truncate(parsed.word ?? "");
+  switch (parsed.reason) {
+    case "unknown_word":
+      return `Không hiểu chữ "${word}" trong câu trả lời. ${need}`;
+    case "wrong_unit":
+      return q.money
+        ? `Câu này hỏi số tiền (đồng), không phải số "${word}". ${need}`
+        : `"${word}" không phải đơn vị của câu này${q.unit ? ` (tính bằng ${q.unit})` : ""}. ${need}`;
+    case "spaced_digits":
+      return "Các chữ số cần viết liền nhau, hàng nghìn ngăn bằng dấu chấm (ví dụ 1.234.567); mỗi câu chỉ một số.";
+    case "ambiguous":
+      return q.money
+        ? 'Số tiền này chưa rõ. Anh/chị viết một cách thôi, ví dụ "2,3 triệu", "2 triệu 300 nghìn" hoặc "2.300.000".'
+        : `Số này chưa rõ. ${need}`;
+    default:
+      return q.money ? `Câu này cần số tiền (ví dụ 5.000.000 hoặc 5 triệu).` : need;
+  }
+}
+
+/** yyyy-mm-dd moved by whole years; 29/02 becomes 28/02 in a common year. */
+function addYears(iso: string, years: number): string {
+  const [y, m, d] = iso.split("-").map(Number) as [number, number, number];
+  const year = y + years;
+  const last = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  return `${String(year).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(Math.min(d, last)).padStart(2, "0")}`;
+}
+
+function resolveBound(b: DateBound, ctx: ParseContext): string | undefined {
+  if (typeof b === "string") return b;
+  const base = b.from === "today" ? ctx.today : b.from === "period_start" ? ctx.period?.startsOn : ctx.period?.endsOn;
+  // Without a period (a context that has none), a bound counted from it cannot be known: that end is open.
+  if (base === undefined) return undefined;
+  return addDays(addYears(base, b.years ?? 0), b.days ?? 0);
+}
+
+/** The days a date question accepts in this context; never after today where the future is refused. */
+export function dateRange(q: Question, ctx: ParseContext): { min?: string; max?: string } {
+  if (!q.range) return {};
+  const min = resolveBound(q.range.min, ctx);
+  let max = resolveBound(q.range.max, ctx);
+  if ((q.notFuture || q.type === "datetime") && (max === undefined || max > ctx.today)) max = ctx.today;
+  return { min, max };
+}
+
+/** Why a day is outside the question's range (naming the range), or undefined. */
+function outsideRange(q: Question, day: string, ctx: ParseContext): string | undefined {
+  const { min, max } = dateRange(q, ctx);
+  if ((min === undefined || day >= min) && (max === undefined || day <= max)) return undefined;
+  const span =
+    min !== undefined && max !== undefined
+      ? `từ ${formatDate(min)} đến ${formatDate(max)}`
+      : min !== undefined
+        ? `từ ${formatDate(min)} trở đi`
+        : `đến ${formatDate(max!)} là muộn nhất`;
+  return `Ngày ${formatDate(day)} không hợp lý ở câu này: anh/chị nhập ngày ${span}${q.range?.why ? ` (${q.range.why})` : ""}.`;
 }
 
 function matchChoice(choices: ChoiceOption[], raw: string): ChoiceOption | undefined {
@@ -243,8 +317,9 @@ export function renderSlot(slot: Slot, position: { index: number; total: number 
   const q = slot.question;
   const lines = [`Câu ${slot.number} (${position.index + 1}/${position.total}). ${q.label}`];
   const hints: string[] = [];
-  if (q.type === "integer") hints.push("nhập một số");
-  if (q.type === "decimal") hints.push("nhập một số, ví dụ 1,5");
+  if (q.money) hints.push("nhập số tiền, ví dụ 5.000.000 hoặc 5 triệu");
+  else if (q.type === "integer") hints.push("nhập một số");
+  else if (q.type === "decimal") hints.push("nhập một số, ví dụ 1,5");
   if (q.type === "date") hints.push('ngày/tháng/năm hoặc "hôm nay"');
   if (q.type === "datetime") hints.push('"bây giờ", "17h" hoặc "hôm qua 17h"');
   if (q.type === "multiple") hints.push("chọn một hoặc nhiều số, cách nhau bởi dấu phẩy");

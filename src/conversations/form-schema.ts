@@ -28,6 +28,20 @@ export const choiceOptionSchema = z.object({
   label: z.string().min(1),
 });
 
+/**
+ * One end of a date question's accepted range: a fixed day ("2020-01-01"), or a day counted from
+ * today or from the report's period ("period_end" + 183 days; "today" − 16 years).
+ */
+export const dateBoundSchema = z.union([
+  z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "ngày dạng yyyy-mm-dd"),
+  z.object({
+    from: z.enum(["today", "period_start", "period_end"]),
+    days: z.number().int().optional(),
+    years: z.number().int().optional(),
+  }),
+]);
+export type DateBound = z.output<typeof dateBoundSchema>;
+
 export const questionSchema = z
   .object({
     id,
@@ -42,6 +56,16 @@ export const questionSchema = z
     maxLength: z.number().int().positive().optional(),
     /** Dates: reject a date after today. */
     notFuture: z.boolean().optional(),
+    /**
+     * Dates and date-times: the plausible days, both ends required, so that "1/1/1900" is never
+     * stored. `why` is said to the officer with the range ("trong kỳ báo cáo hoặc ít lâu sau").
+     */
+    range: z.object({ min: dateBoundSchema, max: dateBoundSchema, why: z.string().min(1).optional() }).optional(),
+    /**
+     * Numbers: an amount of money in đồng. Whole đồng only, currency words ("đ", "đồng", "VND")
+     * understood, count words ("em", "người") refused.
+     */
+    money: z.boolean().optional(),
     /** A reusable choice list's id, or the options inline. */
     choices: z.union([z.string(), z.array(choiceOptionSchema).min(2)]).optional(),
     relevant: conditionSchema.optional(),
@@ -52,6 +76,10 @@ export const questionSchema = z
     const needsChoices = q.type === "single" || q.type === "multiple";
     if (needsChoices && !q.choices) ctx.addIssue({ code: "custom", message: `${q.id}: câu chọn cần danh sách lựa chọn` });
     if (q.min !== undefined && q.max !== undefined && q.min > q.max) ctx.addIssue({ code: "custom", message: `${q.id}: min > max` });
+    const dated = q.type === "date" || q.type === "datetime";
+    if (dated && !q.range) ctx.addIssue({ code: "custom", message: `${q.id}: câu ngày cần khoảng ngày hợp lệ (range.min, range.max)` });
+    if (!dated && q.range) ctx.addIssue({ code: "custom", message: `${q.id}: range chỉ dùng cho câu ngày` });
+    if (q.money && q.type !== "integer" && q.type !== "decimal") ctx.addIssue({ code: "custom", message: `${q.id}: money chỉ dùng cho câu số` });
   });
 
 export const sectionSchema = z.object({

@@ -1,7 +1,7 @@
 import { questionSchema, type Question } from "./form-schema.js";
-import { formatAnswer, parseAnswer, renderSlot, type ParseContext, type Slot } from "./form-runtime.js";
+import { formatAnswer, parseAnswer, REORDERED_MESSAGE, renderSlot, type ParseContext, type Slot } from "./form-runtime.js";
 import type { OutboundMessage } from "./messages.js";
-import { clip } from "../domain/text.js";
+import { clip, hasReorderingControl } from "../domain/text.js";
 
 /**
  * The urgent incident report (báo cáo khẩn) as a short, fixed conversation: three essentials
@@ -52,7 +52,14 @@ const q = (input: unknown): Question => questionSchema.parse(input);
 
 export const ESSENTIALS: Question[] = [
   q({ id: "type", type: "single", label: "Sự việc gì đã xảy ra?", choices: INCIDENT_TYPES }),
-  q({ id: "occurred_at", type: "datetime", label: 'Xảy ra lúc nào? (gõ "bây giờ" nếu vừa xảy ra)', required: false }),
+  q({
+    id: "occurred_at",
+    type: "datetime",
+    label: 'Xảy ra lúc nào? (gõ "bây giờ" nếu vừa xảy ra)',
+    required: false,
+    // A child is under 16 (Luật Trẻ em, Art. 1): what happened to one happened in the last 16 years.
+    range: { min: { from: "today", years: -16 }, max: { from: "today" }, why: "trẻ em là người dưới 16 tuổi" },
+  }),
   q({ id: "place", type: "text", label: 'Ở đâu? (thôn, bản, tổ dân phố; "bỏ qua" nếu là trung tâm xã)', required: false, maxLength: 200 }),
 ];
 
@@ -116,6 +123,7 @@ export function stepIncident(state: IncidentState, input: { text?: string; choic
   if (state.phase === "note") {
     const text = (input.text ?? "").trim();
     if (!text) return { state, effects: [], messages: [{ text: "Anh/chị gõ nội dung cập nhật bằng chữ." }] };
+    if (hasReorderingControl(text)) return { state, effects: [], messages: [{ text: REORDERED_MESSAGE }] };
     return { effects: [{ kind: "note", text: clip(text, 1000) }], messages: [{ text: `Đã ghi cập nhật vào ${state.ref}.` }], done: true };
   }
 

@@ -14,12 +14,19 @@ export interface InboundMessage {
   text?: string;
   /** A button press: the value of an offered choice. */
   choice?: string;
-  /** A shared contact card: phone plus the platform user id the card belongs to. */
-  contact?: { phone: string; userId?: string };
+  /**
+   * A shared contact card: phone plus the platform user id the card belongs to. `unconfirmed`:
+   * the platform does not vouch that the number is the sender's (Zalo OA's form can be typed in),
+   * so it only asks for a link that a supervisor or the officer's invite code confirms; `name` is
+   * the name sent with it.
+   */
+  contact?: { phone: string; userId?: string; unconfirmed?: boolean; name?: string };
   /** A file, photo, sticker or location that carries no text. */
   attachment?: { kind: "photo" | "document" | "sticker" | "location" | "voice" | "other"; fileId?: string };
   /** Deep-link payload (Telegram /start <code>). */
   startPayload?: string;
+  /** The sender edited an earlier message (Telegram): answered, never applied. */
+  edited?: boolean;
 }
 
 export interface ChoiceOption {

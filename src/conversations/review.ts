@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
-import { answers, officers, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
+import { answers, auditLog, officers, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import type { Officer } from "../directory/officers.js";
 import { periodLabel } from "../domain/periods.js";
 import type { FormRegistry } from "./form-registry.js";
@@ -20,6 +20,8 @@ export class ReviewRefused extends Error {
 export function createReviewService(deps: { forms: FormRegistry; enqueue: (tx: DbOrTx, rows: NewOutboxRow[]) => Promise<number[]> }) {
   /** The submission if the officer may see it: their own unit's, or one below them. */
   async function load(db: DbOrTx, officer: Officer, submissionId: number) {
+    // An id from the address bar that no integer column can hold is a submission that does not exist (not a 500).
+    if (!Number.isInteger(submissionId) || submissionId < 1 || submissionId > 2_147_483_647) return undefined;
     const [row] = await db
       .select({ submission: submissions, unit: units, period: periods })
       .from(submissions)
@@ -34,25 +36,39 @@ export function createReviewService(deps: { forms: FormRegistry; enqueue: (tx: D
     return { ...row, supervises };
   }
 
-  async function view(db: DbOrTx, officer: Officer, submissionId: number) {
-    const found = await load(db, officer, submissionId);
-    if (!found) return undefined;
-    const form = deps.forms.get(found.submission.formId, found.submission.formVersion);
-    const rows = await db.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));
-    const current = new Map(rows.map((r) => [r.key, r.value.v]));
-    const slots: Slot[] = visibleSlots(form, current);
-    const history = await db
-      .select({ at: submissionEvents.at, kind: submissionEvents.kind, comment: submissionEvents.comment, questions: submissionEvents.questions, by: officers.name })
-      .from(submissionEvents)
-      .leftJoin(officers, eq(officers.id, submissionEvents.officerId))
-      .where(eq(submissionEvents.submissionId, submissionId))
-      .orderBy(asc(submissionEvents.id));
-    return {
-      ...found,
-      form,
-      items: slots.map((s) => ({ number: s.number, section: s.section.title, label: s.question.label, answer: formatAnswer(s.question, current.get(s.key)) })),
-      history,
-    };
+  /**
+   * The submission laid out for reading. A report holds case data (abuse by form, sex and age, case
+   * by case), so every read is in the audit log, written in the same transaction as the read: no
+   * answers leave without their row. A refused read (not there, or not the officer's to see) is
+   * recorded too, alike for both so the row tells the officer nothing.
+   */
+  async function view(db: Db, officer: Officer, submissionId: number) {
+    return db.transaction(async (tx) => {
+      const actor = `officer:${officer.id}`;
+      const target = `submission:${submissionId}`;
+      const found = await load(tx, officer, submissionId);
+      if (!found) {
+        await tx.insert(auditLog).values({ actor, action: "submission.read_refused", target });
+        return undefined;
+      }
+      await tx.insert(auditLog).values({ actor, action: "submission.read", target });
+      const form = deps.forms.get(found.submission.formId, found.submission.formVersion);
+      const rows = await tx.select({ key: answers.key, value: answers.value }).from(answers).where(eq(answers.submissionId, submissionId));
+      const current = new Map(rows.map((r) => [r.key, r.value.v]));
+      const slots: Slot[] = visibleSlots(form, current);
+      const history = await tx
+        .select({ at: submissionEvents.at, kind: submissionEvents.kind, comment: submissionEvents.comment, questions: submissionEvents.questions, by: officers.name })
+        .from(submissionEvents)
+        .leftJoin(officers, eq(officers.id, submissionEvents.officerId))
+        .where(eq(submissionEvents.submissionId, submissionId))
+        .orderBy(asc(submissionEvents.id));
+      return {
+        ...found,
+        form,
+        items: slots.map((s) => ({ number: s.number, section: s.section.title, label: s.question.label, answer: formatAnswer(s.question, current.get(s.key)) })),
+        history,
+      };
+    });
   }
 
   async function decide(db: Db, officer: Officer, submissionId: number, decision: { kind: "approved" } | { kind: "returned"; comment: string; questions: string[] }) {

@@ -1,9 +1,11 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
@@ -34,6 +36,12 @@ export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.me
 
 export interface DatabaseOptions {
   databaseUrl?: string;
+  /**
+   * PostgreSQL: a connection as the role that owns the tables, used only by `migrate()`, so that
+   * `databaseUrl` can be a role that owns nothing (docs/app-role.sql). Without it, `migrate()`
+   * migrates through `databaseUrl` when that role may, and otherwise only checks that nothing is pending.
+   */
+  migrationUrl?: string;
   /** PGlite data folder; undefined = in memory (tests). */
   dataDir?: string;
   /** An already opened PGlite (tests share one per file). */
@@ -42,11 +50,11 @@ export interface DatabaseOptions {
 }
 
 export function createDatabase(opts: DatabaseOptions): Database {
-  if (opts.databaseUrl) return createPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  if (opts.databaseUrl) return createPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.migrationUrl);
   return createPgliteDatabase(opts);
 }
 
-function createPostgres(url: string, max: number): Database {
+function createPostgres(url: string, max: number, migrationUrl?: string): Database {
   // A database that does not answer fails the request in seconds (503, redelivered later), not never.
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   // A dropped connection must not crash the process: the pool replaces it on next use.
@@ -61,9 +69,86 @@ function createPostgres(url: string, max: number): Database {
     kind: "postgres",
     open: async () => {},
     ping: () => ping(db),
-    migrate: () => migratePg(drizzlePg(pool), { migrationsFolder }),
+    migrate: async () => {
+      if (migrationUrl) {
+        const owner = new pg.Pool({ connectionString: migrationUrl, max: 1, connectionTimeoutMillis: 5_000 });
+        owner.on("error", () => {});
+        try {
+          await migratePg(drizzlePg(owner), { migrationsFolder });
+        } finally {
+          await owner.end();
+        }
+        return;
+      }
+      // Drizzle's migrator starts with CREATE SCHEMA IF NOT EXISTS, refused to a role without CREATE
+      // on the database even when the schema exists: such a role (the application role) only checks.
+      const { rows } = await pool.query<{ may: boolean }>("select has_database_privilege(current_database(), 'CREATE') as may");
+      if (rows[0]?.may) return migratePg(drizzlePg(pool), { migrationsFolder });
+      await requireMigrated(pool);
+    },
     close: () => pool.end(),
   };
+}
+
+/** For a role that may not migrate: the database must already have every migration of this version. */
+async function requireMigrated(pool: pg.Pool): Promise<void> {
+  const newest = Math.max(...readMigrationFiles({ migrationsFolder }).map((m) => m.folderMillis));
+  let applied = 0;
+  try {
+    const { rows } = await pool.query<{ at: string | null }>("select max(created_at) as at from drizzle.__drizzle_migrations");
+    applied = Number(rows[0]?.at ?? 0);
+  } catch {
+    // No migrations table, or not readable by this role: nothing is known to be applied.
+  }
+  if (applied < newest) {
+    throw new Error(
+      "The database is not migrated to this version and DATABASE_URL's role may not migrate it: set DATABASE_MIGRATION_URL to a connection as the tables' owner (README, Production).",
+    );
+  }
+}
+
+/**
+ * Keeps a data folder private to the user baocao runs as: the folder and every folder below 0700,
+ * every file 0600. PGlite writes the files of a new cluster world-writable (0666) whatever the
+ * umask, and rewrites a few at each start, so this runs after every open, migration and close;
+ * files PostgreSQL itself creates later are 0600 already, and the folder's 0700 keeps everyone
+ * else out in between. Symbolic links are left alone.
+ */
+export function makePrivate(dir: string): void {
+  // A file PostgreSQL removes while the walk runs (a temporary one) is simply gone, not an error.
+  const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === "ENOENT";
+  const fix = (path: string, want: number) => {
+    try {
+      if ((lstatSync(path).mode & 0o777) !== want) chmodSync(path, want);
+    } catch (err) {
+      if (!gone(err)) throw err;
+    }
+  };
+  const walk = (folder: string) => {
+    fix(folder, 0o700);
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (err) {
+      if (gone(err)) return;
+      throw err;
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) fix(path, 0o600);
+    }
+  };
+  walk(dir);
+}
+
+/** New files and folders of this process: owner only (worker threads may not set it; their files are fixed by makePrivate). */
+function restrictUmask(): void {
+  try {
+    process.umask(0o077);
+  } catch {
+    // ERR_WORKER_UNSUPPORTED_OPERATION
+  }
 }
 
 /**
@@ -81,8 +166,14 @@ function createPgliteDatabase(opts: DatabaseOptions): Database {
     (opening ??= (async () => {
       const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
       if (!client) {
-        if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+        if (opts.dataDir) {
+          restrictUmask();
+          mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+          makePrivate(opts.dataDir);
+        }
         client = new PGlite(opts.dataDir);
+        await client.waitReady;
+        if (opts.dataDir) makePrivate(opts.dataDir);
       }
       const opened = drizzle(client, { schema });
       real = opened as unknown as Db;
@@ -116,11 +207,15 @@ function createPgliteDatabase(opts: DatabaseOptions): Database {
       }
       return ping(db);
     },
-    migrate: async () => migratePglite(await open(), { migrationsFolder }),
+    migrate: async () => {
+      await migratePglite(await open(), { migrationsFolder });
+      if (owned && opts.dataDir) makePrivate(opts.dataDir);
+    },
     close: async () => {
       if (!opening) return;
       await opening.catch(() => undefined);
       if (owned && client && !client.closed) await client.close();
+      if (owned && opts.dataDir) makePrivate(opts.dataDir);
     },
   };
 }

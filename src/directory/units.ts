@@ -4,7 +4,14 @@ import { unitMappings, units } from "../db/schema/index.js";
 import { readTable, type TableRow } from "./csv.js";
 import type { ImportReport, RejectedRow } from "./import-report.js";
 
-export type Scheme = "pre2025" | "post2025";
+/**
+ * The official trees (before and after the 1/7/2025 reform), and the demo tree: a province and
+ * communes of its own for the simulator's demo officers (src/directory/demo.ts), never an
+ * official unit, so every rule that compares schemes keeps the demo world apart.
+ */
+export type Scheme = "pre2025" | "post2025" | "demo";
+export type OfficialScheme = Exclude<Scheme, "demo">;
+export const DEMO_SCHEME: Extract<Scheme, "demo"> = "demo";
 export type UnitLevel = "province" | "district" | "commune";
 export type Unit = typeof units.$inferSelect;
 
@@ -28,6 +35,7 @@ export const rootDepth = (root: Pick<Unit, "path">): number => (root.path === ""
 const SCHEME_VALIDITY: Record<Scheme, { validFrom: string | null; validTo: string | null }> = {
   pre2025: { validFrom: null, validTo: "2025-06-30" },
   post2025: { validFrom: "2025-07-01", validTo: null },
+  demo: { validFrom: null, validTo: null },
 };
 
 const LEVEL_DIGITS: Record<UnitLevel, number> = { province: 2, district: 3, commune: 5 };

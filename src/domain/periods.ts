@@ -105,7 +105,10 @@ export function periodLabel(key: string): string {
   return `báo cáo kỳ ${key}`;
 }
 
-/** Periods that ended before the 1/7/2025 reform belong to the old three-level tree. */
+/**
+ * Periods that ended before the 1/7/2025 reform belong to the old three-level tree. Official trees
+ * only: the demo tree (src/directory/demo.ts) reports on every period and is never chosen here.
+ */
 export function schemeForPeriod(endsOn: string): "pre2025" | "post2025" {
   return endsOn < "2025-07-01" ? "pre2025" : "post2025";
 }

@@ -4,8 +4,22 @@
  * `fold`; everything stored goes through `cleanText`.
  */
 
-// Zero-width, bidi controls, variation selectors and BOM: invisible, never meaningful in an answer.
-const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFE00-\uFE0F\uFEFF\u00AD]/gu;
+// Invisible characters that cannot change what the officer sees: zero-width, the left-to-right
+// mark (Vietnamese is left-to-right already), the bidi closers (PDF, PDI: on their own they
+// reorder nothing), deprecated format controls, variation selectors, BOM, soft hyphen.
+const INVISIBLE = /[\u200B-\u200E\u202C\u2060-\u2065\u2069-\u206F\uFE00-\uFE0F\uFEFF\u00AD\u180E]/gu;
+/**
+ * Bidi controls that can change what the officer sees: the embeddings, overrides and isolates
+ * (LRE, RLE, LRO, RLO, LRI, RLI, FSI) reorder what follows them ("\u202e21" shows as 12), and the
+ * right-to-left marks (RLM, ALM) can turn the line right-to-left, which shows "1 2" as "2 1".
+ * They are not dropped where they matter: `cleanText` keeps them, `hasReorderingControl` finds
+ * them, and the answer parser refuses the answer rather than store digits the officer did not see.
+ */
+const OPENERS = "\u202A\u202B\u202D\u202E\u2066\u2067\u2068";
+const RTL_MARKS = "\u200F\u061C";
+const REORDERING = new RegExp(`[${OPENERS}${RTL_MARKS}]`, "u");
+const REORDERING_ALL = new RegExp(`[${OPENERS}${RTL_MARKS}]`, "gu");
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 // Pictographs and their modifiers (skin tones, keycaps, flags, ZWJ sequences).
 const EMOJI = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\u{1F1E6}-\u{1F1FF}\u20E3\u200D]/gu;
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/gu;
@@ -13,25 +27,69 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/gu;
 // it in a jsonb value, so an answer holding one failed its transaction with a 500.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** NFC, no invisible or control characters, no emojis, single spaces, trimmed. */
+const collapseSpaces = (s: string) =>
+  s
+    .replace(/[ \t\u00A0\u3000]+/g, " ")
+    .replace(/ *\n */g, "\n")
+    .trim();
+
+/**
+ * Drops the reordering controls that change nothing here: an opener with nothing visible after
+ * it, a right-to-left mark in text without digits (letters alone keep their order). Decided on
+ * the otherwise clean text, so that cleaning again decides the same.
+ */
+function settleBidi(s: string): string {
+  if (!REORDERING.test(s)) return s;
+  const hasDigit = /\p{Nd}/u.test(s);
+  let out = "";
+  const chars = Array.from(s);
+  let lastVisible = -1;
+  chars.forEach((c, k) => {
+    if (VISIBLE.test(c)) lastVisible = k;
+  });
+  chars.forEach((c, k) => {
+    if (OPENERS.includes(c)) {
+      if (k < lastVisible) out += c;
+    } else if (RTL_MARKS.includes(c)) {
+      if (hasDigit) out += c;
+    } else {
+      out += c;
+    }
+  });
+  return collapseSpaces(out);
+}
+
+/**
+ * NFC, no invisible or control characters, no emojis, single spaces, trimmed. Bidi controls that
+ * would reorder what the officer sees are kept (see `hasReorderingControl`).
+ */
 export function cleanText(input: string): string {
-  return (
-    input
-      .replace(LONE_SURROGATE, "")
-      // NFC first too: the same text typed NFC or NFD must clean alike. "↮" decomposes to "↔"
-      // (a pictograph, removed) plus a combining mark, so only its NFC form survived.
-      .normalize("NFC")
-      .replace(INVISIBLE, "")
-      .replace(CONTROL, "")
-      .replace(EMOJI, " ")
-      .replace(/[ \t\u00A0\u3000]+/g, " ")
-      .replace(/ *\n */g, "\n")
-      .trim()
-      // NFC last: an invisible mark between a letter and its accent ("a\u200f\u0308") only
-      // lets them compose once it is gone. Normalising first left "ä" decomposed, so the same
-      // answer cleaned twice (the webhook, then the parser) gave two different strings.
-      .normalize("NFC")
-  );
+  return settleBidi(
+    collapseSpaces(
+      input
+        .replace(LONE_SURROGATE, "")
+        // NFC first too: the same text typed NFC or NFD must clean alike. "↮" decomposes to "↔"
+        // (a pictograph, removed) plus a combining mark, so only its NFC form survived.
+        .normalize("NFC")
+        .replace(INVISIBLE, "")
+        .replace(CONTROL, "")
+        .replace(EMOJI, " "),
+    ),
+  )
+    // NFC last: an invisible mark between a letter and its accent ("a\u200b\u0308") only
+    // lets them compose once it is gone. Normalising first left "ä" decomposed, so the same
+    // answer cleaned twice (the webhook, then the parser) gave two different strings.
+    .normalize("NFC");
+}
+
+/** True when the text holds a bidi control that can reorder what the officer sees (after `cleanText`, only those remain). */
+export function hasReorderingControl(text: string): boolean {
+  return REORDERING.test(cleanText(text));
+}
+
+/** Combining marks removed (the text should be NFD first). */
+export function stripMarks(text: string): string {
+  return text.replace(/\p{M}/gu, "");
 }
 
 /** At most `n` characters, cut between characters (never inside an emoji's surrogate pair, which jsonb refuses). */
@@ -43,6 +101,8 @@ export function clip(text: string, n: number): string {
 /** Lower case without diacritics ("Không" → "khong", "Đã nhận" → "da nhan"), for matching only. */
 export function fold(input: string): string {
   return cleanText(input)
+    // Matching reads the words, whatever direction they would be shown in.
+    .replace(REORDERING_ALL, "")
     .normalize("NFD")
     .replace(/\p{M}/gu, "")
     .replace(/[đĐ]/g, "d")

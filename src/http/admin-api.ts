@@ -1,10 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { periods, reportTemplates, units } from "../db/schema/index.js";
+import { auditLog, periods, reportTemplates, units } from "../db/schema/index.js";
 import type { Context, Next } from "hono";
 import type { Officer } from "../directory/officers.js";
-import { NATIONAL_CODE, nationalRoot, type ReportRoot, type Scheme } from "../directory/units.js";
+import { DEMO_SCHEME, NATIONAL_CODE, nationalRoot, type ReportRoot, type Scheme } from "../directory/units.js";
 import type { Sessions } from "./sessions.js";
 import { consolidate, toCsv, toXlsx } from "../conversations/consolidation.js";
 import type { FormRegistry } from "../conversations/form-registry.js";
@@ -144,14 +144,19 @@ export function mountAdminApi(deps: AdminApiDeps) {
     app.use("/api/periods", guard);
     app.use("/api/periods/*", guard);
     /** The unit asked for, if the caller may see it (404 otherwise, as for a unit that does not exist). */
-    const visibleUnit = async (c: Context, scheme: Scheme, code: string): Promise<ReportRoot | undefined> => {
+    const visibleUnit = async (c: Context, asked: Scheme, code: string): Promise<ReportRoot | undefined> => {
       const actor = actors.get(c.req.raw);
-      if (code === NATIONAL_CODE) return actor === "admin" || (actor && actor.role === "admin") ? nationalRoot(scheme) : undefined;
+      if (actor === undefined) return undefined;
+      const [own] = actor === "admin" ? [] : await deps.db.select().from(units).where(eq(units.id, actor.unitId));
+      if (actor !== "admin" && !own) return undefined;
+      // A demo account's world is the demo tree whatever the period (src/directory/demo.ts); nobody else's is.
+      const scheme: Scheme = own?.scheme === DEMO_SCHEME ? DEMO_SCHEME : asked;
+      if (scheme === DEMO_SCHEME && own?.scheme !== DEMO_SCHEME) return undefined;
+      if (code === NATIONAL_CODE) return actor === "admin" || actor.role === "admin" ? nationalRoot(scheme) : undefined;
       const unit = await findUnit(deps.db, scheme, code);
-      if (!unit || actor === undefined) return undefined;
-      // Admins answer for the whole country: every unit is theirs to see.
+      if (!unit) return undefined;
+      // Admins answer for the whole country (of their world): every unit is theirs to see.
       if (actor === "admin" || actor.role === "admin") return unit;
-      const [own] = await deps.db.select().from(units).where(eq(units.id, actor.unitId));
       return own && own.scheme === unit.scheme && (unit.path === own.path || unit.path.startsWith(`${own.path}.`)) ? unit : undefined;
     };
 
@@ -206,6 +211,14 @@ export function mountAdminApi(deps: AdminApiDeps) {
         const { period, unit } = await periodAndUnit(c, c.req.valid("param").periodId, c.req.valid("query"));
         const [template] = await deps.db.select().from(reportTemplates).where(eq(reportTemplates.id, period.templateId));
         const result = await consolidate(deps.db, period, unit, deps.forms.latest(template!.formId));
+        // Every export is in the audit log, as on the web (same action and target), before the file leaves.
+        const actor = actors.get(c.req.raw);
+        await deps.db.insert(auditLog).values({
+          actor: actor === "admin" || actor === undefined ? "admin-api-token" : `officer:${actor.id}`,
+          action: "export",
+          target: `${period.key}:${unit.scheme}:${unit.code}`,
+          detail: { format, via: "api" },
+        });
         const name = `baocao-${period.key}-${unit.code}.${format}`;
         c.header("content-disposition", `attachment; filename="${name}"`);
         if (format === "csv") {

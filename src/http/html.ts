@@ -27,6 +27,10 @@ header{display:flex;justify-content:space-between;align-items:center;border-bott
 h1{font-size:1.3rem}table{border-collapse:collapse;width:100%}td,th{border:1px solid #d5dde5;padding:.35rem .5rem;text-align:left}
 th{background:#eef3f0}.ok{color:#0b6b3a}.late{color:#b35c00}.missing{color:#a40000}
 input,button{font-size:1rem;padding:.45rem}button{background:#0b6b3a;color:#fff;border:0;border-radius:6px}
-.note{color:#556}.inline{display:inline}.danger{background:#a40000}
+.note{color:#556}.inline{display:inline}.danger{background:#a40000}.muted{background:#556}
+.row{display:flex;gap:2rem;flex-wrap:wrap}.w30{width:30rem}.w6{width:6rem}.w5{width:5rem}.w14{width:14rem}
+.tg-bubble{white-space:pre-wrap;overflow-wrap:anywhere;background:#eef6ff;border-radius:10px;padding:.6rem;margin:.3rem 0;max-width:28rem}
+.tg-button{border:1px solid #9ab;border-radius:6px;padding:.3rem;text-align:center;max-width:28rem}
+.quote{white-space:pre-wrap;border-left:4px solid #0b6b3a;padding-left:.6rem}
 </style><script src="/assets/baocao.js" defer></script></head><body>${body}</body></html>`;
 }

@@ -52,7 +52,8 @@ export function mountIncidentsApi(deps: { db: Db; adminToken?: string; incidents
     app.use("/api/incidents", guard);
     app.use("/api/incidents/*", guard);
     app.openapi(getCase, async (c) => {
-      const found = await deps.incidents.read(deps.db, c.req.valid("param").ref, "admin-api-token");
+      // The token sees every case: only a ref that does not exist is refused (and audited).
+      const found = await deps.incidents.read(deps.db, c.req.valid("param").ref, { actor: "admin-api-token", via: "api" });
       if (!found) throw new NotFoundError("Không tìm thấy");
       const i = found.incident;
       return c.json(

@@ -1,27 +1,29 @@
+import { nonceAttr } from "./html.js";
 /** The web simulator: a chat page that talks to the same engine as Telegram and Zalo. */
 export function simulatorPage(): string {
   return `<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>baocao — Mô phỏng trò chuyện</title>
-<style>
-*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#e9eef3;color:#1d2733}
+<style${nonceAttr()}>
+*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#e9eef3;color:#1d2733;display:flex;flex-direction:column;height:100vh}
 header{background:#0b6b3a;color:#fff;padding:.7rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-header h1{font-size:1.1rem;margin:0}select{font-size:1rem;padding:.3rem;max-width:100%}
-#chat{max-width:40rem;margin:0 auto;padding:1rem;height:calc(100vh - 8.5rem);overflow-y:auto}
+header h1{font-size:1.1rem;margin:0}header label{max-width:100%}select{font-size:1rem;padding:.3rem;max-width:100%}
+#chat{width:100%;max-width:40rem;margin:0 auto;padding:1rem;flex:1;min-height:0;overflow-y:auto}
 .msg{white-space:pre-wrap;padding:.55rem .8rem;border-radius:12px;margin:.4rem 0;max-width:85%;line-height:1.35}
 .bot{background:#fff}.me{background:#d7f5e3;margin-left:auto}
 .choices{display:flex;flex-wrap:wrap;gap:.4rem;margin:.2rem 0 .6rem}
 .choices button{border:1px solid #0b6b3a;background:#fff;color:#0b6b3a;border-radius:16px;padding:.35rem .8rem;font-size:.95rem;cursor:pointer}
-form{position:fixed;bottom:0;left:0;right:0;background:#fff;padding:.6rem;display:flex;gap:.5rem;justify-content:center;border-top:1px solid #ccd}
+form{background:#fff;padding:.6rem;display:flex;gap:.5rem;justify-content:center;border-top:1px solid #ccd}
 form input{flex:1;max-width:34rem;font-size:1rem;padding:.55rem;border:1px solid #aab;border-radius:8px}
 form button{font-size:1rem;padding:.5rem 1rem;background:#0b6b3a;color:#fff;border:0;border-radius:8px}
-.note{color:#556;font-size:.9rem;text-align:center}
+.note{color:#556;font-size:.9rem;text-align:center}.hint{font-size:.85rem;opacity:.9}
 </style></head><body>
 <header><h1>baocao · mô phỏng</h1>
-<label>Cán bộ mẫu: <select id="officer" aria-label="Cán bộ mẫu"></select></label></header>
+<label>Cán bộ mẫu: <select id="officer" aria-label="Cán bộ mẫu"></select></label>
+<span class="hint" id="hint"></span><span class="hint">Dữ liệu thử, tách khỏi mọi đơn vị thật.</span></header>
 <div id="chat" aria-live="polite"><p class="note">Chọn một cán bộ mẫu rồi gõ "báo cáo" để bắt đầu.</p></div>
 <form id="send"><input id="text" autocomplete="off" placeholder="Nhập câu trả lời…" aria-label="Tin nhắn"><button>Gửi</button></form>
-<script>
+<script${nonceAttr()}>
 const chat=document.getElementById('chat'),sel=document.getElementById('officer'),input=document.getElementById('text');
 let after=0,officerId=null,timer=null;
 function add(text,who){const d=document.createElement('div');d.className='msg '+who;d.textContent=text;chat.append(d);chat.scrollTop=chat.scrollHeight;return d;}
@@ -38,10 +40,15 @@ async function send(body){const clientId=(crypto.randomUUID?crypto.randomUUID():
   const r=await fetch('/simulator/api/messages',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({officerId,clientId,...body})});
   if(!r.ok){add('Không gửi được tin nhắn ('+r.status+').','bot');}await poll();}
 document.getElementById('send').onsubmit=e=>{e.preventDefault();const t=input.value;if(!t.trim()||!officerId)return;add(t,'me');input.value='';send({text:t});};
-sel.onchange=()=>{officerId=Number(sel.value);after=0;chat.textContent='';poll();};
+const ROLES={commune:'cán bộ xã',district:'cán bộ huyện',province:'cán bộ tỉnh',admin:'quản trị'};let list=[];
+// Supervisors also have web pages: the sign-in link for their number is delivered to this chat.
+function hint(){const o=list.find(x=>x.id===officerId);const h=document.getElementById('hint');
+  h.textContent=o&&o.role!=='commune'?'Trang web của '+ROLES[o.role]+': mở /login, nhập số '+o.phone+' — đường dẫn đăng nhập sẽ hiện trong khung chat này.':'';}
+sel.onchange=()=>{officerId=Number(sel.value);after=0;chat.textContent='';hint();poll();};
 fetch('/simulator/api/officers').then(r=>r.json()).then(({officers})=>{
   if(!officers.length){chat.innerHTML='<p class="note">Chưa có cán bộ mẫu. Chạy: npm run cli -- demo seed</p>';return;}
-  for(const o of officers){const op=document.createElement('option');op.value=o.id;op.textContent=o.name+' — '+o.unit;sel.append(op);}
-  officerId=officers[0].id;poll();timer=setInterval(poll,1500);});
+  list=officers;
+  for(const o of officers){const op=document.createElement('option');op.value=o.id;op.textContent=o.name+' — '+(ROLES[o.role]||o.role)+' — '+o.unit;sel.append(op);}
+  officerId=officers[0].id;hint();poll();timer=setInterval(poll,1500);});
 </script></body></html>`;
 }

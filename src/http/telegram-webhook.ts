@@ -31,6 +31,7 @@ const message = z.looseObject({
 const update = z.looseObject({
   update_id: z.number().int().nonnegative(),
   message: message.optional(),
+  edited_message: message.optional(),
   callback_query: z.looseObject({ id: z.string(), from: user, data: z.string().optional(), message: z.looseObject({ chat }).optional() }).optional(),
 });
 

@@ -277,7 +277,7 @@ export function mountWeb(deps: WebDeps) {
           const unitId = mine[0]?.unitId;
           const canRemind = supervises && period.id === current.id && ch.level === "commune" && ch.status !== "submitted" && unitId !== undefined;
           const remind = canRemind
-            ? `<form method="post" action="/dashboard/remind" style="display:inline"><input type="hidden" name="unit" value="${esc(ch.code)}"><button>Nhắc ngay</button></form>`
+            ? `<form method="post" action="/dashboard/remind" class="inline"><input type="hidden" name="unit" value="${esc(ch.code)}"><button>Nhắc ngay</button></form>`
             : "";
           const nameCell =
             ch.level === "commune"
@@ -298,7 +298,7 @@ export function mountWeb(deps: WebDeps) {
 <p class="note">Kỳ báo cáo: ${periodLinks}${officer.role === "admin" && root.code !== NATIONAL_CODE ? ` · <a href="/dashboard?unit=${NATIONAL_CODE}&period=${esc(period.key)}">Toàn quốc</a>` : ""}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
 <p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>
-<div style="display:flex;gap:2rem;flex-wrap:wrap"><div style="width:30rem"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div style="width:30rem"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
+<div class="row"><div class="w30"><canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas></div><div class="w30"><canvas id="trend" aria-label="Tỷ lệ nộp qua các kỳ"></canvas></div></div>
 <script src="/assets/chart.js"></script>
 <script${nonceAttr()}>new Chart(document.getElementById('chart'),{type:'bar',data:{labels:['Đúng hạn','Trễ hạn','Đang làm','Chưa bắt đầu'],datasets:[{label:'Số xã',data:${JSON.stringify([s.counts.onTime, s.counts.late, s.counts.inProgress, s.counts.notStarted])},backgroundColor:['#0b6b3a','#b35c00','#5b7fa6','#a40000']}]},options:{animation:false,plugins:{legend:{display:false}}}});
 new Chart(document.getElementById('trend'),{type:'line',data:{labels:${JSON.stringify(trend.map((x) => x.key))},datasets:[{label:'% đã nộp',data:${JSON.stringify(trend.map((x) => x.rate))},borderColor:'#0b6b3a'}]},options:{animation:false,scales:{y:{min:0,max:100}}}});</script>

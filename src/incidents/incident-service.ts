@@ -12,6 +12,17 @@ import { recipientsOfUnits, type Recipient } from "../scheduler/audience.js";
 import { clip } from "../domain/text.js";
 
 export type Incident = typeof incidents.$inferSelect;
+
+/**
+ * Who looks a case up: `actor` as the audit log names them (`officer:12`, `admin-api-token`);
+ * `within` their own unit (they see cases of it and below), `null` when they have none, absent for
+ * the API token, which sees every case; `via` the way in, recorded with a refused look-up.
+ */
+export interface IncidentReader {
+  actor: string;
+  within?: Pick<Unit, "scheme" | "path"> | null;
+  via?: string;
+}
 export const INCIDENT_ACK_PREFIX = "inc-ack:";
 
 export interface IncidentDeps {
@@ -40,7 +51,11 @@ export function legalClocks(i: Pick<Incident, "createdAt" | "separated">, timeZo
 export function createIncidentService(deps: IncidentDeps) {
   const { clock, timeZone } = deps;
 
-  /** Supervising levels of a unit: district and province before the reform, the province after. */
+  /**
+   * Supervising levels of a unit: district and province before the reform, the province after.
+   * Admins are those seated in the same chain, which lies in the unit's own tree: a demo admin is
+   * never alerted about a real case, nor a real admin about a demo one.
+   */
   async function supervisors(tx: DbOrTx, unit: Unit, withAdmins: boolean): Promise<Recipient[]> {
     const chain = (await ancestorsOf(tx, unit)).filter((u) => u.id !== unit.id);
     const { reachable } = await recipientsOfUnits(tx, chain.map((u) => u.id), withAdmins ? ["district", "province", "admin"] : ["district", "province"]);
@@ -221,9 +236,10 @@ export function createIncidentService(deps: IncidentDeps) {
     return undefined;
   }
 
-  /** Cases an officer may update by chat: those of their own unit. */
+  /** Cases an officer may update by chat: those of their own unit. A refused look-up is audited. */
   async function findForUpdate(tx: DbOrTx, officer: ActingOfficer, ref: string): Promise<Incident | undefined> {
     const [i] = await tx.select().from(incidents).where(and(eq(incidents.ref, ref.toUpperCase()), eq(incidents.unitId, officer.unitId)));
+    if (!i) await refused(tx, `officer:${officer.id}`, ref, "chat");
     return i;
   }
 
@@ -306,17 +322,48 @@ export function createIncidentService(deps: IncidentDeps) {
     return (await deps.enqueue(db, rows)).length;
   }
 
-  /** A case with its timeline, for someone allowed to read it; every read is audited. */
-  async function read(db: Db, ref: string, actor: string) {
-    const [i] = await db.select().from(incidents).where(eq(incidents.ref, ref.toUpperCase()));
-    if (!i) return undefined;
-    await db.insert(auditLog).values({ actor, action: "incident.read", target: i.ref });
-    const timeline = await db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, i.id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.id));
-    const clocks = legalClocks(i, timeZone);
-    return { incident: i, timeline, clocks };
+  /**
+   * A look-up of a ref that found nothing the reader may see. The row is the same whether the case
+   * does not exist or lies outside the reader's subtree — the prober may read their own audit
+   * entries, so it must not tell them which — and the ref is recorded as typed (clipped).
+   */
+  async function refused(tx: DbOrTx, actor: string, ref: string, via: string): Promise<void> {
+    await tx.insert(auditLog).values({ actor, action: "incident.read_refused", target: clip(ref.trim().toUpperCase(), 40), detail: { via } });
   }
 
-  return { create, apply, acknowledge, assign, addNote, close, maySupervise, findForUpdate, escalateDue, remindClocks, applyRetention, read };
+  /**
+   * The case with this ref and its unit, if the reader may see it: `within` is the reader's own
+   * unit (the case's unit or one below it), absent for the API token (every case). Anything else
+   * is audited as a refused look-up and answered undefined, the same for a ref that does not exist.
+   */
+  async function find(tx: DbOrTx, ref: string, reader: IncidentReader): Promise<{ incident: Incident; unit: Unit } | undefined> {
+    const [row] = await tx.select({ incident: incidents, unit: units }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref.trim().toUpperCase()));
+    const within = reader.within;
+    const visible = row && (within === undefined || (within !== null && within.scheme === row.unit.scheme && (row.unit.path === within.path || row.unit.path.startsWith(`${within.path}.`))));
+    if (!visible) {
+      await refused(tx, reader.actor, ref, reader.via ?? "read");
+      return undefined;
+    }
+    return row;
+  }
+
+  /**
+   * A case with its timeline for a reader allowed to see it; every read, and every refused
+   * look-up, is audited in the same transaction as the read itself.
+   */
+  async function read(db: Db, ref: string, reader: IncidentReader) {
+    return db.transaction(async (tx) => {
+      const found = await find(tx, ref, reader);
+      if (!found) return undefined;
+      const i = found.incident;
+      await tx.insert(auditLog).values({ actor: reader.actor, action: "incident.read", target: i.ref });
+      const timeline = await tx.select().from(incidentEvents).where(eq(incidentEvents.incidentId, i.id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.id));
+      const clocks = legalClocks(i, timeZone);
+      return { incident: i, unit: found.unit, timeline, clocks };
+    });
+  }
+
+  return { create, apply, acknowledge, assign, addNote, close, maySupervise, findForUpdate, escalateDue, remindClocks, applyRetention, find, read };
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;

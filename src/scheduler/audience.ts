@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { channelLinks, officers, units, type OfficerRole } from "../db/schema/index.js";
+import { DEMO_SCHEME, type Scheme } from "../directory/units.js";
 
 /** Who a campaign or broadcast goes to: a subtree of the unit tree, optionally only some roles. */
 export interface Audience {
-  scheme: "pre2025" | "post2025";
+  scheme: Scheme;
   /** Root unit code; every officer in its subtree is included. No root = the whole country. */
   rootCode?: string;
   roles?: OfficerRole[];
@@ -47,7 +48,8 @@ async function recipientsWhere(db: DbOrTx, where: ReturnType<typeof and>) {
     })
     .from(officers)
     .innerJoin(units, eq(units.id, officers.unitId))
-    .leftJoin(channelLinks, eq(channelLinks.officerId, officers.id))
+    // The simulator chat is readable by anyone who opens /simulator: only the demo tree is ever sent there.
+    .leftJoin(channelLinks, and(eq(channelLinks.officerId, officers.id), or(ne(channelLinks.channel, "simulator"), eq(units.scheme, DEMO_SCHEME))))
     .where(and(eq(officers.active, true), where))
     .orderBy(asc(officers.id), sql`${channelLinks.preferred} desc nulls last`, sql`${channelLinks.linkedAt} desc nulls last`);
   const reachable: Recipient[] = [];

@@ -90,7 +90,7 @@ export function createOutbox(deps: OutboxDeps) {
     return limiters.get(channel);
   };
   const windows = new Map<string, InFlightWindow>();
-  /** Throttled channels bound what is in flight; replies are not counted (each answers a request of its own). */
+  /** Throttled channels bound what is in flight; replies after commit have a window of their own (replyWindowOf). */
   const windowOf = (channel: string) => {
     const limits = deps.rateLimits?.[channel];
     if (!limits) return undefined;
@@ -281,22 +281,179 @@ export function createOutbox(deps: OutboxDeps) {
     }
   }
 
-  /** Sends rows written by enqueueClaimed, once their transaction has committed. */
-  async function deliverClaimed(rows: OutboxRow[]): Promise<void> {
+  // Replies sent after commit, in the background of the request that wrote them. Each chat's
+  // replies go one after another across requests (the tail of its chain is kept here), so an
+  // officer who writes twice quickly reads the answers in order even when the first reply still
+  // waits for its rate-limited slot.
+  const chatTails = new Map<string, Promise<void>>();
+  /** Claimed by this process, not yet on their way: their leases are renewed while they wait. */
+  const waiting = new Map<number, OutboxRow>();
+  /** Taken back by stale recovery while waiting (their lease could not be renewed): never sent from here. */
+  const lost = new Set<number>();
+  const sendsAfterCommit = new Set<Promise<void>>();
+  let renewing: Promise<void> | undefined;
+  let renewTimer: ReturnType<typeof setInterval> | undefined;
+  let closing = false;
+  /** Waits cut short by close(); one entry per wait in progress, removed when it ends. */
+  const onClose = new Set<() => void>();
+  const untilClosed = (p: Promise<void>): Promise<void> => {
+    let cut!: () => void;
+    const closed = new Promise<void>((ok) => onClose.add((cut = ok)));
+    return Promise.race([p, closed]).finally(() => onClose.delete(cut));
+  };
+  const handedBack: OutboxRow[] = [];
+  const replyWindows = new Map<string, InFlightWindow>();
+  /**
+   * Replies have an in-flight window of their own: it bounds what a crash could send twice, as
+   * for everything else, without queueing a reply behind a broadcast waiting in the other one.
+   */
+  const replyWindowOf = (channel: string) => {
+    const limits = deps.rateLimits?.[channel];
+    if (!limits) return undefined;
+    if (!replyWindows.has(channel)) replyWindows.set(channel, createInFlightWindow(limits.perSecond, deps.maxInFlight ?? 8));
+    return replyWindows.get(channel);
+  };
+
+  /**
+   * Sends rows written by enqueueClaimed, once their transaction has committed. Returns at once;
+   * the promise settles when these rows are sent (or given back to the queue) and never rejects,
+   * so a webhook need not wait for it: a burst is answered at commit while the replies leave at the
+   * platform's rate. `close()` waits for what is on its way.
+   */
+  function deliverClaimed(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    if (closing) return track(handBack(rows));
+    const done: Promise<void>[] = [];
+    for (const row of rows) {
+      waiting.set(row.id, row);
+      const key = `${row.channel}:${row.chatId}`;
+      const next = (chatTails.get(key) ?? Promise.resolve()).then(() =>
+        sendAfterCommit(row).catch((err) => {
+          logger.error({ err: describeFailure(err), outboxId: row.id }, "delivery bookkeeping failed; the row will be recovered");
+        }),
+      );
+      chatTails.set(key, next);
+      void next.then(() => {
+        if (chatTails.get(key) === next) chatTails.delete(key);
+      });
+      done.push(next);
+    }
+    renewTimer ??= setInterval(() => void renewLeases(), Math.max(50, leaseMs / 4));
+    renewTimer.unref();
+    return track(Promise.all(done).then(() => undefined));
+  }
+
+  function track(p: Promise<void>): Promise<void> {
+    sendsAfterCommit.add(p);
+    void p.then(() => sendsAfterCommit.delete(p));
+    return p;
+  }
+
+  async function sendAfterCommit(row: OutboxRow): Promise<void> {
+    try {
+      const sender = deps.senders[row.channel];
+      if (!sender) return await finish(row, { status: "failed", lastError: `no sender for channel ${row.channel}` });
+      const window = closing ? undefined : replyWindowOf(row.channel);
+      await window?.enter();
+      let sentInMs: number | undefined;
+      try {
+        const limiter = limiterOf(row.channel);
+        // A slot can be far off in a burst (or after a 429): a stop does not wait for it.
+        if (limiter && !closing) await untilClosed(limiter.acquire(row.chatId, { burst: true }));
+        // A renewal in progress may be changing this row's lease: the row's fate is known after it.
+        while (renewing) await renewing;
+        if (lost.delete(row.id)) return;
+        if (closing) return void handedBack.push(row);
+        waiting.delete(row.id);
+        if (!(await stillOurs(row))) return;
+        const started = performance.now();
+        await sendAndRecord(row, sender, limiter);
+        sentInMs = performance.now() - started;
+      } finally {
+        window?.leave(sentInMs);
+      }
+    } finally {
+      waiting.delete(row.id);
+    }
+  }
+
+  /**
+   * Replies waiting for their turn (a burst, a 429 pause) keep their claim: every quarter of the
+   * lease, those whose claim is older than that renew it in one statement, so stale recovery never
+   * takes a reply that is only queued here. A reply another worker took back meanwhile is dropped.
+   */
+  async function renewLeases(): Promise<void> {
+    if (renewing || closing) return;
+    if (waiting.size === 0) {
+      clearInterval(renewTimer);
+      renewTimer = undefined;
+      return;
+    }
+    const now = clock();
+    const due = [...waiting.values()].filter((r) => !r.claimedAt || now.getTime() - r.claimedAt.getTime() >= leaseMs / 4);
+    if (due.length === 0) return;
+    renewing = (async () => {
+      try {
+        const result = await db.execute(sql`update outbox o set claimed_at = ${now.toISOString()}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(due.map((r) => ({ id: r.id, claimed_at: r.claimedAt?.toISOString() ?? null })))}::jsonb) as r(id bigint, claimed_at timestamptz)
+          where o.id = r.id and o.status = 'sending' and o.claimed_at is not distinct from r.claimed_at
+          returning o.id`);
+        const renewed = new Set((result as unknown as { rows: { id: string | number }[] }).rows.map((r) => Number(r.id)));
+        for (const r of due) {
+          if (renewed.has(r.id)) r.claimedAt = now;
+          else lost.add(r.id);
+        }
+      } catch (err) {
+        // Each row checks its own lease before it is sent (stillOurs): nothing is sent twice.
+        logger.warn({ err: describeFailure(err), rows: due.length }, "renewing the claims of waiting replies failed");
+      } finally {
+        renewing = undefined;
+      }
+    })();
+    await renewing;
+  }
+
+  /** Waiting replies go back to the queue at once, for the next process (or another instance) to send. */
+  async function handBack(rows: OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await deliver(rows);
+      await db.execute(sql`update outbox o set status = 'queued', not_before = ${clock().toISOString()}::timestamptz, attempts = greatest(o.attempts - 1, 0)
+        from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ id: r.id, claimed_at: r.claimedAt?.toISOString() ?? null })))}::jsonb) as r(id bigint, claimed_at timestamptz)
+        where o.id = r.id and o.status = 'sending' and o.claimed_at is not distinct from r.claimed_at`);
     } catch (err) {
-      logger.error({ err: describeFailure(err) }, "immediate delivery failed; the worker will retry");
+      // Left "sending": stale recovery sends them after OUTBOX_STALE_MS.
+      logger.warn({ err: describeFailure(err), rows: rows.length }, "could not give waiting replies back to the queue");
     }
+  }
+
+  /**
+   * Stops the sends after commit: those on their way finish and are recorded, those still waiting
+   * for their turn go back to the queue (nothing is lost, and a stop does not wait out a backlog).
+   */
+  async function close(): Promise<void> {
+    closing = true;
+    for (const cut of onClose) cut();
+    clearInterval(renewTimer);
+    renewTimer = undefined;
+    while (renewing) await renewing;
+    while (sendsAfterCommit.size > 0) await Promise.all([...sendsAfterCommit]);
+    await handBack(handedBack.splice(0));
   }
 
   /** Did this transaction write urgent alerts? (Its caller then sends them at once.) */
   const wroteAlerts = (tx: DbOrTx): boolean => alertsWrittenIn.has(tx);
 
-  /** Sends due urgent alerts now rather than at the worker's next pass. */
-  async function flushUrgent(): Promise<void> {
-    await drainOnce(100, "alert").catch((err) => logger.error({ err: describeFailure(err) }, "urgent alert delivery failed; the worker retries"));
+  /**
+   * Sends due urgent alerts now rather than at the worker's next pass. Like deliverClaimed it
+   * never rejects and is tracked, so a webhook need not wait for it.
+   */
+  function flushUrgent(): Promise<void> {
+    return track(
+      drainOnce(100, "alert").then(
+        () => undefined,
+        (err) => logger.error({ err: describeFailure(err) }, "urgent alert delivery failed; the worker retries"),
+      ),
+    );
   }
 
   /** One pass of the delivery worker over due rows (optionally of one kind: urgent alerts). */
@@ -364,7 +521,7 @@ export function createOutbox(deps: OutboxDeps) {
     };
   }
 
-  return { enqueue, enqueueClaimed, deliverNow, deliverClaimed, wroteAlerts, flushUrgent, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
+  return { enqueue, enqueueClaimed, deliverNow, deliverClaimed, close, wroteAlerts, flushUrgent, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

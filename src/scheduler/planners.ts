@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { broadcasts, broadcastRecipients, campaigns, campaignSteps, officers, submissions, units } from "../db/schema/index.js";
 import { formatDate, localDate } from "../domain/dates.js";
@@ -12,6 +12,7 @@ import type { NewOutboxRow, Outbox } from "./outbox.js";
 import { recipientsOfUnits, resolveRecipients } from "./audience.js";
 import { broadcastMessage } from "./broadcasts.js";
 import { describeFailure } from "../db/errors.js";
+import { DEMO_SCHEME, type Scheme } from "../directory/units.js";
 
 export interface PlannerDeps {
   db: Db;
@@ -47,7 +48,8 @@ export function createPlanners(deps: PlannerDeps) {
       const period = await currentPeriod(db, template, today);
       if (!period) continue;
       const calendar = await loadCalendar(db, template.id);
-      const scheme = schemeForPeriod(period.endsOn);
+      // The official tree of the period, and the demo tree, which reports on every period.
+      const schemes: Scheme[] = [schemeForPeriod(period.endsOn), DEMO_SCHEME];
       const label = periodLabel(period.key);
       // Communes with officers and no submitted report for the period.
       const pending = await db
@@ -56,7 +58,7 @@ export function createPlanners(deps: PlannerDeps) {
         .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id)))
         .where(
           and(
-            eq(units.scheme, scheme),
+            inArray(units.scheme, schemes),
             eq(units.level, "commune"),
             sql`(${submissions.status} is null or ${submissions.status} in ('in_progress', 'returned'))`,
             sql`exists (select 1 from ${officers} o where o.unit_id = ${units.id} and o.active)`,
@@ -87,6 +89,7 @@ export function createPlanners(deps: PlannerDeps) {
       }
 
       // Overdue: the supervising unit (the district before the reform, the province after) hears of it.
+      // Its admins too; a unit's parent is always in its own tree, so demo and real never mix here.
       const overdue = due.filter((u) => u.step > 0);
       const bySupervisor = new Map<number, typeof overdue>();
       for (const u of overdue) if (u.parentId) bySupervisor.set(u.parentId, [...(bySupervisor.get(u.parentId) ?? []), u]);

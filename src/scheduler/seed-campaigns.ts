@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
 import { campaigns, campaignSteps } from "../db/schema/index.js";
 import type { StepRule } from "../domain/campaign-dates.js";
 import type { Audience } from "./audience.js";
@@ -56,6 +56,23 @@ export async function seedCampaigns(db: Db): Promise<void> {
     const [row] = await db
       .insert(campaigns)
       .values({ key: c.key, name: c.name, audience, themes: c.themes ?? {} })
+      .onConflictDoNothing()
+      .returning({ id: campaigns.id });
+    if (!row) continue;
+    await db.insert(campaignSteps).values(c.steps.map((s) => ({ campaignId: row.id, key: s.key, rule: s.rule, sendAt: s.sendAt ?? "08:00", text: s.text })));
+  }
+}
+
+/**
+ * The shipped campaigns once more for the demo province (src/directory/demo.ts), so that its
+ * officers see and edit campaigns of their own: the national ones go to the official tree only.
+ */
+export async function seedDemoCampaigns(db: DbOrTx, demoProvinceCode: string): Promise<void> {
+  const audience: Audience = { scheme: "demo", rootCode: demoProvinceCode, roles: ["commune"] };
+  for (const c of SHIPPED_CAMPAIGNS) {
+    const [row] = await db
+      .insert(campaigns)
+      .values({ key: `demo-${c.key}`, name: `${c.name} (dữ liệu thử)`, audience, themes: c.themes ?? {} })
       .onConflictDoNothing()
       .returning({ id: campaigns.id });
     if (!row) continue;

@@ -51,13 +51,18 @@ describe("the service as a process on embedded PGlite", () => {
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(logs.join("")).toMatch(/Telegram is off/);
-    const officers = (await (await fetch(`${base}/simulator/api/officers`)).json()) as { officers: unknown[] };
-    expect(officers.officers.length).toBeGreaterThan(0);
+    // The first start's demo officers live in the demo tree, never in an official unit.
+    const officers = (await (await fetch(`${base}/simulator/api/officers`)).json()) as { officers: { unit: string }[] };
+    expect(officers.officers.length).toBe(5);
+    expect(officers.officers.every((o) => o.unit.endsWith("(dữ liệu thử)"))).toBe(true);
 
     // While the service holds the PGlite folder, the CLI goes through it.
     const invite = await cli(["officers", "invite", "0900000001"], env);
     expect(invite.code).toBe(0);
     expect(invite.out).toMatch(/https:\/\/t\.me\/baocao_demo_bot\?start=[A-Z2-9]{10}/);
+    const reseeded = await cli(["demo", "seed"], env);
+    expect(reseeded.code).toBe(0);
+    expect(reseeded.out).toMatch(/Tỉnh Mẫu \(dữ liệu thử\), không phải đơn vị thật/);
     const imported = await cli(["units", "import", "seed/vn-admin-units/pre2025_units.csv", "--scheme", "pre2025"], env);
     expect(imported.out).toMatch(/Đã nhập 10794 đơn vị/);
     const missing = await cli(["officers", "import", "does-not-exist.csv"], env);

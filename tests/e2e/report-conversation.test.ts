@@ -44,7 +44,7 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
   };
   const lastText = () => tg.texts(MAI).at(-1) ?? "";
 
-  it("answers, is corrected, pauses across a restart, edits from the review and submits", async () => {
+  it("answers, is corrected, pauses across a restart, edits from the review and submits", { timeout: 120_000 }, async () => {
     await loadLaiChau(t.database);
     await addOfficers(t.database, "name,phone,role,unit_code\nNguyễn Thị Mai,0912345678,commune,03388\n");
     s = await startTestService(t, { telegram: tg, clock });

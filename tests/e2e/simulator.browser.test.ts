@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chromium, type Browser } from "playwright-core";
 import { useTestDb } from "../support/db.js";
 import { startTestService, type TestService } from "../support/service.js";
@@ -14,16 +14,21 @@ describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
-  afterAll(async () => {
-    await browser?.close();
+  // After the per-test emptying of the database: the service seeds the demo data on its first start.
+  beforeEach(async () => {
+    s = await startTestService(t, { clock: () => new Date("2026-11-05T03:00:00Z"), env: { DEMO_SEED: "auto" } });
+  }, 60_000);
+  afterEach(async () => {
     await s?.service.stop();
   });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-  it("a newcomer picks a demo officer, answers, is corrected, pauses and resumes with a button", async () => {
-    s = await startTestService(t, { clock: () => new Date("2026-11-05T03:00:00Z"), env: { DEMO_SEED: "auto" } });
+  it("a newcomer picks a demo officer, answers, is corrected, pauses and resumes with a button", { timeout: 90_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 420, height: 860 } });
     await page.goto(`${s.url}/simulator`);
-    await expect.poll(() => page.locator("#officer option").count()).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.locator("#officer option").count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
 
     const say = async (text: string) => {
       await page.fill("#text", text);
@@ -45,5 +50,28 @@ describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
 
     await page.screenshot({ path: screenshotPath("simulator.png") });
     await page.close();
+  });
+
+  it("a newcomer signs in to the web as the demo province officer: the link appears in the simulator chat, and the web shows the demo province", { timeout: 90_000 }, async () => {
+    const sim = await browser.newPage({ viewport: { width: 420, height: 860 } });
+    await sim.goto(`${s.url}/simulator`);
+    await expect.poll(() => sim.locator("#officer option").allTextContents(), { timeout: 20_000 }).toContain("Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)");
+    await sim.selectOption("#officer", { label: "Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)" });
+    await sim.getByText("Trang web của cán bộ tỉnh: mở /login, nhập số 0900000004").waitFor();
+
+    const web = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await web.goto(`${s.url}/login`);
+    await web.fill("input[name=phone]", "0900000004");
+    await web.getByRole("button", { name: "Gửi đường dẫn đăng nhập" }).click();
+    await web.getByText("Kiểm tra tin nhắn").waitFor();
+    const bubble = sim.getByText(/Đường dẫn đăng nhập baocao/);
+    await bubble.waitFor({ timeout: 20_000 });
+    const link = /https?:\/\/\S+\/login\/\S+/.exec((await bubble.textContent()) ?? "")![0];
+    await web.goto(link);
+    await web.getByRole("button", { name: "Đăng nhập vào baocao" }).click();
+    await web.getByRole("heading", { name: /Tỉnh Mẫu \(dữ liệu thử\)/ }).waitFor();
+    expect(await web.content()).not.toContain("Lai Châu");
+    await web.close();
+    await sim.close();
   });
 });

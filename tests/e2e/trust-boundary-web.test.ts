@@ -277,7 +277,7 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
       const body = new FormData();
       body.set("text", "Văn bản thử");
       body.set("root", "106");
-      body.set("document", new File([bytes], name));
+      body.set("document", new File([Buffer.from(bytes)], name));
       return fetch(`${s.url}/broadcasts/preview`, { method: "POST", headers: { cookie, origin: s.url }, body });
     };
     const notWord = new JSZip();

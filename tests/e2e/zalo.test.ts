@@ -170,7 +170,7 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
   let msgNo = 0;
   const text = (t: string) => event({ event_name: "user_send_text", sender: { id: USER }, recipient: { id: "388613280878808645" }, message: { text: t, msg_id: `oa-msg-${++msgNo}` } });
 
-  it("forged or stale events get 401; follow asks for the phone; user_submit_info links; text drives the conversation", async () => {
+  it("forged or stale events get 401; follow asks for the phone; user_submit_info only asks for a link, the invite code makes it; text drives the conversation", async () => {
     expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f1" } }, { sign: false })).status).toBe(401);
     expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f2" } }, { timestamp: String(Date.now() - 3_600_000) })).status).toBe(401);
     oa.reset();
@@ -179,8 +179,13 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
     expect(oa.sent.some((m) => m.userId === USER && m.template === "request_user_info")).toBe(true);
     expect(oa.texts(USER).at(-1)).toMatch(/chia sẻ số điện thoại/);
 
+    // The form's number can be typed in: it waits for a supervisor (tests/e2e/zalo-oa-phone.test.ts).
     await event({ event_name: "user_submit_info", sender: { id: USER }, recipient: { id: "388613280878808645" }, info: { name: "Mai", phone: "84912345678" } });
-    expect(oa.texts(USER).join("\n")).toMatch(/Xin chào anh\/chị Nguyễn Thị Mai/);
+    await expect.poll(() => oa.texts(USER).at(-1), { timeout: 20_000 }).toMatch(/^Đã nhận yêu cầu liên kết tài khoản Zalo này/);
+    expect(await t.database.db.select().from(channelLinks)).toEqual([]);
+    const { code } = await createOfficerDirectory({ db: t.database.db, clock: now, inviteTtlHours: 72 }).createInvite("0912345678", "zalo_oa");
+    await text(code);
+    await expect.poll(() => oa.texts(USER).join("\n"), { timeout: 20_000 }).toMatch(/Xin chào anh\/chị Nguyễn Thị Mai/);
     expect(await t.database.db.select().from(channelLinks)).toMatchObject([{ channel: "zalo_oa", externalId: USER }]);
 
     await text("báo cáo");

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
@@ -6,6 +6,7 @@ import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows,
 import { killServers, spawnServer, type ServerProcess } from "../support/server-process.js";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
 import { createWebhookClient, officersTyping } from "../support/webhook-client.js";
+import { describePostgres } from "../support/db.js";
 import { reportScript } from "../support/report-script.js";
 
 /** How long PostgreSQL stays down: 10 s in `npm run test:faults`, less in CI. */
@@ -15,14 +16,12 @@ const SECRET = "postgres-down-secret";
 /** Telegram gives up on a webhook call after a while; so does this client, and it must never have to. */
 const CLIENT_TIMEOUT_MS = 10_000;
 
-// Like the other PostgreSQL tests this one runs when TEST_DATABASE_URL is set; it also needs the
-// PostgreSQL binaries, to stop and start a cluster of its own.
-const unavailable = process.env.TEST_DATABASE_URL ? privatePostgresUnavailable() : "TEST_DATABASE_URL is not set";
-if (unavailable && process.env.TEST_DATABASE_URL) console.warn(`Skipping the PostgreSQL-down fault test: ${unavailable}`);
 
 const normalise = (text: string, o: TelegramOfficer) => text.replaceAll(o.name, "<name>").replaceAll(o.unitName, "<unit>").replace(/\b\d{1,2}:\d{2}\b/g, "<time>");
 
-describe.skipIf(unavailable !== undefined)(`PostgreSQL stopped for ${DOWN_S} s while officers report (real server process, private cluster)`, () => {
+// Like the other PostgreSQL tests this one runs when TEST_DATABASE_URL is set; it also needs the
+// PostgreSQL binaries, to stop and start a cluster of its own. Under CI either one missing fails the run.
+describePostgres(`PostgreSQL stopped for ${DOWN_S} s while officers report (real server process, private cluster)`, () => {
   let pg: PrivatePostgres;
   let database: Database;
   let tg: FakeTelegram;
@@ -173,4 +172,4 @@ describe.skipIf(unavailable !== undefined)(`PostgreSQL stopped for ${DOWN_S} s w
       await server.kill9();
     }
   }, 120_000 + DOWN_S * 1000);
-});
+}, privatePostgresUnavailable);

@@ -106,6 +106,22 @@ describe.each(dbKinds)("the official unit tree and the officer roster (%s)", (ki
     await expect(officers$().importFile(Buffer.from("ten,sdt\nA,0912345678\n"), "x.csv")).rejects.toThrow(/Thiếu cột/);
   });
 
+  it("a scoped import (the web's) leaves people outside the scope alone; the operator's (CLI, no scope) may still move anyone", async () => {
+    await loadLaiChau(t.database);
+    await officers$().importFile(Buffer.from("name,phone,role,unit_code\nSở Lai Châu,0912000112,province,12\nMai,0912345678,commune,03388\n"), "o.csv");
+    const doanKet = (await findUnit(t.database.db, "post2025", "03388"))!;
+    const elsewhere = { scheme: "post2025" as const, path: "12.03405" };
+    const row = "name,phone,role,unit_code\nMai Mới,0912345678,commune,03405\n";
+    for (const dryRun of [true, false]) {
+      const r = await officers$().importFile(Buffer.from(row), "o.csv", { dryRun, within: elsewhere, allowAdminRole: false });
+      expect(r).toMatchObject({ imported: 0, rejected: [{ line: 2, reason: 'số điện thoại "0912345678" đã được đăng ký cho một cán bộ ngoài phạm vi quản lý của anh/chị: người này không bị thay đổi' }] });
+    }
+    expect((await t.database.db.select().from(officers).where(eq(officers.phone, "84912345678")))[0]).toMatchObject({ name: "Mai", unitId: doanKet.id });
+    // `npm run cli -- officers import` runs as the machine's operator: no scope, as before.
+    expect((await officers$().importFile(Buffer.from(row), "o.csv")).imported).toBe(1);
+    expect((await t.database.db.select().from(officers).where(eq(officers.phone, "84912345678")))[0]!.name).toBe("Mai Mới");
+  });
+
   it("invite codes are single-use secrets: only their hash is stored", async () => {
     await loadLaiChau(t.database);
     await officers$().importFile(Buffer.from("name,phone,role,unit_code\nMai,0912345678,commune,03388\n"), "o.csv");

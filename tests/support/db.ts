@@ -3,14 +3,33 @@ import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, TestRunner } from "vitest";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { MIGRATED_DUMP } from "./global-setup.js";
+import { postgresAbsent, postgresRequired, skipOrFail } from "./requirements.js";
 
 export type DbKind = "pglite" | "postgres";
 
-/** PGlite always; real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
-export const dbKinds: DbKind[] = process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+/**
+ * Both, always. Without TEST_DATABASE_URL the PostgreSQL copies still exist and are reported as
+ * skipped (see useTestDb), so a run says how much it left out; under CI or REQUIRE_POSTGRES=1 the
+ * missing database fails the run instead.
+ */
+export const dbKinds: DbKind[] = ["pglite", "postgres"];
+
+/** Why the PostgreSQL tests are skipped in this run, or undefined when they run (throws when they may not be skipped). */
+export const postgresSkipReason = (): string | undefined => skipOrFail(postgresAbsent, postgresRequired, "PostgreSQL");
+
+/**
+ * A describe block that runs on PostgreSQL only (and needs whatever `alsoMissing` names, e.g. the
+ * PostgreSQL binaries): reported as skipped with the reason in its name, or failing the run under
+ * CI / REQUIRE_POSTGRES=1.
+ */
+export function describePostgres(name: string, fn: () => void, alsoMissing?: () => string | undefined): void {
+  const why = postgresSkipReason() ?? skipOrFail(alsoMissing?.(), postgresRequired, "PostgreSQL");
+  if (why) describe.skip(`${name} — skipped: ${why}`, fn);
+  else describe(name, fn);
+}
 
 export interface TestDb {
   database: Database;
@@ -25,6 +44,18 @@ export interface TestDb {
  */
 export function useTestDb(kind: DbKind): TestDb {
   const ctx = {} as TestDb;
+  const skip = kind === "postgres" ? postgresSkipReason() : undefined;
+  if (skip) {
+    // Called while the describe block is being collected: marking that block skipped skips its
+    // tests and hooks (the file's own beforeAll/afterEach never run against a missing database),
+    // and the reason goes into the block's name, which the reporter prints beside each test.
+    const block = TestRunner.getCurrentSuite().suite;
+    if (block && block.mode !== "skip") {
+      block.mode = "skip";
+      block.name += ` — skipped: ${skip}`;
+    }
+    return ctx;
+  }
   let dropDb: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     if (kind === "pglite") {

@@ -171,3 +171,22 @@ export function callbackUpdate(userId: number, data: string) {
     },
   };
 }
+
+/**
+ * The update Telegram sends when the officer edits an earlier text message (`messageId`): a new
+ * update_id, the same message_id, the new text and an edit_date.
+ */
+export function editedTextUpdate(userId: number, messageId: number, text: string) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    update_id: nextUpdateId(),
+    edited_message: {
+      message_id: messageId,
+      date: now - 30,
+      edit_date: now,
+      chat: { id: userId, type: "private", first_name: "Cán bộ" },
+      from: { id: userId, is_bot: false, first_name: "Cán bộ" },
+      text,
+    },
+  };
+}

@@ -2,26 +2,31 @@ import { execFile } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** The PostgreSQL binaries: PG_BIN, else the newest /usr/lib/postgresql/<version>/bin (Debian). */
+/**
+ * The folder holding initdb and pg_ctl: PG_BIN; else the newest /usr/lib/postgresql/<version>/bin
+ * (Debian keeps them off PATH); else the first folder on PATH that has both (e.g. /usr/local/bin,
+ * Homebrew, a source build); else the usual install folders.
+ */
 export function postgresBinaries(): string | undefined {
-  const candidates = process.env.PG_BIN
-    ? [process.env.PG_BIN]
-    : existsSync("/usr/lib/postgresql")
-      ? readdirSync("/usr/lib/postgresql")
-          .sort((a, b) => Number(b) - Number(a))
-          .map((v) => `/usr/lib/postgresql/${v}/bin`)
-      : [];
+  const debian = existsSync("/usr/lib/postgresql")
+    ? readdirSync("/usr/lib/postgresql")
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : [];
+  const onPath = (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "");
+  const candidates = process.env.PG_BIN ? [process.env.PG_BIN] : [...debian, ...onPath, "/usr/local/pgsql/bin", "/usr/local/bin", "/opt/homebrew/bin"];
   return candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")));
 }
 
 /** Why a private cluster cannot be made here, or undefined when it can. */
 export function privatePostgresUnavailable(): string | undefined {
-  if (!postgresBinaries()) return "no PostgreSQL binaries (set PG_BIN or install postgresql)";
+  if (!postgresBinaries()) return "no PostgreSQL binaries: initdb and pg_ctl are neither in PG_BIN, /usr/lib/postgresql/*/bin nor on PATH (install postgresql or set PG_BIN)";
   const root = process.getuid?.() === 0;
   if (root && !existsSync("/usr/sbin/runuser") && !existsSync("/sbin/runuser")) return "running as root without runuser to drop to the postgres user";
   return undefined;

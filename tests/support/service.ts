@@ -15,7 +15,7 @@ export interface TestService {
 }
 
 /** The real service (Hono on a loopback port, grammY, the engine) on the test database. */
-export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegram; clock?: () => Date; env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegram; clock?: () => Date; env?: Record<string, string>; awaitReplies?: boolean } = {}): Promise<TestService> {
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -34,6 +34,9 @@ export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegr
     logger: createLogger(process.env.TEST_LOG ?? "silent"),
     telegramBotInfo: BOT_INFO as never,
     workerIntervalMs: 0,
+    // A test reads the fake Bot API right after its request; production answers at commit
+    // (tests/e2e/telegram-edits.test.ts and tests/faults/burst.test.ts run that way).
+    awaitReplies: opts.awaitReplies ?? true,
   });
   const { port } = await service.start();
   const url = `http://127.0.0.1:${port}`;

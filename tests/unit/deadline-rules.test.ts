@@ -10,7 +10,7 @@ import {
   parseReminderSteps,
   slotName,
 } from "../../src/conversations/deadline-rules.js";
-import { deadlineFor, periodsOfYear, type CalendarEntry, type ReportingLevel } from "../../src/domain/periods.js";
+import { periodsOfYear, type CalendarEntry, type ReportingLevel } from "../../src/domain/periods.js";
 
 describe("deadlineOrderProblem: within a period, each level reports before the level above", () => {
   it("a commune deadline after the district's is refused, naming both dates and the period", () => {
@@ -125,29 +125,44 @@ describe("effectiveDeadline: the reporting calendar's deadline and the row it co
     expect(effectiveDeadline(entries, h1, "20", "commune")).toMatchObject({ deadline: "2026-05-15", from: { name: "national" } });
   });
 
-  it("no row at all: the built-in default, with no source", () => {
+  it("no row at all: the built-in default (the period's end plus 15 days for a province), with no source", () => {
     const r = effectiveDeadline(entries, h1, "20", "province");
     expect(r.from).toBeUndefined();
-    expect(r.deadline).toBe(deadlineFor(entries, h1, "20", "province"));
+    expect(r.deadline).toBe("2026-07-15");
   });
 
-  it("agrees with deadlineFor on which row wins, for any calendar", () => {
-    const entry = fc.record({
-      slot: fc.constantFrom("H1", "Y"),
-      level: fc.constantFrom<ReportingLevel>("commune", "district", "province"),
-      scopePath: fc.constantFrom(undefined, "12", "12.106", "20"),
-      year: fc.constantFrom(undefined, 2025, 2026),
-      day: fc.integer({ min: 1, max: 28 }),
-    });
-    fc.assert(
-      fc.property(fc.array(entry, { maxLength: 12 }), fc.constantFrom("12", "12.106", "12.106.03394", "20", "44"), fc.constantFrom<ReportingLevel>("commune", "district", "province"), (raw, path, level) => {
-        const es: CalendarEntry[] = raw.map((r) => ({ slot: r.slot, level: r.level, ...(r.scopePath ? { scopePath: r.scopePath } : {}), ...(r.year ? { year: r.year } : {}), deadline: `${r.year ?? 2000}-05-${String(r.day).padStart(2, "0")}` }));
-        for (const spec of periodsOfYear("six-month-and-yearly", 2026)) {
-          const r = effectiveDeadline(es, spec, path, level);
-          expect(r.deadline).toBe(deadlineFor(es, spec, path, level));
-          if (r.from) expect(r.deadline).toBe(deadlineFor([r.from], spec, path, level));
-        }
-      }),
-    );
+  // Every expected date is worked out by hand from the rows above: which rows apply (slot, level,
+  // year, the unit's path under the row's scope), the nearest scope, a row for the year over an
+  // every-year row, and the year of the period for every-year rows.
+  const y2026 = periodsOfYear("six-month-and-yearly", 2026)[1]!;
+  const h1of2025 = periodsOfYear("six-month-and-yearly", 2025)[0]!;
+  const everyYearLaiChau = { slot: "H1", level: "commune" as const, deadline: "2000-05-30", scopePath: "12", name: "Lai Châu every year" };
+  it.each([
+    ["a commune of Tam Đường", h1, "12.106.03394", "commune", "2026-05-25", "Tam Đường"],
+    ["Tam Đường itself, as a commune-level row", h1, "12.106", "commune", "2026-05-25", "Tam Đường"],
+    ["a commune of another district of Lai Châu", h1, "12.105.03388", "commune", "2026-06-14", "Lai Châu 2026"],
+    ["a district of Lai Châu", h1, "12.106", "district", "2026-06-18", "Lai Châu 2026"],
+    ["a district elsewhere", h1, "20.001", "district", "2026-05-20", "national"],
+    ["a province: no row, the default", h1, "12", "province", "2026-07-15", undefined],
+    ["the yearly report: no row, the default (31/12 plus 5 days)", y2026, "12.106.03394", "commune", "2027-01-05", undefined],
+    ["2025: Lai Châu's 2026 rows do not apply", h1of2025, "12.105.03388", "commune", "2025-05-15", "national"],
+    ["2025: Tam Đường's every-year row does", h1of2025, "12.106.03394", "commune", "2025-05-25", "Tam Đường"],
+  ] as const)("%s", (_why, spec, path, level, deadline, from) => {
+    const r = effectiveDeadline(entries, spec, path, level);
+    expect(r.deadline).toBe(deadline);
+    expect(r.from?.name).toBe(from);
+  });
+
+  it("at the same scope a row for this year wins over an every-year row, which applies in the other years", () => {
+    const both = [everyYearLaiChau, ...entries];
+    expect(effectiveDeadline(both, h1, "12.105.03388", "commune")).toMatchObject({ deadline: "2026-06-14", from: { name: "Lai Châu 2026" } });
+    expect(effectiveDeadline(both, h1of2025, "12.105.03388", "commune")).toMatchObject({ deadline: "2025-05-30", from: { name: "Lai Châu every year" } });
+    // Listed after the row for the year, the every-year row still loses.
+    expect(effectiveDeadline([...entries, everyYearLaiChau], h1, "12.105.03388", "commune")).toMatchObject({ deadline: "2026-06-14", from: { name: "Lai Châu 2026" } });
+  });
+
+  it("a scope is a whole path segment: a row for 12.10 does not apply to 12.106", () => {
+    const sibling = [{ slot: "H1", level: "commune" as const, deadline: "2000-05-01", scopePath: "12.10", name: "12.10" }, ...entries.slice(0, 2)];
+    expect(effectiveDeadline(sibling, h1, "12.106.03394", "commune")).toMatchObject({ deadline: "2026-05-15", from: { name: "national" } });
   });
 });

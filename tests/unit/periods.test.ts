@@ -170,3 +170,19 @@ describe("periodLabel: periods as officers say them", () => {
     expect(periodLabel(key)).toBe(label);
   });
 });
+
+describe("deadlineFor: rows whose date is not in the period's year, and one-character scopes", () => {
+  const [h1, y] = periodsOfYear("six-month-and-yearly", 2026) as [PeriodSpec, PeriodSpec];
+
+  it("a row for 2026's yearly report due on 10/01/2027 keeps its own year", () => {
+    expect(deadlineFor([{ slot: "Y", level: "commune", year: 2026, deadline: "2027-01-10" }], y, "01.001.00001", "commune")).toBe("2027-01-10");
+  });
+
+  it("a scoped row wins over the national one even when its code is a single character (a hand-made tree)", () => {
+    const rows: CalendarEntry[] = [
+      { slot: "H1", level: "commune", deadline: "2000-05-20" },
+      { slot: "H1", level: "commune", scopePath: "5", deadline: "2000-05-10" },
+    ];
+    expect(deadlineFor(rows, h1, "5.001", "commune")).toBe("2026-05-10");
+  });
+});

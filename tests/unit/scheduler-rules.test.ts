@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from "vitest";
 import fc from "fast-check";
 import { lunarToSolar } from "../../src/domain/lunar.js";
-import { datesOfRule, describeRule, type StepRule } from "../../src/domain/campaign-dates.js";
+import { campaignText, datesOfRule, describeRule, type StepRule } from "../../src/domain/campaign-dates.js";
 import { isQuiet, nextAllowed, localTime, type QuietHours } from "../../src/domain/quiet-hours.js";
 import { reminderStepOn, reminderText, DEFAULT_REMINDER_STEPS } from "../../src/domain/reminders.js";
 import { createRateLimiter } from "../../src/scheduler/rate-limiter.js";
@@ -81,6 +81,74 @@ describe("lunarToSolar: the Vietnamese lunar calendar (UTC+7)", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+/**
+ * Hand-written answer keys, from published calendars rather than from this code: Tết dates as
+ * listed by Wikipedia ("Tết", and the Chinese New Year table, which agrees with Việt Nam's in every
+ * year below except 1968, 1985 and 2007), Việt Nam's own dates for those three years (Hồ Ngọc Đức,
+ * "Lịch Việt Nam", informatik.uni-leipzig.de/~duc/amlich/: in 1985 Tết fell a whole month before
+ * China's, in 2007 a day before), and the leap months of the same tables. 2030 is left out: the
+ * sources at hand did not agree on it.
+ */
+const TET_1980_2035: Array<[number, string]> = [
+  [1968, "1968-01-29"], [1980, "1980-02-16"], [1981, "1981-02-05"], [1982, "1982-01-25"], [1983, "1983-02-13"], [1984, "1984-02-02"],
+  [1985, "1985-01-21"], [1986, "1986-02-09"], [1987, "1987-01-29"], [1988, "1988-02-17"], [1989, "1989-02-06"], [1990, "1990-01-27"],
+  [1991, "1991-02-15"], [1992, "1992-02-04"], [1993, "1993-01-23"], [1994, "1994-02-10"], [1995, "1995-01-31"], [1996, "1996-02-19"],
+  [1997, "1997-02-07"], [1998, "1998-01-28"], [1999, "1999-02-16"], [2000, "2000-02-05"], [2001, "2001-01-24"], [2002, "2002-02-12"],
+  [2003, "2003-02-01"], [2004, "2004-01-22"], [2005, "2005-02-09"], [2006, "2006-01-29"], [2007, "2007-02-17"], [2008, "2008-02-07"],
+  [2009, "2009-01-26"], [2010, "2010-02-14"], [2011, "2011-02-03"], [2012, "2012-01-23"], [2013, "2013-02-10"], [2014, "2014-01-31"],
+  [2015, "2015-02-19"], [2016, "2016-02-08"], [2017, "2017-01-28"], [2018, "2018-02-16"], [2028, "2028-01-26"], [2029, "2029-02-13"],
+  [2031, "2031-01-23"], [2032, "2032-02-11"], [2033, "2033-01-31"], [2034, "2034-02-19"], [2035, "2035-02-08"],
+];
+/** [year, leap month, its first day (undefined where the tables differ by time zone)] */
+const LEAP_MONTHS: Array<[number, number, string | undefined]> = [
+  [1995, 8, undefined], [1998, 5, "1998-06-24"], [2001, 4, "2001-05-23"], [2004, 2, "2004-03-21"], [2006, 7, "2006-08-24"],
+  [2009, 5, "2009-06-23"], [2012, 4, "2012-05-21"], [2014, 9, "2014-10-24"], [2017, 6, "2017-07-23"], [2020, 4, "2020-05-23"],
+  [2023, 2, "2023-03-22"], [2025, 6, "2025-07-25"], [2028, 5, "2028-06-23"], [2031, 3, undefined], [2033, 11, "2033-12-22"], [2036, 6, "2036-07-23"],
+];
+
+describe("lunarToSolar against the published tables", () => {
+  it.each(TET_1980_2035)("Tết of %i is %s", (year, date) => {
+    expect(lunarToSolar(1, 1, year)).toBe(date);
+  });
+
+  it("computed for UTC+8 (China) the same algorithm gives China's Tết: a month later in 1985, a day later in 2007", () => {
+    expect(lunarToSolar(1, 1, 1985, false, 8)).toBe("1985-02-20");
+    expect(lunarToSolar(1, 1, 2007, false, 8)).toBe("2007-02-18");
+  });
+
+  it("from 1995 to 2036 the leap month is the one in the table, and no other month of the year is leap", () => {
+    const leapOf = new Map(LEAP_MONTHS.map(([y, m]) => [y, m]));
+    for (let year = 1995; year <= 2036; year++) {
+      const leap = Array.from({ length: 12 }, (_, i) => i + 1).filter((m) => lunarToSolar(1, m, year, true) !== undefined);
+      expect(leap, String(year)).toEqual(leapOf.has(year) ? [leapOf.get(year)] : []);
+    }
+  });
+
+  it.each(LEAP_MONTHS.filter(([, , d]) => d !== undefined))("the leap month of %i (%i nhuận) begins on %s", (year, month, date) => {
+    expect(lunarToSolar(1, month, year, true)).toBe(date);
+  });
+
+  it("2033's leap month comes after the 11th: the 12th month starts two months after the 11th", () => {
+    expect(lunarToSolar(1, 11, 2033)).toBe("2033-11-22");
+    expect(lunarToSolar(1, 12, 2033)).toBe("2034-01-20");
+  });
+
+  it("tháng Chạp before Tết 2024 had 30 days (30 Tết was 09/02/2024); before Tết 2025 and 2026 it had 29", () => {
+    expect(lunarToSolar(30, 12, 2023)).toBe("2024-02-09");
+    expect(lunarToSolar(29, 12, 2024)).toBe("2025-01-28");
+    expect(lunarToSolar(30, 12, 2024)).toBeUndefined();
+    expect(lunarToSolar(30, 12, 2025)).toBeUndefined();
+  });
+
+  it("Giỗ Tổ Hùng Vương (10/3 âm lịch), the public holiday: 18/04/2024, 07/04/2025, 26/04/2026", () => {
+    expect([2024, 2025, 2026].map((y) => lunarToSolar(10, 3, y))).toEqual(["2024-04-18", "2025-04-07", "2026-04-26"]);
+  });
+
+  it("Tết Trung thu 2028–2033: 03/10, 22/09, 12/09, 01/10, 19/09, 08/09", () => {
+    expect([2028, 2029, 2030, 2031, 2032, 2033].map((y) => lunarToSolar(15, 8, y))).toEqual(["2028-10-03", "2029-09-22", "2030-09-12", "2031-10-01", "2032-09-19", "2033-09-08"]);
   });
 });
 
@@ -506,5 +574,71 @@ describe("messages in flight: as few as the platform's rate needs, since each is
     window.leave();
     await Promise.all(waiting);
     expect(started).toBe(4);
+  });
+});
+
+describe("campaign dates: the corners of each rule", () => {
+  it("«30 tháng Chạp» (giao thừa) is the last day of the month: 09/02/2024 in a 30-day month, 16/02/2026 in a 29-day one", () => {
+    expect(datesOfRule({ kind: "lunar", day: 30, month: 12 }, 2024)).toEqual(["2024-02-09"]);
+    expect(datesOfRule({ kind: "lunar", day: 30, month: 12 }, 2026)).toEqual(["2026-02-16"]);
+  });
+
+  it("30 days after 15 December falls in the next year: 14/01/2026", () => {
+    expect(datesOfRule({ kind: "relative", to: { kind: "solar", day: 15, month: 12 }, days: 30 }, 2026)).toEqual(["2026-01-14"]);
+  });
+
+  it("a weekly range over the new year (1/12 → 28/2) gives the Mondays of January–February and of December", () => {
+    expect(datesOfRule({ kind: "weekly", from: { day: 1, month: 12 }, to: { day: 28, month: 2 }, weekday: 1 }, 2026)).toEqual([
+      "2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26", "2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23",
+      "2026-12-07", "2026-12-14", "2026-12-21", "2026-12-28",
+    ]);
+  });
+
+  it("a weekly range from 20/1 to 10/1 wraps too: Monday 5/1, then every Monday from 26/1 to 28/12 (50 in all)", () => {
+    const mondays = datesOfRule({ kind: "weekly", from: { day: 20, month: 1 }, to: { day: 10, month: 1 }, weekday: 1 }, 2026);
+    expect(mondays.slice(0, 3)).toEqual(["2026-01-05", "2026-01-26", "2026-02-02"]);
+    expect(mondays.at(-1)).toBe("2026-12-28");
+    expect(mondays).toHaveLength(50);
+  });
+
+  it("a range of one day, and a range within January, do not wrap", () => {
+    expect(datesOfRule({ kind: "weekly", from: { day: 5, month: 6 }, to: { day: 5, month: 6 }, weekday: 5 }, 2026)).toEqual(["2026-06-05"]);
+    expect(datesOfRule({ kind: "weekly", from: { day: 1, month: 1 }, to: { day: 10, month: 1 }, weekday: 1 }, 2026)).toEqual(["2026-01-05"]);
+  });
+
+  it("the weekday names, Sunday to Saturday", () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map((weekday) => describeRule({ kind: "last-weekday", month: 5, weekday }))).toEqual([
+      "Chủ nhật cuối cùng của tháng 5",
+      "Thứ hai cuối cùng của tháng 5",
+      "Thứ ba cuối cùng của tháng 5",
+      "Thứ tư cuối cùng của tháng 5",
+      "Thứ năm cuối cùng của tháng 5",
+      "Thứ sáu cuối cùng của tháng 5",
+      "Thứ bảy cuối cùng của tháng 5",
+    ]);
+  });
+
+  it("campaignText fills in the year and its theme, and drops the «( )» of a year without one", () => {
+    const themes = { "2026": "Trẻ em an toàn trên không gian mạng" };
+    expect(campaignText("Tháng hành động {year} ({theme})", themes, 2026)).toBe("Tháng hành động 2026 (Trẻ em an toàn trên không gian mạng)");
+    expect(campaignText("Tháng hành động {year} ({theme})", themes, 2027)).toBe("Tháng hành động 2027");
+    expect(campaignText("Chủ đề({theme})!", {}, 2027)).toBe("Chủ đề!");
+    expect(campaignText("Nhắc lịch ( {theme} ) hôm nay", {}, 2027)).toBe("Nhắc lịch hôm nay");
+    expect(campaignText("Lịch ({year}) của {name}", {}, 2027)).toBe("Lịch (2027) của {name}");
+  });
+});
+
+describe("quiet hours: windows that do not start on the hour, and none at all", () => {
+  it("21:30–06:45: 21:15 is allowed, 21:45 waits until 06:45", () => {
+    const q: QuietHours = { start: "21:30", end: "06:45", timeZone: "Asia/Ho_Chi_Minh" };
+    expect(isQuiet(new Date("2026-11-23T14:15:00Z"), q)).toBe(false); // 21:15
+    expect(isQuiet(new Date("2026-11-23T14:45:00Z"), q)).toBe(true); // 21:45
+    expect(nextAllowed(new Date("2026-11-23T14:45:00Z"), q).toISOString()).toBe("2026-11-23T23:45:00.000Z"); // 06:45 on 24/11
+    expect(isQuiet(new Date("2026-11-23T23:45:00Z"), q)).toBe(false); // 06:45
+  });
+
+  it("the same start and end means no quiet window: every minute of the day is allowed", () => {
+    const none: QuietHours = { start: "00:00", end: "00:00", timeZone: "Asia/Ho_Chi_Minh" };
+    for (let h = 0; h < 24; h++) expect(isQuiet(new Date(Date.UTC(2026, 10, 23, h, 30)), none)).toBe(false);
   });
 });

@@ -82,8 +82,8 @@ export const childAffairsV1: FormInput = {
       questions: [
         { id: "action_month_events", type: "integer", label: "Số hoạt động hưởng ứng Tháng hành động vì trẻ em (tháng 6)", unit: "hoạt động", max: 1000 },
         { id: "gifts", type: "integer", label: "Số suất quà đã trao cho trẻ em", unit: "suất", max: 100000 },
-        { id: "gift_value", type: "decimal", label: "Tổng giá trị quà và tiền hỗ trợ (đồng)", unit: "đồng", max: 1e12, relevant: { q: "gifts", op: "gt", value: 0 }, help: 'Viết số tiền như "5.000.000" hoặc "5 triệu".' },
-        { id: "fund_raised", type: "decimal", label: "Số tiền vận động cho Quỹ Bảo trợ trẻ em (đồng)", unit: "đồng", max: 1e12, required: false },
+        { id: "gift_value", type: "integer", money: true, label: "Tổng giá trị quà và tiền hỗ trợ (đồng)", unit: "đồng", max: 1e12, relevant: { q: "gifts", op: "gt", value: 0 }, help: 'Viết số tiền như "5.000.000", "5 triệu", "62,5tr" hoặc "500k".' },
+        { id: "fund_raised", type: "integer", money: true, label: "Số tiền vận động cho Quỹ Bảo trợ trẻ em (đồng)", unit: "đồng", max: 1e12, required: false, help: 'Viết số tiền như "5.000.000", "5 triệu", "62,5tr" hoặc "500k".' },
       ],
     },
     {
@@ -101,7 +101,9 @@ export const childAffairsV1: FormInput = {
       questions: [
         { id: "database_updated", type: "yesno", label: "Đã cập nhật thông tin trẻ em vào cơ sở dữ liệu quốc gia về trẻ em trong kỳ?" },
         { id: "database_children", type: "integer", label: "Số trẻ em được cập nhật thông tin", unit: "em", max: 100000, relevant: { q: "database_updated", op: "eq", value: true } },
-        { id: "report_date", type: "date", label: "Ngày lập báo cáo", notFuture: true },
+        // Reports are due before their period ends (the letters: 20/5 and 15/11) and late ones
+        // stay open until the next period opens, months later: six months after is still plausible.
+        { id: "report_date", type: "date", label: "Ngày lập báo cáo", notFuture: true, range: { min: { from: "period_start" }, max: { from: "period_end", days: 183 }, why: "trong kỳ báo cáo hoặc trong 6 tháng sau kỳ" } },
         { id: "contact_phone", type: "phone", label: "Số điện thoại liên hệ của người lập báo cáo", required: false },
         { id: "notes", type: "text", label: "Khó khăn, vướng mắc và kiến nghị", required: false, maxLength: 1000 },
       ],

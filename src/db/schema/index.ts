@@ -9,3 +9,4 @@ export * from "./zalo.js";
 export * from "./incidents.js";
 export * from "./web.js";
 export * from "./settings.js";
+export * from "./pending-links.js";

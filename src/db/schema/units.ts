@@ -5,12 +5,13 @@ import { date, index, integer, pgTable, serial, text, timestamp, uniqueIndex } f
  * are reused between the two schemes, so a unit is identified by (scheme, code).
  * - pre2025: tỉnh → huyện → xã (3 levels, until 30/6/2025)
  * - post2025: tỉnh → xã (2 levels, from 1/7/2025)
+ * - demo: the simulator's own tỉnh → xã, never an official unit (src/directory/demo.ts)
  */
 export const units = pgTable(
   "units",
   {
     id: serial("id").primaryKey(),
-    scheme: text("scheme", { enum: ["pre2025", "post2025"] }).notNull(),
+    scheme: text("scheme", { enum: ["pre2025", "post2025", "demo"] }).notNull(),
     code: text("code").notNull(),
     name: text("name").notNull(),
     level: text("level", { enum: ["province", "district", "commune"] }).notNull(),

@@ -12,6 +12,7 @@ const PAGE_SIZE = 100;
 export const AUDIT_ACTIONS: Record<string, string> = {
   signin: "Đăng nhập",
   "incident.read": "Xem báo cáo khẩn",
+  "incident.read_refused": "Tra mã báo cáo khẩn không có hoặc không được xem",
   "incident.list": "Xem danh sách báo cáo khẩn",
   "incident.acknowledge": "Tiếp nhận báo cáo khẩn",
   "incident.assign": "Phân công báo cáo khẩn",
@@ -22,6 +23,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "broadcast.export": "Tải danh sách người nhận",
   export: "Tải báo cáo tổng hợp",
   "reminder.manual": "Nhắc nộp báo cáo",
+  "submission.read": "Xem báo cáo",
+  "submission.read_refused": "Mở báo cáo không có hoặc không được xem",
   "submission.approve": "Duyệt báo cáo",
   "submission.return": "Trả lại báo cáo",
   "officers.import": "Nhập danh sách cán bộ",

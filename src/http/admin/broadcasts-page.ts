@@ -210,8 +210,8 @@ t.addEventListener('input',upd);upd();
       ]
         .map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`)
         .join("");
-      const bubble = (text: string) => `<div style="white-space:pre-wrap;overflow-wrap:anywhere;background:#eef6ff;border-radius:10px;padding:.6rem;margin:.3rem 0;max-width:28rem">${esc(text)}</div>`;
-      const button = message.choices?.map((ch) => `<div style="border:1px solid #9ab;border-radius:6px;padding:.3rem;text-align:center;max-width:28rem">${esc(ch.label)}</div>`).join("") ?? "";
+      const bubble = (text: string) => `<div class="tg-bubble">${esc(text)}</div>`;
+      const button = message.choices?.map((ch) => `<div class="tg-button">${esc(ch.label)}</div>`).join("") ?? "";
       return c.html(
         adminPage(
           "Xem trước văn bản",
@@ -219,11 +219,11 @@ t.addEventListener('input',upd);upd();
           `<p id="audience">Gửi tới: <b>${esc(root.name)}</b>${d.roles.length ? ` — ${esc(d.roles.map((r) => ROLE_LABEL[r]).join(", "))}` : ""} · <b id="recipient-count">${reachable.length + unlinked.length}</b> người nhận
 (${[...byChannel].map(([ch, n]) => `${esc(ch)}: ${n}`).join(", ") || "chưa ai liên kết kênh chat"}${unlinked.length ? `; <span class="late">${unlinked.length} chưa liên kết kênh nào</span>` : ""})</p>
 <p>Gửi lúc: ${esc(d.sendAt ? formatDateTime(sendTime(d), timeZone) : "ngay bây giờ")}${doc ? ` · Đính kèm: ${esc(doc.name)} (${Math.ceil(doc.size / 1024)} KB), gửi kèm dưới dạng đường dẫn` : ""}</p>
-<div style="display:flex;gap:2rem;flex-wrap:wrap">
+<div class="row">
 <section><h2>Telegram</h2>${bubble(message.text)}${button}<p class="note">${message.text.length}/${TELEGRAM_MAX_TEXT} ký tự${message.text.length > TELEGRAM_MAX_TEXT ? " — sẽ được chia thành nhiều tin" : ""}</p></section>
 <section><h2>Zalo</h2>${zaloParts.map(bubble).join("")}${button}<p class="note">${zaloParts.length} tin (tối đa ${ZALO_MAX_TEXT} ký tự mỗi tin)</p></section></div>
 <form method="post" action="/broadcasts">${hidden}<button>Gửi văn bản</button></form>
-<form method="post" action="/broadcasts/new">${hidden}<button style="background:#556">Sửa lại</button></form>`,
+<form method="post" action="/broadcasts/new">${hidden}<button class="muted">Sửa lại</button></form>`,
         ),
       );
     });
@@ -271,7 +271,7 @@ t.addEventListener('input',upd);upd();
         adminPage(
           `Văn bản #${b.id}`,
           s,
-          `<div style="white-space:pre-wrap;border-left:4px solid #0b6b3a;padding-left:.6rem">${esc(b.text)}</div>
+          `<div class="quote">${esc(b.text)}</div>
 <p class="note">Gửi lúc ${esc(formatDateTime(b.sendAt, timeZone))}${b.documentUrl ? ` · <a href="${esc(b.documentUrl)}">văn bản đính kèm</a>` : ""}${b.requireAck ? " · yêu cầu xác nhận" : ""}${st.planned ? "" : " · <b>chưa đến giờ gửi</b>"}</p>
 <p id="counts">${counts || "Chưa có người nhận."}</p>
 ${b.requireAck && waiting > 0 ? `<form method="post" action="/broadcasts/${b.id}/remind"><button>Nhắc ${waiting} người chưa xác nhận</button></form>` : ""}

@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { deadlineCalendars, reportTemplates, units } from "../../db/schema/index.js";
-import type { Unit } from "../../directory/units.js";
+import { DEMO_SCHEME, type Unit } from "../../directory/units.js";
+import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
 import { formatDate, localDate } from "../../domain/dates.js";
 import { periodsOfYear, type CalendarEntry, type Periodicity, type PeriodSpec, type ReportingLevel } from "../../domain/periods.js";
 import {
@@ -129,6 +130,9 @@ export function mountCalendarPages(deps: AdminPageDeps) {
   async function render(c: Context, s: Supervisor, sel: Selection, fb: Feedback = {}, status: 200 | 400 = 200) {
     const { template, unit, year } = sel;
     const isAdmin = s.officer.role === "admin";
+    // Reminder steps and quiet hours are shared by every official unit: never a demo account's to change.
+    const demo = isDemoAccount(s.officer, s.own);
+    const sharedNote = demo ? `<p class="note">${esc(demoRefusal("cài đặt này"))}</p>` : `<p class="note">Áp dụng toàn quốc; chỉ quản trị viên thay đổi được.</p>`;
     const levels = levelsOfScheme(unit.scheme);
     const specs = periodsOfYear(template.periodicity as Periodicity, year);
     const entries = await loadEntries(db, template.id);
@@ -182,7 +186,9 @@ ${fb.calendar ? `<p class="missing" role="alert">${esc(fb.calendar.error)}</p>` 
       return i === -1 ? specs.length : i;
     };
     const groups = new Map<string, Entry[]>();
-    for (const e of entries.filter((x) => x.scope).sort((a, b) => a.scope!.scheme.localeCompare(b.scope!.scheme) || a.scope!.path.localeCompare(b.scope!.path) || a.rawYear - b.rawYear)) {
+    // Examples come from one's own world: the demo tree's calendar for demo accounts, the official ones otherwise.
+    const sameWorld = (scope: Pick<Unit, "scheme">) => (scope.scheme === DEMO_SCHEME) === (s.own.scheme === DEMO_SCHEME);
+    for (const e of entries.filter((x) => x.scope && sameWorld(x.scope)).sort((a, b) => a.scope!.scheme.localeCompare(b.scope!.scheme) || a.scope!.path.localeCompare(b.scope!.path) || a.rawYear - b.rawYear)) {
       const key = `${e.scopeUnitId}|${e.rawYear}|${e.source ?? ""}`;
       groups.set(key, [...(groups.get(key) ?? []), e]);
     }
@@ -202,7 +208,7 @@ ${fb.calendar ? `<p class="missing" role="alert">${esc(fb.calendar.error)}</p>` 
             return `${slotName(slot)}: ${dates.join(", ")}`;
           })
           .join("; ");
-        return `<tr><td>${name} <span class="note">(${esc(scope.code)}, ${scope.scheme === "pre2025" ? "trước 1/7/2025" : "từ 1/7/2025"})</span></td><td>${first.rawYear === 0 ? "hằng năm" : `năm ${first.rawYear}`}</td><td>${esc(bySlot)}</td><td>${esc(first.source ?? "")}</td></tr>`;
+        return `<tr><td>${name} <span class="note">(${esc(scope.code)}, ${scope.scheme === "pre2025" ? "trước 1/7/2025" : scope.scheme === DEMO_SCHEME ? "dữ liệu thử" : "từ 1/7/2025"})</span></td><td>${first.rawYear === 0 ? "hằng năm" : `năm ${first.rawYear}`}</td><td>${esc(bySlot)}</td><td>${esc(first.source ?? "")}</td></tr>`;
       })
       .join("");
 
@@ -212,18 +218,18 @@ ${fb.calendar ? `<p class="missing" role="alert">${esc(fb.calendar.error)}</p>` 
 <p>Baocao nhắc các xã chưa nộp vào những ngày (so với hạn của xã): <b id="reminder-steps">${esc(formatReminderSteps(steps))}</b> <span class="note">— ${esc(describeReminderSteps(steps))}.</span></p>
 ${fb.reminders ? `<p class="missing" role="alert">${esc(fb.reminders.error)}</p>` : ""}
 ${
-  isAdmin
+  isAdmin && !demo
     ? `<form method="post" action="/calendars/reminders">${hiddenSelection(sel)}<label>Ngày nhắc (số âm = trước hạn, 0 = đúng ngày hạn, dương = sau hạn; từ -60 đến 30)<br><input name="steps" size="40" value="${esc(reminderValue)}"></label> <button>Lưu ngày nhắc</button></form>`
-    : `<p class="note">Áp dụng toàn quốc; chỉ quản trị viên thay đổi được.</p>`
+    : sharedNote
 }`;
 
     const quietForm = `<h2 id="quiet">Giờ yên tĩnh</h2>
 <p>Không gửi tin nhắc và văn bản từ <b id="quiet-hours">${esc(quiet.start)}–${esc(quiet.end)}</b> (giờ Việt Nam); tin đến hạn trong khoảng này được gửi khi hết giờ yên tĩnh. Báo cáo khẩn và tin trả lời vẫn gửi ngay.</p>
 ${fb.quiet ? `<p class="missing" role="alert">${esc(fb.quiet.error)}</p>` : ""}
 ${
-  isAdmin
+  isAdmin && !demo
     ? `<form method="post" action="/calendars/quiet-hours">${hiddenSelection(sel)}<label>Từ <input name="start" type="time" value="${esc(fb.quiet?.start ?? quiet.start)}"></label> <label>đến <input name="end" type="time" value="${esc(fb.quiet?.end ?? quiet.end)}"></label> <button>Lưu giờ yên tĩnh</button></form>`
-    : `<p class="note">Áp dụng toàn quốc; chỉ quản trị viên thay đổi được.</p>`
+    : sharedNote
 }`;
 
     const body = `${chooser}
@@ -322,6 +328,7 @@ ${quietForm}`;
       const s = await kit.supervisor(c);
       if (s instanceof Response) return s;
       if (s.officer.role !== "admin") return refusedPage(c, "Chỉ quản trị viên được thay đổi ngày nhắc (áp dụng toàn quốc).");
+      if (isDemoAccount(s.officer, s.own)) return refusedPage(c, demoRefusal("ngày nhắc hạn"));
       const form = await c.req.parseBody();
       const sel = await select(s, { template: str(form.template), unit: str(form.unit), year: str(form.year) });
       if (!sel) return notFoundPage(c);
@@ -339,6 +346,7 @@ ${quietForm}`;
       const s = await kit.supervisor(c);
       if (s instanceof Response) return s;
       if (s.officer.role !== "admin") return refusedPage(c, "Chỉ quản trị viên được thay đổi giờ yên tĩnh (áp dụng toàn quốc).");
+      if (isDemoAccount(s.officer, s.own)) return refusedPage(c, demoRefusal("giờ yên tĩnh"));
       const form = await c.req.parseBody();
       const sel = await select(s, { template: str(form.template), unit: str(form.unit), year: str(form.year) });
       if (!sel) return notFoundPage(c);

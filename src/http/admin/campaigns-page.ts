@@ -3,12 +3,13 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq } from "drizzle-orm";
 import { campaigns, campaignSteps, type OfficerRole } from "../../db/schema/index.js";
-import { findUnit, type Unit } from "../../directory/units.js";
+import { DEMO_SCHEME, findUnit, type Unit } from "../../directory/units.js";
+import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
 import { campaignText, datesOfRule, describeRule, type StepRule } from "../../domain/campaign-dates.js";
 import { formatDate, isValidDate, localDate } from "../../domain/dates.js";
 import { fold } from "../../domain/text.js";
 import type { Audience } from "../../scheduler/audience.js";
-import { esc } from "../html.js";
+import { esc, nonceAttr } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, unitOptions, type Supervisor } from "./kit.js";
 import type { AdminPageDeps } from "./index.js";
 
@@ -208,7 +209,12 @@ export function mountCampaignPages(deps: AdminPageDeps) {
 
   /** What the officer may do with a campaign; undefined when it is not theirs to see (a 404, as if missing). */
   async function accessTo(s: Supervisor, campaign: Campaign): Promise<Access | undefined> {
-    if (campaign.audience.rootCode === undefined) return { campaign, canEdit: s.officer.role === "admin" };
+    if (campaign.audience.rootCode === undefined) {
+      // National campaigns belong to one world: the official one's are not a demo account's to see or edit.
+      const demo = isDemoAccount(s.officer, s.own);
+      if ((campaign.audience.scheme === DEMO_SCHEME) !== demo) return undefined;
+      return { campaign, canEdit: s.officer.role === "admin" && !demo };
+    }
     const root = await findUnit(db, campaign.audience.scheme, campaign.audience.rootCode);
     return root && inSubtree(s.own, root) ? { campaign, root, canEdit: true } : undefined;
   }
@@ -226,7 +232,7 @@ export function mountCampaignPages(deps: AdminPageDeps) {
     if (s instanceof Response) return s;
     const a = await accessById(s, c.req.param("id"));
     if (!a) return notFoundPage(c);
-    if (!a.canEdit) return refusedPage(c, "Chiến dịch toàn quốc chỉ quản trị viên được sửa.");
+    if (!a.canEdit) return refusedPage(c, isDemoAccount(s.officer, s.own) ? demoRefusal("chiến dịch toàn quốc") : "Chiến dịch toàn quốc chỉ quản trị viên được sửa.");
     return { s, a };
   }
 
@@ -258,7 +264,7 @@ export function mountCampaignPages(deps: AdminPageDeps) {
 <td class="${campaign.active ? "ok" : "late"}">${campaign.active ? "Đang chạy" : "Tạm dừng"}</td><td>${steps.length}</td>
 <td>${next ? `${esc(formatDate(next.date))} (${esc(weekdayName(next.date))}) ${esc(next.sendAt)}` : "—"}</td></tr>`);
     }
-    const national = s.officer.role === "admin" ? `<option value="${NATIONAL}"${draft.root === NATIONAL ? " selected" : ""}>Toàn quốc</option>` : "";
+    const national = s.officer.role === "admin" && !isDemoAccount(s.officer, s.own) ? `<option value="${NATIONAL}"${draft.root === NATIONAL ? " selected" : ""}>Toàn quốc</option>` : "";
     const roles = AUDIENCE_ROLES.map((r) => `<label><input type="checkbox" name="roles" value="${r}"${draft.roles.includes(r) ? " checked" : ""}> ${esc(ROLE_LABEL[r])}</label>`).join(" ");
     return adminPage(
       "Chiến dịch",
@@ -296,7 +302,7 @@ ${num("days", "Số ngày (âm = trước, dương = sau)", "relative", -365, 36
   }
 
   // Without JavaScript every field shows and only those of the chosen kind are read.
-  const RULE_SCRIPT = `<script>
+  const ruleScript = () => `<script${nonceAttr()}>
 for(const form of document.querySelectorAll('form.step-form')){const kind=form.querySelector('.rule-kind');
 const show=()=>{for(const el of form.querySelectorAll('[data-kinds]'))el.hidden=!el.dataset.kinds.split(' ').includes(kind.value);};
 kind.addEventListener('change',show);show();}
@@ -370,7 +376,7 @@ ${needsTheme ? `<p class="late">Chưa có chủ đề năm ${year}: tin nhắn s
 ${campaign.active ? "" : `<p class="late">Chiến dịch đang tạm dừng: không tin nào được gửi cho tới khi tiếp tục.</p>`}
 <table id="preview"><thead><tr><th>Ngày</th><th>Thứ</th><th>Giờ</th><th>Tin nhắn</th></tr></thead>
 <tbody>${calendar.map((r) => `<tr><td>${esc(formatDate(r.date))}</td><td>${esc(weekdayName(r.date))}</td><td>${esc(r.sendAt)}</td><td>${esc(r.text)}</td></tr>`).join("\n") || `<tr><td colspan="4">Không có ngày gửi nào trong năm ${year}.</td></tr>`}</tbody></table>
-${canEdit ? RULE_SCRIPT : ""}`,
+${canEdit ? ruleScript() : ""}`,
     );
   }
 
@@ -382,7 +388,7 @@ ${canEdit ? RULE_SCRIPT : ""}`,
 <p>Hiện tại: ${esc(describeRule(step.rule))}, ${esc(step.sendAt)}</p>
 ${errorList(errors)}
 <form method="post" action="/campaigns/${a.campaign.id}/steps/${step.id}" class="step-form" id="edit-step">${stepFields(draft)}<p><button>Lưu bước</button></p></form>
-${RULE_SCRIPT}`,
+${ruleScript()}`,
     );
   }
 
@@ -425,6 +431,7 @@ ${RULE_SCRIPT}`,
       const national = draft.root === NATIONAL;
       const root = national ? undefined : await kit.unitBelow(s, draft.root || undefined);
       if (national && s.officer.role !== "admin") errors.push("Chỉ quản trị viên được tạo chiến dịch toàn quốc.");
+      else if (national && isDemoAccount(s.officer, s.own)) errors.push(demoRefusal("chiến dịch toàn quốc"));
       if (!national && !root) errors.push("Đơn vị nhận không thuộc phạm vi của anh/chị.");
       if (errors.length) return c.html(await listPage(s, draft, errors), 400);
 

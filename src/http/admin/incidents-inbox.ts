@@ -8,7 +8,7 @@ import { legalClocks } from "../../incidents/incident-service.js";
 import { formatDate, formatDateTime } from "../../domain/dates.js";
 import { localTime } from "../../domain/quiet-hours.js";
 import { esc, page } from "../html.js";
-import { adminPage, inSubtree, notFoundPage, refusedPage, underRoot } from "./kit.js";
+import { adminPage, notFoundPage, refusedPage, underRoot } from "./kit.js";
 import type { AdminPageDeps } from "./index.js";
 
 const typeLabel = (t: string) => INCIDENT_TYPES.find((x) => x.value === t)?.label ?? t;
@@ -57,14 +57,24 @@ export function mountIncidentInbox(deps: AdminPageDeps) {
     ];
   }
 
-  /** The case if this officer may read it: its own unit and every unit above. Else undefined (→ 404). */
-  async function readable(c: Context, ref: string) {
+  /** The signed-in officer and their unit, or the redirect to sign in. */
+  async function reader(c: Context) {
     const officer = await deps.sessions.officer(c);
     if (!officer) return { redirect: c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`) };
-    const [row] = await db.select({ incident: incidents, unit: units }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref.toUpperCase()));
     const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
-    if (!row || !own || !inSubtree(own, row.unit)) return { officer };
-    return { officer, own, incident: row.incident, unit: row.unit };
+    return { officer, own };
+  }
+
+  /**
+   * The case if this officer may act on it: its own unit and every unit above. Else undefined
+   * (→ 404, the same as for a case that does not exist), and the look-up is audited as refused.
+   */
+  async function readable(c: Context, ref: string, via: string) {
+    const r = await reader(c);
+    if (r.redirect) return { redirect: r.redirect };
+    const found = await deps.incidents.find(db, ref, { actor: `officer:${r.officer.id}`, within: r.own ?? null, via });
+    if (!found || !r.own) return { officer: r.officer };
+    return { officer: r.officer, own: r.own, incident: found.incident, unit: found.unit };
   }
 
   return (app: OpenAPIHono) => {
@@ -105,10 +115,11 @@ export function mountIncidentInbox(deps: AdminPageDeps) {
     });
 
     app.get("/incidents/:ref", async (c) => {
-      const r = await readable(c, c.req.param("ref"));
+      const r = await reader(c);
       if (r.redirect) return r.redirect;
-      if (!r.incident || !r.own) return notFoundPage(c);
-      const found = (await deps.incidents.read(db, r.incident.ref, `officer:${r.officer.id}`))!;
+      // The read and its audit row (or the refused look-up's) are one transaction in the service.
+      const found = await deps.incidents.read(db, c.req.param("ref"), { actor: `officer:${r.officer.id}`, within: r.own ?? null, via: "web" });
+      if (!found || !r.own) return notFoundPage(c);
       const x = found.incident;
       const now = clock();
       const people = await db.select({ id: officers.id, name: officers.name }).from(officers).where(inArray(officers.id, [...new Set(found.timeline.map((e) => e.officerId).concat(x.assignedTo, x.reporterId).filter((v): v is number => v !== null))]));
@@ -124,7 +135,7 @@ export function mountIncidentInbox(deps: AdminPageDeps) {
       const open = x.status !== "closed";
       let assignable = "";
       if (supervises && open) {
-        const chain = await ancestorsOf(db, r.unit);
+        const chain = await ancestorsOf(db, found.unit);
         const candidates = await db
           .select({ id: officers.id, name: officers.name, unit: units.name })
           .from(officers)
@@ -145,7 +156,7 @@ ${supervises ? `<form method="post" action="/incidents/${esc(x.ref)}/assign"><la
             .map((k) => `<tr><td>${esc(k.name)}</td><td>${esc(k.label)}</td><td class="${k.left.overdue ? "missing" : ""}">${esc(k.left.text)}</td></tr>`)
             .join("")}</tbody></table>`
         : "";
-      const body = `<p>Loại: <b>${esc(typeLabel(x.type))}</b> · Đơn vị: ${esc(r.unit.name)} · Trạng thái: <b id="status">${esc(STATUS_LABEL[x.status] ?? x.status)}</b>${x.assignedTo ? ` · Người theo dõi: <b id="assignee">${esc(who(x.assignedTo))}</b>` : ""}</p>
+      const body = `<p>Loại: <b>${esc(typeLabel(x.type))}</b> · Đơn vị: ${esc(found.unit.name)} · Trạng thái: <b id="status">${esc(STATUS_LABEL[x.status] ?? x.status)}</b>${x.assignedTo ? ` · Người theo dõi: <b id="assignee">${esc(who(x.assignedTo))}</b>` : ""}</p>
 <p>Người báo: ${esc(who(x.reporterId))} · Xảy ra: ${esc(formatDateTime(x.occurredAt, timeZone))} · Nơi: ${esc(x.place ?? "")}</p>
 <p>Trẻ: ${esc(x.childAge ?? "?")} tuổi, ${esc(x.childSex === "nu" ? "nữ" : x.childSex === "nam" ? "nam" : "?")}</p>
 <p>Mô tả: ${esc(x.description ?? "")}</p>
@@ -159,7 +170,7 @@ ${actions}
 
     for (const action of ["acknowledge", "assign", "note", "close"] as const) {
       app.post(`/incidents/:ref/${action}`, async (c) => {
-        const r = await readable(c, c.req.param("ref"));
+        const r = await readable(c, c.req.param("ref"), action);
         if (r.redirect) return r.redirect;
         if (!r.incident) return notFoundPage(c);
         const form = await c.req.parseBody();

@@ -32,22 +32,22 @@ export function adminPage(title: string, s: Supervisor, body: string): string {
   return page(
     title,
     `${adminNav()}
-<header><h1>${esc(title)}</h1><span class="note">${esc(s.officer.name)} — ${esc(s.own.name)} <form method="post" action="/logout" style="display:inline"><button>Đăng xuất</button></form></span></header>
+<header><h1>${esc(title)}</h1><span class="note">${esc(s.officer.name)} — ${esc(s.own.name)} <form method="post" action="/logout" class="inline"><button>Đăng xuất</button></form></span></header>
 ${body}`,
   );
 }
 
 export const notFoundPage = (c: Context) => c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1><p><a href=\"/dashboard\">← Tổng quan</a></p>"), 404);
-export const refusedPage = (c: Context, why: string) => c.html(page("Không thực hiện được", `<h1>Không thực hiện được</h1><p>${esc(why)}</p><p><a href="javascript:history.back()">← Quay lại</a></p>`), 400);
+export const refusedPage = (c: Context, why: string) => c.html(page("Không thực hiện được", `<h1>Không thực hiện được</h1><p>${esc(why)}</p><p><a href="/dashboard">← Tổng quan</a></p>`), 400);
 
-/** True when `unit` is `root` or below it. */
+/** True when `unit` is `root` or below it. The whole country (`nationalRoot`, the empty path) holds every unit of its scheme. */
 export function inSubtree(root: Pick<Unit, "scheme" | "path">, unit: Pick<Unit, "scheme" | "path">): boolean {
-  return root.scheme === unit.scheme && (unit.path === root.path || unit.path.startsWith(`${root.path}.`));
+  return root.scheme === unit.scheme && (root.path === "" || unit.path === root.path || unit.path.startsWith(`${root.path}.`));
 }
 
 /** SQL: the unit column's row is in `root`'s subtree (index-friendly prefix test on the path). */
 export const underRoot = (root: Pick<Unit, "scheme" | "path">) =>
-  and(eq(units.scheme, root.scheme), sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`);
+  and(eq(units.scheme, root.scheme), root.path === "" ? undefined : sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`);
 
 export function createAdminKit(deps: { db: Db; sessions: Sessions }) {
   const { db } = deps;

@@ -1,9 +1,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { and, eq, sql } from "drizzle-orm";
-import { channelLinks, officers, units, webSessions, type Channel, type OfficerRole } from "../../db/schema/index.js";
-import { createOfficerDirectory } from "../../directory/officers.js";
-import { ImportFileError } from "../../directory/units.js";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { channelLinks, officers, pendingLinks, units, webSessions, type Channel, type OfficerRole } from "../../db/schema/index.js";
+import { MENU } from "../../conversations/session-service.js";
+import { createOfficerDirectory, decidePendingLink, lockOpenPendingLink } from "../../directory/officers.js";
+import type { RejectedRow } from "../../directory/import-report.js";
+import { ImportFileError, type Unit } from "../../directory/units.js";
 import { formatDate, formatDateTime, localDate } from "../../domain/dates.js";
 import { esc } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, underRoot, unitOptions, type Supervisor } from "./kit.js";
@@ -26,6 +29,46 @@ export function mountOfficerPages(deps: AdminPageDeps) {
   async function officerBelow(s: Supervisor, id: number) {
     const [row] = await db.select({ officer: officers, unit: units }).from(officers).innerJoin(units, eq(units.id, officers.unitId)).where(eq(officers.id, id));
     return row && inSubtree(s.own, row.unit) ? row : undefined;
+  }
+
+  // Shown after the import too: a row refused at write time (someone moved meanwhile) is named there.
+  const rejectedTable = (rows: RejectedRow[], title: string) =>
+    rows.length === 0
+      ? ""
+      : `<h2>${esc(title)}</h2><table id="rejected"><thead><tr><th>Dòng</th><th>Lý do</th></tr></thead><tbody>${rows.map((r) => `<tr><td>${r.line}</td><td>${esc(r.reason)}</td></tr>`).join("")}</tbody></table>`;
+
+  /**
+   * Zalo OA accounts asking to be linked to an officer of `root`'s subtree by a phone typed in
+   * Zalo's form: nothing is linked until someone here approves (or the officer types an invite code).
+   */
+  async function pendingSection(s: Supervisor, root: Unit): Promise<string> {
+    const existing = alias(channelLinks, "existing");
+    const rows = await db
+      .select({ id: pendingLinks.id, channel: pendingLinks.channel, displayName: pendingLinks.displayName, requestedAt: pendingLinks.requestedAt, officer: officers.name, phone: officers.phone, role: officers.role, unit: units.name, unitCode: units.code, alreadyLinked: existing.id })
+      .from(pendingLinks)
+      .innerJoin(officers, eq(officers.id, pendingLinks.officerId))
+      .innerJoin(units, eq(units.id, officers.unitId))
+      .leftJoin(existing, and(eq(existing.officerId, officers.id), eq(existing.channel, pendingLinks.channel)))
+      .where(and(isNull(pendingLinks.decidedAt), eq(officers.active, true), underRoot(root)))
+      .orderBy(desc(pendingLinks.requestedAt))
+      .limit(200);
+    if (rows.length === 0) return "";
+    const list = rows
+      .map(
+        (p) => `<tr data-pending="${p.id}"><td>${esc(p.officer)}</td><td>${esc(p.phone)}</td><td>${esc(p.unit)} (${esc(p.unitCode)})</td><td>${esc(CHANNEL_LABEL[p.channel])}</td>
+<td>${p.displayName ? esc(p.displayName) : '<span class="note">không rõ</span>'}</td><td>${esc(formatDateTime(p.requestedAt, timeZone))}</td>
+<td>${p.alreadyLinked ? `<span class="late">Cán bộ đã liên kết một tài khoản ${esc(CHANNEL_LABEL[p.channel])} khác: xác nhận sẽ thay thế tài khoản đó.</span><br>` : ""}${
+          // Shown, so that a claim on an admin's number is seen; decided by an admin only.
+          p.role === "admin" && s.officer.role !== "admin"
+            ? '<span class="note">Tài khoản quản trị: chỉ quản trị viên xác nhận được.</span>'
+            : `<form method="post" action="/officers/pending/${p.id}/approve" class="inline" data-confirm="Xác nhận tài khoản Zalo này là của ${esc(p.officer)}?"><button>Xác nhận</button></form>
+<form method="post" action="/officers/pending/${p.id}/reject" class="inline"><button class="danger">Từ chối</button></form>`
+        }</td></tr>`,
+      )
+      .join("");
+    return `<h2 id="pending-links">Chờ xác nhận: liên kết tài khoản Zalo (${rows.length})</h2>
+<p class="note">Số điện thoại trong biểu mẫu của Zalo có thể nhập tay. Chỉ xác nhận khi đã hỏi chính cán bộ (gọi điện, gặp trực tiếp) rằng họ vừa gửi yêu cầu này; nếu không, bấm «Từ chối».</p>
+<table id="pending"><thead><tr><th>Cán bộ</th><th>Điện thoại</th><th>Đơn vị</th><th>Kênh</th><th>Tên trong biểu mẫu Zalo</th><th>Yêu cầu lúc</th><th></th></tr></thead><tbody>${list}</tbody></table>`;
   }
 
   const importForm = (s: Supervisor) => `<h2>Nhập danh sách cán bộ</h2>
@@ -65,8 +108,8 @@ export function mountOfficerPages(deps: AdminPageDeps) {
           const linked = (["telegram", "zalo_bot", "zalo_oa"] as const).map((ch) => (o.links.some((l) => l.channel === ch) ? `✓ ${CHANNEL_LABEL[ch]}` : "")).filter(Boolean).join(", ");
           return `<tr data-officer="${o.id}"><td>${esc(o.name)}${o.active ? "" : ' <span class="missing">(ngừng hoạt động)</span>'}</td><td>${esc(o.phone)}</td><td>${esc(ROLE_LABEL[o.role])}</td><td>${esc(o.unit)} (${esc(o.unitCode)})</td>
 <td>${linked || '<span class="missing">chưa liên kết</span>'}</td><td>${lastSeen ? esc(formatDateTime(new Date(lastSeen), timeZone)) : "—"}</td>
-<td>${o.active ? `<form method="post" action="/officers/${o.id}/invite" style="display:inline"><select name="channel"><option value="telegram">Telegram</option><option value="zalo_bot">Zalo</option></select> <button>Tạo lời mời</button></form>
-<form method="post" action="/officers/${o.id}/deactivate" style="display:inline" onsubmit="return confirm('Ngừng hoạt động cán bộ này? Lịch sử báo cáo được giữ nguyên.')"><button style="background:#a40000">Ngừng hoạt động</button></form>` : `<form method="post" action="/officers/${o.id}/reactivate"><button>Kích hoạt lại</button></form>`}</td></tr>`;
+<td>${o.active ? `<form method="post" action="/officers/${o.id}/invite" class="inline"><select name="channel"><option value="telegram">Telegram</option><option value="zalo_bot">Zalo</option><option value="zalo_oa">Zalo OA</option></select> <button>Tạo lời mời</button></form>
+<form method="post" action="/officers/${o.id}/deactivate" class="inline" data-confirm="Ngừng hoạt động cán bộ này? Lịch sử báo cáo được giữ nguyên."><button class="danger">Ngừng hoạt động</button></form>` : `<form method="post" action="/officers/${o.id}/reactivate"><button>Kích hoạt lại</button></form>`}</td></tr>`;
         })
         .join("");
       return c.html(
@@ -75,6 +118,7 @@ export function mountOfficerPages(deps: AdminPageDeps) {
           s,
           `<form method="get" action="/officers"><label>Đơn vị <select name="unit">${await unitOptions(db, s.own, root.code)}</select></label>
 <label><input type="checkbox" name="inactive" value="1"${showInactive ? " checked" : ""}> gồm người đã ngừng</label> <button>Xem</button></form>
+${await pendingSection(s, root)}
 <p>${rows.length} cán bộ · đã liên kết ${rows.filter((o) => o.links.length > 0).length}</p>
 <table><thead><tr><th>Họ và tên</th><th>Điện thoại</th><th>Vai trò</th><th>Đơn vị</th><th>Kênh đã liên kết</th><th>Hoạt động gần nhất</th><th></th></tr></thead><tbody>${list || `<tr><td colspan="7">Chưa có cán bộ.</td></tr>`}</tbody></table>
 ${importForm(s)}`,
@@ -99,7 +143,6 @@ ${importForm(s)}`,
         if (err instanceof ImportFileError) return refusedPage(c, err.message);
         throw err;
       }
-      const bad = report.rejected.map((r) => `<tr><td>${r.line}</td><td>${esc(r.reason)}</td></tr>`).join("");
       const good = report.good
         .slice(0, 200)
         .map((g) => `<tr><td>${g.line}</td><td>${esc(g.name)}</td><td>${esc(g.phone)}</td><td>${esc(ROLE_LABEL[g.role])}</td><td>${esc(g.unitCode)}</td></tr>`)
@@ -109,7 +152,7 @@ ${importForm(s)}`,
           "Kiểm tra danh sách cán bộ",
           s,
           `<p id="summary"><b>${report.good.length}</b> dòng hợp lệ · <b class="${report.rejected.length ? "missing" : ""}">${report.rejected.length}</b> dòng lỗi (chưa ghi gì vào hệ thống)</p>
-${bad ? `<h2>Dòng lỗi — sẽ bị bỏ qua</h2><table id="rejected"><thead><tr><th>Dòng</th><th>Lý do</th></tr></thead><tbody>${bad}</tbody></table>` : ""}
+${rejectedTable(report.rejected, "Dòng lỗi — sẽ bị bỏ qua")}
 ${
   report.good.length
     ? `<form method="post" action="/officers/import"><input type="hidden" name="name" value="${esc(file.name)}"><input type="hidden" name="content" value="${content.toString("base64")}">
@@ -140,7 +183,8 @@ ${
         adminPage(
           "Đã nhập danh sách cán bộ",
           s,
-          `<p id="summary">Đã nhập <b>${report.imported}</b> cán bộ; bỏ qua ${report.rejected.length} dòng lỗi.</p><p><a href="/officers">← Danh sách cán bộ</a></p>`,
+          `<p id="summary">Đã nhập <b>${report.imported}</b> cán bộ; bỏ qua ${report.rejected.length} dòng lỗi.</p>
+${rejectedTable(report.rejected, "Dòng không được nhập")}<p><a href="/officers">← Danh sách cán bộ</a></p>`,
         ),
       );
     });
@@ -150,7 +194,11 @@ ${
       if (s instanceof Response) return s;
       const row = await officerBelow(s, Number(c.req.param("id")));
       if (!row || !row.officer.active) return notFoundPage(c);
-      const channel = (await c.req.parseBody()).channel === "zalo_bot" ? "zalo_bot" : "telegram";
+      // Whoever types the code is linked to the account, and a chat link signs in to the web: an
+      // invite for an admin is an admin's session.
+      if (row.officer.role === "admin" && s.officer.role !== "admin") return refusedPage(c, "Chỉ quản trị viên mới tạo được lời mời cho tài khoản quản trị.");
+      const asked = (await c.req.parseBody()).channel;
+      const channel = asked === "zalo_bot" || asked === "zalo_oa" ? asked : "telegram";
       const { code, expiresAt } = await directory.createInvite(row.officer.phone, channel);
       const username = channel === "telegram" ? await deps.telegramUsername() : undefined;
       // Telegram: a deep link opens the bot with the code; Zalo has none, the officer types the code.
@@ -165,12 +213,43 @@ ${
           s,
           `<p>Dùng một lần, hết hạn ${esc(formatDate(localDate(expiresAt, timeZone)))}. Gửi cho cán bộ hoặc cho quét mã QR bằng điện thoại.</p>
 <p>Mã mời: <b id="invite-code">${esc(code)}</b></p>
-${link ? `<p>Đường dẫn: <a id="invite-link" href="${esc(link)}">${esc(link)}</a></p>` : `<p>Cán bộ mở bot ${channel === "telegram" ? "Telegram" : "Zalo"} của baocao và gửi ${channel === "telegram" ? `/start ${esc(code)}` : esc(code)}.</p>`}
+${link ? `<p>Đường dẫn: <a id="invite-link" href="${esc(link)}">${esc(link)}</a></p>` : `<p>Cán bộ mở ${channel === "telegram" ? "bot Telegram" : channel === "zalo_oa" ? "Official Account Zalo" : "bot Zalo"} của baocao và gửi ${channel === "telegram" ? `/start ${esc(code)}` : esc(code)}.</p>`}
 <figure id="qr" style="width:220px">${qr}<figcaption class="note">${esc(link ?? code)}</figcaption></figure>
 <p><a href="/officers">← Danh sách cán bộ</a></p>`,
         ),
       );
     });
+
+    // A pending link decided: approval links the account and tells the officer there; both audited.
+    for (const action of ["approve", "reject"] as const) {
+      app.post(`/officers/pending/:id{[0-9]+}/${action}`, async (c) => {
+        const s = await kit.supervisor(c);
+        if (s instanceof Response) return s;
+        const now = clock();
+        const outcome = await db.transaction(async (tx) => {
+          const row = await lockOpenPendingLink(tx, Number(c.req.param("id")));
+          if (!row || !inSubtree(s.own, row.unit)) return "not-found" as const;
+          if (row.officer.role === "admin" && s.officer.role !== "admin") return "admin-only" as const;
+          if (action === "approve" && !row.officer.active) return "inactive" as const;
+          await decidePendingLink(tx, row.link, action === "approve" ? "approved" : "rejected", s.officer.id, now);
+          await kit.audit(tx, s, `officer.link_${action}`, `officer:${row.officer.id}`, { pendingLink: row.link.id, channel: row.link.channel, externalId: row.link.externalId });
+          const to = { channel: row.link.channel, chatId: row.link.chatId, kind: "reply" };
+          const told =
+            action === "approve"
+              ? [
+                  { ...to, officerId: row.officer.id, payload: { text: `Xin chào anh/chị ${row.officer.name} — ${row.unit.name}.\n${s.officer.name} đã xác nhận: tài khoản Zalo này đã được liên kết với baocao.`, removeKeyboard: true } },
+                  { ...to, officerId: row.officer.id, payload: MENU },
+                ]
+              : [{ ...to, officerId: null, payload: { text: "Yêu cầu liên kết tài khoản Zalo này với baocao không được xác nhận. Nếu anh/chị là cán bộ đã đăng ký, vui lòng xin mã mời từ cán bộ cấp trên rồi gửi mã đó tại đây." } }];
+          return { ids: await deps.outbox.enqueue(tx, told), unitCode: row.unit.code };
+        });
+        if (outcome === "not-found") return notFoundPage(c);
+        if (outcome === "admin-only") return refusedPage(c, "Chỉ quản trị viên mới xác nhận được liên kết cho tài khoản quản trị.");
+        if (outcome === "inactive") return refusedPage(c, "Cán bộ này đã ngừng hoạt động: không liên kết được.");
+        await deps.outbox.deliverNow(outcome.ids);
+        return c.redirect(`/officers?unit=${encodeURIComponent(outcome.unitCode)}`);
+      });
+    }
 
     for (const action of ["deactivate", "reactivate"] as const) {
       app.post(`/officers/:id{[0-9]+}/${action}`, async (c) => {

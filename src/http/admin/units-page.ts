@@ -2,7 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { officers, unitMappings, units } from "../../db/schema/index.js";
-import { ancestorsOf, createUnitDirectory, ImportFileError, type Scheme, type Unit } from "../../directory/units.js";
+import { ancestorsOf, createUnitDirectory, DEMO_SCHEME, ImportFileError, type Scheme, type Unit } from "../../directory/units.js";
+import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
 import { esc } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, underRoot, type Supervisor } from "./kit.js";
 import type { AdminPageDeps } from "./index.js";
@@ -78,20 +79,21 @@ export function mountUnitPages(deps: AdminPageDeps) {
         .join("");
       const moves = await pendingMoves(s);
       const admin = s.officer.role === "admin";
+      const demo = isDemoAccount(s.officer, s.own);
       return c.html(
         adminPage(
           "Đơn vị hành chính",
           s,
-          `<p>${trail.map((u) => (u.id === unit.id ? `<b>${esc(u.name)}</b>` : `<a href="/units?code=${esc(u.code)}">${esc(u.name)}</a>`)).join(" › ")} <span class="note">(${unit.scheme === "pre2025" ? "trước 01/7/2025" : "từ 01/7/2025"})</span></p>
+          `<p>${trail.map((u) => (u.id === unit.id ? `<b>${esc(u.name)}</b>` : `<a href="/units?code=${esc(u.code)}">${esc(u.name)}</a>`)).join(" › ")} <span class="note">(${unit.scheme === "pre2025" ? "trước 01/7/2025" : unit.scheme === DEMO_SCHEME ? "dữ liệu thử, không phải đơn vị thật" : "từ 01/7/2025"})</span></p>
 <table><thead><tr><th>Mã</th><th>Tên</th><th>Cấp</th><th>Cán bộ</th><th></th></tr></thead><tbody>${rows || `<tr><td colspan="5">Không có đơn vị trực thuộc.</td></tr>`}</tbody></table>
 <h2>Chuyển cán bộ sang đơn vị mới (sắp xếp 01/7/2025)</h2>
 <p>${moves.length ? `<a href="/units/mapping">${moves.length} cán bộ còn ở xã cũ — xem và chuyển</a>` : "Không còn cán bộ nào ở đơn vị cũ."}</p>
 ${
-  admin
+  admin && !demo
     ? `<h2>Nhập danh mục đơn vị</h2><form method="post" action="/units/import" enctype="multipart/form-data">
 <p><label>Tệp CSV (danh mục: code,name,level,parent_code; hoặc bảng chuyển đổi old_code,new_code…)<br><input type="file" name="file" accept=".csv,.xlsx" required></label></p>
 <p><label>Hệ mã <select name="scheme"><option value="post2025">Từ 01/7/2025</option><option value="pre2025">Trước 01/7/2025</option></select></label></p><button>Nhập</button></form>`
-    : `<p class="note">Danh mục đơn vị do quản trị viên cập nhật.</p>`
+    : `<p class="note">${demo ? esc(demoRefusal("danh mục đơn vị")) : "Danh mục đơn vị do quản trị viên cập nhật."}</p>`
 }`,
         ),
       );
@@ -102,6 +104,7 @@ ${
       if (s instanceof Response) return s;
       // The unit lists are national (GSO): only admins change them.
       if (s.officer.role !== "admin") return notFoundPage(c);
+      if (isDemoAccount(s.officer, s.own)) return refusedPage(c, demoRefusal("danh mục đơn vị hành chính"));
       const form = await c.req.parseBody();
       const file = form.file;
       if (!(file instanceof File) || file.size === 0) return refusedPage(c, "Chưa chọn tệp.");
