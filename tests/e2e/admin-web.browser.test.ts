@@ -38,6 +38,8 @@ describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in t
     await page.getByText("Kiểm tra tin nhắn").waitFor();
     const link = /https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1) ?? "")![0];
     await page.goto(link);
+    // The link opens a confirm page (a chat preview must not spend it); its button signs in.
+    await page.getByRole("button", { name: "Đăng nhập vào baocao" }).click();
   }
 
   it("signs in through the chat link, returns a report, sees the resubmission, approves it and downloads the export; another district sees none of it", async () => {

@@ -207,6 +207,16 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
     expect(html).not.toMatch(/<script>|onsubmit=|javascript:/);
     for (const path of ["/dashboard/figures", "/dashboard/export.xlsx"]) expect((await fetch(`${s.url}${path}`, { headers: { cookie } })).headers.get("cache-control"), path).toBe("no-store");
     expect((await s.api("/api/periods/2026-H1/status?unit=12&scheme=pre2025")).headers.get("cache-control")).toBe("no-store");
+    // No page relies on what the CSP forbids: every <script>/<style> carries the nonce, no inline handlers or style attributes.
+    const admin = await sessionCookie("84912000709");
+    for (const path of ["/dashboard", "/broadcasts", "/broadcasts/new", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit", "/api/docs", "/login"]) {
+      const res = await fetch(`${s.url}${path}`, { headers: { cookie: admin } });
+      expect(res.status, path).toBe(200);
+      const n = /'nonce-([^']+)'/.exec(res.headers.get("content-security-policy")!)![1]!;
+      const body = await res.text();
+      for (const tag of body.match(/<(script|style)\b[^>]*>/g) ?? []) expect(tag.includes(`nonce="${n}"`) || / src="\/assets\//.test(tag), `${path}: ${tag}`).toBe(true);
+      expect(body, path).not.toMatch(/\sstyle="|\son[a-z]+="|javascript:/);
+    }
     // Static assets may be cached; they hold no data.
     expect((await fetch(`${s.url}/assets/chart.js`)).headers.get("cache-control")).toMatch(/max-age/);
   });

@@ -143,7 +143,7 @@ export function mountCalendarPages(deps: AdminPageDeps) {
     const chooser = `<form method="get" action="/calendars" class="note">
 <label>Mẫu báo cáo <select name="template">${templates.map((t) => `<option value="${esc(t.id)}"${t.id === template.id ? " selected" : ""}>${esc(t.name)}</option>`).join("")}</select></label>
 <label>Phạm vi <select name="unit">${await unitOptions(db, s.own, unit.code, "district")}</select></label>
-<label>Năm <input name="year" type="number" min="2000" max="2100" value="${year}" style="width:6rem"></label>
+<label>Năm <input name="year" type="number" min="2000" max="2100" value="${year}" class="w6"></label>
 <button>Xem</button></form>`;
 
     const head = `<tr><th>Kỳ</th>${levels.map((l) => `<th>${esc(levelHeader(l))}</th>`).join("")}</tr>`;

@@ -284,7 +284,7 @@ ${errorList(errors)}
 
   function stepFields(f: StepForm): string {
     const num = (name: keyof StepForm, label: string, kinds: string, min: number, max: number) =>
-      `<label data-kinds="${kinds}">${esc(label)} <input type="number" name="${name}" min="${min}" max="${max}" value="${esc(f[name])}" style="width:5rem"></label>`;
+      `<label data-kinds="${kinds}">${esc(label)} <input type="number" name="${name}" min="${min}" max="${max}" value="${esc(f[name])}" class="w5"></label>`;
     const kindOptions = KINDS.map((k) => `<option value="${k}"${f.kind === k ? " selected" : ""}>${esc(KIND_LABEL[k])}</option>`).join("");
     const weekdayOptions = [1, 2, 3, 4, 5, 6, 0].map((d) => `<option value="${d}"${f.weekday === String(d) ? " selected" : ""}>${esc(WEEKDAYS[d])}</option>`).join("");
     return `<p><label>Loại lịch <select name="kind" class="rule-kind">${kindOptions}</select></label></p>
@@ -323,8 +323,8 @@ kind.addEventListener('change',show);show();}
     const thisYear = Number(today().slice(0, 4));
 
     const status = campaign.active
-      ? `<span class="ok" id="state">Đang chạy</span>${canEdit ? ` <form method="post" action="/campaigns/${campaign.id}/pause" style="display:inline"><button>Tạm dừng</button></form>` : ""}`
-      : `<span class="late" id="state">Tạm dừng</span>${canEdit ? ` <form method="post" action="/campaigns/${campaign.id}/resume" style="display:inline"><button>Tiếp tục</button></form>` : ""}`;
+      ? `<span class="ok" id="state">Đang chạy</span>${canEdit ? ` <form method="post" action="/campaigns/${campaign.id}/pause" class="inline"><button>Tạm dừng</button></form>` : ""}`
+      : `<span class="late" id="state">Tạm dừng</span>${canEdit ? ` <form method="post" action="/campaigns/${campaign.id}/resume" class="inline"><button>Tiếp tục</button></form>` : ""}`;
 
     const themes = state.themeDraft ?? campaign.themes;
     const years = [...new Set([thisYear + 1, thisYear, ...Object.keys(campaign.themes).map(Number)])].sort((x, y) => y - x);
@@ -343,7 +343,7 @@ ${years.map((y) => `<tr><th><label for="theme_${y}">${y}</label></th><td><input 
       .map(
         (st) => `<tr data-step="${st.id}"><td>${esc(describeRule(st.rule))}</td><td>${esc(st.sendAt)}</td><td>${esc(st.text)}</td>${
           canEdit
-            ? `<td><a href="/campaigns/${campaign.id}/steps/${st.id}">Sửa</a> <form method="post" action="/campaigns/${campaign.id}/steps/${st.id}/delete" style="display:inline" onsubmit="return confirm('Xoá bước này?')"><button>Xoá</button></form></td>`
+            ? `<td><a href="/campaigns/${campaign.id}/steps/${st.id}">Sửa</a> <form method="post" action="/campaigns/${campaign.id}/steps/${st.id}/delete" class="inline" data-confirm="Xoá bước này?"><button>Xoá</button></form></td>`
             : ""
         }</tr>`,
       )

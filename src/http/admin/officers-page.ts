@@ -214,7 +214,7 @@ ${rejectedTable(report.rejected, "Dòng không được nhập")}<p><a href="/of
           `<p>Dùng một lần, hết hạn ${esc(formatDate(localDate(expiresAt, timeZone)))}. Gửi cho cán bộ hoặc cho quét mã QR bằng điện thoại.</p>
 <p>Mã mời: <b id="invite-code">${esc(code)}</b></p>
 ${link ? `<p>Đường dẫn: <a id="invite-link" href="${esc(link)}">${esc(link)}</a></p>` : `<p>Cán bộ mở ${channel === "telegram" ? "bot Telegram" : channel === "zalo_oa" ? "Official Account Zalo" : "bot Zalo"} của baocao và gửi ${channel === "telegram" ? `/start ${esc(code)}` : esc(code)}.</p>`}
-<figure id="qr" style="width:220px">${qr}<figcaption class="note">${esc(link ?? code)}</figcaption></figure>
+<figure id="qr" class="w14">${qr}<figcaption class="note">${esc(link ?? code)}</figcaption></figure>
 <p><a href="/officers">← Danh sách cán bộ</a></p>`,
         ),
       );
