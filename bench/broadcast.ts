@@ -68,7 +68,8 @@ async function main() {
 
   // The service's own delivery worker, as `npm start` runs it.
   const worker = outbox.startWorker(50);
-  while ((await outbox.queuedCount()) > 0 || (await sendingCount(db)) > 0) await new Promise((ok) => setTimeout(ok, 100));
+  // Until nothing is queued or in flight; a ceiling only a stuck outbox reaches (the lost count then fails the bench).
+  for (const until = Date.now() + 30 * 60_000; ((await outbox.queuedCount()) > 0 || (await sendingCount(db)) > 0) && Date.now() < until; ) await new Promise((ok) => setTimeout(ok, 100));
   await worker.stop();
 
   const stats = (await (await fetch(`${apiRoot}/stats`)).json()) as { perChat: Record<string, number>; rejected: number; firstAt: number; lastAt: number };
@@ -81,6 +82,17 @@ async function main() {
   const duplicates = counts.reduce((a, n) => a + (n - 1), 0);
   const lost = RECIPIENTS - counts.length;
   const rejected = stats.rejected;
+  // The bench's own checks come before its figures: a rate achieved by losing or doubling
+  // messages is no figure at all, and a script that only printed the counts could not fail.
+  const wrong = [
+    planned !== RECIPIENTS && `planned ${planned} messages for ${RECIPIENTS} recipients`,
+    lost !== 0 && `${lost} recipient(s) never got the directive`,
+    duplicates !== 0 && `${duplicates} duplicate message(s)`,
+  ].filter((w): w is string => typeof w === "string");
+  if (wrong.length > 0) {
+    console.error(`bench:broadcast FAILED: ${wrong.join("; ")}`);
+    process.exit(1);
+  }
   console.log(`database=${database.kind} planned=${planned} plan_ms=${Math.round(planMs)} send_s=${elapsedS.toFixed(2)} ideal_s=${ideal.toFixed(2)} rejected_429=${rejected}`);
   console.log(`rate_fraction=${fraction.toFixed(3)} duplicates=${duplicates} lost=${lost} recipients=${RECIPIENTS} limit_per_s=${LIMIT}`);
   await database.close();

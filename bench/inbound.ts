@@ -189,6 +189,14 @@ async function main() {
   await service.stop();
   fake.kill();
 
+  // Checks before figures: every officer of both groups must have submitted, or the rate measured
+  // something other than the whole report (an answer refused halfway is cheaper than a submission).
+  const expectedSubmitted = OFFICERS + (paced ? OFFICERS : 0);
+  if (n !== expectedSubmitted) {
+    console.error(`bench:inbound FAILED: ${n} submission(s), expected ${expectedSubmitted} (${OFFICERS} officers flat out${paced ? ` and ${OFFICERS} at a human pace` : ""})`);
+    await drop();
+    process.exit(1);
+  }
   const raw = url ? await rawCommitRate(url) : rawPglite;
   const answers = flat.latencies.length;
   const answersPerS = answers / (flat.elapsedMs / 1000);

@@ -191,9 +191,11 @@ async function inboundWorkload(server: Server, cli: Cli, bot: Awaited<ReturnType
       for (const text of texts) await post(o.chat, { text });
     }),
   );
-  // Replies are sent right after each commit; give the last ones a moment to leave.
-  await sleep(1000);
+  // Replies are sent right after each commit: wait until every officer has her confirmation, up to
+  // a ceiling that only a lost reply reaches (then the check below fails the bench).
   const last = (o: { chat: number }) => bot.sent.get(String(o.chat))?.at(-1) ?? "";
+  const confirmedAll = () => officers.every((o) => /^✅ Đã nộp/.test(last(o)));
+  for (const until = Date.now() + 30_000; !confirmedAll() && Date.now() < until; ) await sleep(50);
   const submitted = officers.filter((o) => /^✅ Đã nộp/.test(last(o)));
   const stuck = officers.find((o) => !submitted.includes(o));
   if (stuck) console.warn(`officer ${stuck.phone} was last told: ${last(stuck)}`);
@@ -283,5 +285,9 @@ await bot.close();
 // Every officer of every run must have got the submission confirmed, or the workload did not happen.
 figures.officers = OFFICERS;
 figures.submitted_min = confirmed;
+if (confirmed !== OFFICERS) {
+  console.error(`bench:memory FAILED: in one run only ${confirmed} of ${OFFICERS} officers had their report confirmed, so the workload did not happen`);
+  process.exit(1);
+}
 console.log(`server: node ${args.join(" ")}; workload: ${OFFICERS} officers × ${texts.length + 1} webhook updates`);
 console.log(Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" "));

@@ -4,9 +4,15 @@
 -- every table, and may only read and append to audit_log. The tables belong to baocao_owner,
 -- which runs the migrations at start-up (DATABASE_MIGRATION_URL).
 --
+-- baocao_owner must exist first and own the database (it creates the tables, and the schema
+-- drizzle keeps its list of migrations in):
+--   createuser --pwprompt baocao_owner && createdb -O baocao_owner baocao
 -- Run as a superuser, connected to baocao's database, once before the first start (it creates
 -- the role) and once after it (audit_log exists then); again after an upgrade does no harm.
+-- Tables and sequences later migrations add are granted by the default privileges below, so
+-- a new table needs no new line here.
 --   psql -v ON_ERROR_STOP=1 -d baocao -f docs/app-role.sql
+--   psql -d baocao -c "\password baocao_app"
 
 DO $$
 BEGIN

@@ -112,7 +112,7 @@ const configSchema = z.object({
   DEMO_SEED: z
     .enum(["auto", "off"])
     .default("auto")
-    .describe("auto: create demo data on first start when the database is empty"),
+    .describe("auto: create the demo world (its own tree, never a real unit) on first start, and move demo officers an older install left in real units"),
 });
 
 export type Config = z.infer<typeof configSchema>;

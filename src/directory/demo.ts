@@ -168,8 +168,8 @@ async function ensureDemoTree(tx: DbOrTx): Promise<Map<string, Unit>> {
  * worked on the report too: then it stays), acknowledgements and assignments of real cases are
  * undone so that escalation to real supervisors resumes, and their simulator chats (which held
  * real alerts and sign-in links), web sessions and conversation states are cleared. A demo-flagged
- * officer with no place in the demo roster is deactivated. Simulator chats are unlinked from
- * anyone outside the demo tree.
+ * officer with no place in the demo roster is deactivated and seated in the demo province.
+ * Simulator chats are unlinked from anyone outside the demo tree.
  */
 async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<string[]> {
   const lines: string[] = [];
@@ -245,8 +245,9 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
     await tx.delete(webSessions).where(inArray(webSessions.officerId, ids));
     await tx.delete(loginTokens).where(and(inArray(loginTokens.officerId, ids), isNull(loginTokens.usedAt)));
     await tx.delete(conversationSessions).where(inArray(conversationSessions.officerId, ids));
+    // Deactivated, and out of the real unit too: a demo account is never seated in one, and the next start has nothing left to repair.
     const orphans = stray.filter((o) => !targetOf(o.id)).map((o) => o.id);
-    if (orphans.length > 0) await tx.update(officers).set({ active: false, updatedAt: sql`now()` }).where(inArray(officers.id, orphans));
+    if (orphans.length > 0) await tx.update(officers).set({ active: false, unitId: province.id, updatedAt: sql`now()` }).where(inArray(officers.id, orphans));
     lines.push(
       `Đã chuyển ${stray.length - orphans.length} cán bộ mẫu khỏi đơn vị thật sang ${DEMO_PROVINCE.name}` +
         `${orphans.length ? `, ngừng ${orphans.length} cán bộ mẫu khác` : ""}; ${movedReports} báo cáo và ${cases.length} báo cáo khẩn của họ chuyển theo` +

@@ -339,7 +339,9 @@ export function createIncidentService(deps: IncidentDeps) {
   async function find(tx: DbOrTx, ref: string, reader: IncidentReader): Promise<{ incident: Incident; unit: Unit } | undefined> {
     const [row] = await tx.select({ incident: incidents, unit: units }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref.trim().toUpperCase()));
     const within = reader.within;
-    const visible = row && (within === undefined || (within !== null && within.scheme === row.unit.scheme && (row.unit.path === within.path || row.unit.path.startsWith(`${within.path}.`))));
+    // The same subtree test as the web pages' (src/http/admin/kit.ts inSubtree): a root of path "" is the whole country.
+    const inside = (w: Pick<Unit, "scheme" | "path">, u: Unit) => w.scheme === u.scheme && (w.path === "" || u.path === w.path || u.path.startsWith(`${w.path}.`));
+    const visible = row && (within === undefined || (within !== null && inside(within, row.unit)));
     if (!visible) {
       await refused(tx, reader.actor, ref, reader.via ?? "read");
       return undefined;

@@ -159,6 +159,31 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
     expect(auditPage).toContain("KC-2026-9999");
   });
 
+  it("a province officer reading the audit log sees, in words, a district officer's report reads, exports, recipient-list downloads and decisions on Zalo links", async () => {
+    const district = await officer("district");
+    await t.database.db.insert(auditLog).values([
+      { actor: `officer:${district.id}`, action: "submission.read", target: "submission:7" },
+      { actor: `officer:${district.id}`, action: "submission.read_refused", target: "submission:8" },
+      { actor: `officer:${district.id}`, action: "export", target: "2026-H1:pre2025:106", detail: { format: "csv", via: "api" } },
+      { actor: `officer:${district.id}`, action: "broadcast.export", target: "broadcast:3", detail: { format: "csv" } },
+      { actor: `officer:${district.id}`, action: "officer.link_approve", target: "officer:41" },
+      { actor: `officer:${district.id}`, action: "officer.link_reject", target: "officer:42" },
+    ]);
+    const html = await (await get("/audit", await sessionOf("province"))).text();
+    // The table's rows only: the filter's drop-down lists every label whether or not it was recorded.
+    const rows = [...(html.match(/<table id="audit">[\s\S]*?<\/table>/)?.[0] ?? "").matchAll(/<tr><td>[\s\S]*?<\/tr>/g)].map((m) =>
+      [...m[0].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].slice(2, 4).map((c) => c[1]).join(" · "),
+    );
+    expect(rows).toEqual([
+      "Từ chối liên kết tài khoản Zalo · officer:42",
+      "Xác nhận liên kết tài khoản Zalo · officer:41",
+      "Tải danh sách người nhận · broadcast:3",
+      "Tải báo cáo tổng hợp · 2026-H1:pre2025:106",
+      "Mở báo cáo không có hoặc không được xem · submission:8",
+      "Xem báo cáo · submission:7",
+    ]);
+  });
+
   it("the API token asking for a ref that does not exist gets 404 and leaves a refused row; a commune officer asking on chat to update another province's case is told it is not found, and the look-up is audited", async () => {
     const noongBua = await officer("noongBua");
     const theSin = await officer("theSin");

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { outbox } from "../../src/db/schema/index.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
@@ -35,7 +37,9 @@ describe.each(dbKinds)("a province broadcasts a directive and sees who received 
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: number };
     // The API starts sending at once; the worker would pick up anything it left.
-    await expect.poll(async () => (await s.service.outbox.drainOnce(), tg.sent().length), { timeout: 10_000 }).toBe(3);
+    // Until nothing is left to send (not until 3 have arrived, which would pass before a late duplicate), then exactly 3.
+    await expect.poll(async () => (await s.service.outbox.drainOnce(), await s.service.outbox.queuedCount()) + (await t.database.db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, "sending"))).length, { timeout: 20_000 }).toBe(0);
+    expect(tg.sent().length).toBe(3);
 
     const msg = tg.sent(601)[0]!;
     expect(String(msg.payload.text)).toMatch(/^📢 Triển khai Công điện/);

@@ -5,6 +5,7 @@ import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
+import { runCommand } from "../../src/cli/commands.js";
 
 /**
  * Finding 1 of issue 14: the public simulator used to seat its demo officers in real units of Lai
@@ -396,6 +397,42 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       await s.service.stop();
       s = await startTestService(t, { telegram: tg, clock: () => now, env: { DEMO_SEED: "auto", PUBLIC_URL } });
       expect((await simOfficers()).length).toBe(5);
+    });
+
+    it("`npm run cli -- demo seed` moves them too, deactivates a demo officer the roster no longer has, and a second run has nothing to repair", async () => {
+      now = T0;
+      tg.reset();
+      await loadLaiChau(t.database, "post2025");
+      s = await startTestService(t, { telegram: tg, clock: () => now });
+      const db = t.database.db;
+      const unitOf = async (code: string) => (await db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, code))))[0]!;
+      const [binh, extra] = await db
+        .insert(officers)
+        .values([
+          { name: "Trần Văn Bình", phone: "84900000004", role: "province", unitId: (await unitOf("12")).id, demo: true },
+          { name: "Cán bộ mẫu cũ", phone: "84900000009", role: "commune", unitId: (await unitOf("03390")).id, demo: true },
+        ])
+        .returning();
+      for (const o of [binh!, extra!]) await db.insert(channelLinks).values({ officerId: o.id, channel: "simulator", externalId: `sim-${o.id}`, chatId: `sim-${o.id}`, preferred: true });
+      const ctx = { db, forms: s.service.forms, clock: () => now, timeZone: "Asia/Ho_Chi_Minh", inviteTtlHours: 72, readFile: () => Promise.reject(new Error("no file")) };
+
+      const first = await runCommand(["demo", "seed"], ctx);
+      expect(first.exitCode).toBe(0);
+      expect(first.output).toContain("Đã chuyển 1 cán bộ mẫu khỏi đơn vị thật sang Tỉnh Mẫu (dữ liệu thử), ngừng 1 cán bộ mẫu khác");
+      const seats = await db.select({ phone: officers.phone, active: officers.active, scheme: units.scheme, code: units.code }).from(officers).innerJoin(units, eq(units.id, officers.unitId)).where(inArray(officers.id, [binh!.id, extra!.id]));
+      expect(seats.sort((a, b) => a.phone.localeCompare(b.phone))).toEqual([
+        { phone: "84900000004", active: true, scheme: "demo", code: "99" },
+        { phone: "84900000009", active: false, scheme: "demo", code: "99" },
+      ]);
+      // The one the roster no longer has is gone from the simulator, its chat unreadable and unlinked.
+      expect((await simOfficers()).map((o) => o.name)).toEqual(["Trần Văn Bình", "Nguyễn Thị Mai", "Lò Văn Sáng", "Tẩn Thị Hoa", "Phạm Minh Quân"]);
+      expect((await fetch(`${s.url}/simulator/api/messages?officerId=${extra!.id}`)).status).toBe(404);
+      expect(await db.select().from(channelLinks).where(eq(channelLinks.officerId, extra!.id))).toEqual([]);
+
+      const second = await runCommand(["demo", "seed"], ctx);
+      expect(second.exitCode).toBe(0);
+      expect(second.output).not.toContain("Đã chuyển");
+      expect(second.output).toContain("Cán bộ mẫu: Nguyễn Thị Mai, Lò Văn Sáng, Tẩn Thị Hoa, Trần Văn Bình, Phạm Minh Quân (Tỉnh Mẫu (dữ liệu thử), không phải đơn vị thật).");
     });
   });
 });

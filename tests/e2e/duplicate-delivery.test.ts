@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answers, conversationSessions, inboundEvents, submissions } from "../../src/db/schema/index.js";
+import { answers, conversationSessions, inboundEvents, outbox, submissions } from "../../src/db/schema/index.js";
 import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
 import { createFormRegistry } from "../../src/conversations/form-registry.js";
 import type { SessionState } from "../../src/conversations/engine.js";
@@ -10,7 +10,7 @@ import { startTestService, type TestService } from "../support/service.js";
 import { ANSWERS } from "../support/answers.js";
 import { reportScript } from "../support/report-script.js";
 import pg from "pg";
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 
 const CHAT = 9701;
 
@@ -27,6 +27,13 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await s?.service.stop();
     await tg.close();
   });
+  /**
+   * Nothing queued or on its way in the outbox: every reply written so far has reached the fake
+   * Bot API. A poll for "exactly N sent" would pass the moment N arrive and never see a late
+   * duplicate; a count taken once nothing more can come does.
+   */
+  const outboxSettled = () =>
+    expect.poll(async () => (await t.database.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.status, ["queued", "sending"]))).length, { timeout: 20_000 }).toBe(0);
 
   it.runIf(kind === "postgres")("two instances on one PostgreSQL: the copies of each update split between them, each update counts once", async () => {
     await loadLaiChau(t.database);
@@ -45,6 +52,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
       await split("báo cáo");
       // The start's own reply (one or more messages), measured on one instance in the test below.
       await expect.poll(() => tg.sent(CHAT).length).toBeGreaterThan(0);
+      await outboxSettled();
       const afterStart = tg.sent(CHAT).length;
       const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
       for (let i = 0; i < 3; i++) {
@@ -53,7 +61,8 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
         expect((await t.database.db.select().from(answers)).length).toBe(i + 1);
       }
       expect((await t.database.db.select().from(inboundEvents)).length).toBe(4);
-      await expect.poll(() => tg.sent(CHAT).length - afterStart).toBe(3);
+      await outboxSettled();
+      expect(tg.sent(CHAT).length - afterStart).toBe(3);
     } finally {
       await other.service.stop();
     }
@@ -142,6 +151,8 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await loadLaiChau(t.database);
     await addOfficers(t.database, "name,phone,role,unit_code\nMai,0912000701,commune,03388\n");
     await linkOfficer(t.database, "84912000701", "telegram", String(CHAT));
+    // The service of the test before is stopped first: two services on one database would both deliver.
+    await s?.service.stop();
     s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-11-07T03:00:00Z") });
     const thrice = async (text: string) => {
       const update = textUpdate(CHAT, text);
@@ -149,6 +160,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
       expect(statuses).toEqual([200, 200, 200]);
     };
     await thrice("báo cáo");
+    await outboxSettled();
     const repliesAfterStart = tg.sent(CHAT).length;
     expect(repliesAfterStart).toBeGreaterThan(0);
     const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
@@ -162,6 +174,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     expect((await state()).report!.cursor).not.toBe(before);
     expect((await t.database.db.select().from(inboundEvents)).length).toBe(4);
     // One reply per distinct update: the copies said nothing.
-    await expect.poll(() => tg.sent(CHAT).length).toBe(repliesAfterStart + 3);
+    await outboxSettled();
+    expect(tg.sent(CHAT).length).toBe(repliesAfterStart + 3);
   });
 });

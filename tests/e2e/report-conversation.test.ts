@@ -162,6 +162,7 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     tg.reset();
     await loadProvince(t.database, "pre2025", "12");
     await addOfficers(t.database, "name,phone,role,unit_code,scheme\nCán bộ Thèn Sin,0912345678,commune,03394,pre2025\n");
+    await s?.service.stop(); // the test before's service: two on one database would both deliver
     s = await startTestService(t, { telegram: tg, clock: () => new Date("2024-11-07T03:00:00Z") });
     const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
     await send({ text: `/start ${code}` });
@@ -173,6 +174,7 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     tg.reset();
     await loadLaiChau(t.database);
     await addOfficers(t.database, "name,phone,role,unit_code\nNguyễn Thị Mai,0912345678,commune,03388\n");
+    await s?.service.stop(); // the test before's service: two on one database would both deliver
     s = await startTestService(t, { telegram: tg, clock });
     const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
     await send({ text: `/start ${code}` });

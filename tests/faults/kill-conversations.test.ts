@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { TEST_TOKEN } from "../support/fake-telegram.js";
 import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, type TelegramOfficer, useServersOnPostgres, answerReference } from "../support/fault-fixtures.js";
+import { describePostgres } from "../support/db.js";
 import { spawnServer, type ServerProcess } from "../support/server-process.js";
 import { createWebhookClient, officersTyping } from "../support/webhook-client.js";
 import { reportScript } from "../support/report-script.js";
@@ -17,7 +18,7 @@ const SECRET = "kill-conversations-secret";
  */
 const normalise = (text: string, o: TelegramOfficer) => text.replaceAll(o.name, "<name>").replaceAll(o.unitName, "<unit>").replace(/\b\d{1,2}:\d{2}\b/g, "<time>");
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)(`kill -9 during officers' reports, ${KILLS} times (real server process, PostgreSQL)`, () => {
+describePostgres(`kill -9 during officers' reports, ${KILLS} times (real server process, PostgreSQL)`, () => {
   const fx = useServersOnPostgres();
   const t = fx.t;
 

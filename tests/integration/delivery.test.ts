@@ -7,7 +7,7 @@ import { createTelegramChannel } from "../../src/bot/telegram.js";
 import { createOutbox, type ChannelSender, type NewOutboxRow } from "../../src/scheduler/outbox.js";
 import { otherChannel } from "../../src/scheduler/broadcasts.js";
 import type { InboundHandler } from "../../src/bot/inbound.js";
-import { dbKinds, useTestDb, type TestDb } from "../support/db.js";
+import { dbKinds, describePostgres, useTestDb, type TestDb } from "../support/db.js";
 import { BOT_INFO, startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
 
@@ -136,7 +136,7 @@ describe.each(dbKinds)("delivery through the Bot API, once and within limits (%s
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)("two instances on one PostgreSQL", () => {
+describePostgres("two instances on one PostgreSQL", () => {
   const t = useTestDb("postgres");
   let tg: FakeTelegram;
   beforeAll(async () => {

@@ -12,7 +12,7 @@ import { createDatabase } from "../../src/db/client.js";
 import { auditLog } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/log.js";
 import { createService, type Service } from "../../src/main.js";
-import { dbKinds, useTestDb } from "../support/db.js";
+import { dbKinds, describePostgres, useTestDb } from "../support/db.js";
 import { BOT_INFO, startFakeTelegram, TEST_TOKEN, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
 import { MIGRATED_DUMP } from "../support/global-setup.js";
@@ -133,7 +133,7 @@ describe.each(dbKinds)("the audit log cannot be emptied or rewritten, not even b
  * migrates; the service connects as the role of docs/app-role.sql, which owns nothing. Roles are
  * global to a PostgreSQL cluster, so this test's have a suffix of their own.
  */
-describe.skipIf(!process.env.TEST_DATABASE_URL)("the application role of docs/app-role.sql does the service's work and cannot empty or unguard the audit log (postgres)", () => {
+describePostgres("the application role of docs/app-role.sql does the service's work and cannot empty or unguard the audit log (postgres)", () => {
   const suffix = randomBytes(4).toString("hex");
   const owner = `baocao_owner_${suffix}`;
   const app = `baocao_app_${suffix}`;
@@ -172,6 +172,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the application role of docs/ap
   it("the owner migrates at start-up, an officer reports on Telegram as the application role, and TRUNCATE, DISABLE TRIGGER, DELETE, UPDATE and replica mode are refused to it", { timeout: 120_000 }, async () => {
     // Before the first start: the role and the privileges of the tables to come.
     await asSuperuser(dbName, appRoleSql());
+    // The application role alone cannot migrate an empty database, and says what to set.
+    const unmigrated = createDatabase({ databaseUrl: urlAs(app, dbName), poolSize: 1 });
+    await expect(unmigrated.migrate()).rejects.toThrow(/DATABASE_MIGRATION_URL/);
+    await unmigrated.close();
     const config = loadConfig({
       PORT: "0",
       HOST: "127.0.0.1",
@@ -233,6 +237,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the application role of docs/ap
       expect(await refusal("drop table audit_log")).toMatch(/must be owner of table audit_log/);
       expect(await refusal("set session_replication_role = replica")).toMatch(/permission denied to set parameter "session_replication_role"/);
       expect(await refusal("create table scratch (id int)")).toMatch(/permission denied for schema public/);
+      // Zalo OA's pending links (migration 0004): rows, like any other table's.
+      await c.query("insert into pending_links (channel, external_id, chat_id, phone) values ('zalo_oa', 'u-1', 'u-1', '84912000701')");
+      expect((await c.query("update pending_links set decision = 'rejected', decided_at = now() where external_id = 'u-1'")).rowCount).toBe(1);
+      // A table a later migration creates, after docs/app-role.sql last ran: its rows and sequence are granted by default.
+      await asSuperuser(dbName, `set role ${owner}`, "create table later_table (id serial primary key, note text)");
+      expect((await c.query<{ id: number }>("insert into later_table (note) values ('x') returning id")).rows).toEqual([{ id: 1 }]);
+      expect(await refusal("truncate later_table")).toMatch(/permission denied for table later_table/);
       // Other tables: rows yes, the table itself no.
       expect(await refusal("truncate outbox")).toMatch(/permission denied for table outbox/);
       expect(await refusal("alter table outbox disable trigger all")).toMatch(/must be owner of table outbox/);

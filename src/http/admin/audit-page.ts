@@ -32,16 +32,25 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   "officer.deactivate": "Ngừng hoạt động cán bộ",
   "officer.reactivate": "Kích hoạt lại cán bộ",
   "officer.move": "Chuyển cán bộ sang đơn vị mới",
+  "officer.link_approve": "Xác nhận liên kết tài khoản Zalo",
+  "officer.link_reject": "Từ chối liên kết tài khoản Zalo",
   "units.import": "Nhập danh mục đơn vị",
   "calendar.edit": "Sửa lịch báo cáo",
   "template.reminders": "Sửa lịch nhắc",
+  "campaign.create": "Tạo chiến dịch nhắc",
+  "campaign.pause": "Tạm dừng chiến dịch nhắc",
+  "campaign.resume": "Tiếp tục chiến dịch nhắc",
+  "campaign.theme": "Sửa chủ đề chiến dịch",
+  "campaign.step.add": "Thêm bước chiến dịch",
+  "campaign.step.edit": "Sửa bước chiến dịch",
+  "campaign.step.delete": "Xoá bước chiến dịch",
   "settings.quiet_hours": "Sửa giờ yên tĩnh",
   "audit.read": "Xem nhật ký",
 };
 
 /**
  * The audit log (nhật ký): who did what and when, filterable. Read-only here and append-only in
- * the database (a trigger refuses UPDATE and DELETE). Officers see the entries of people in their
+ * the database (triggers refuse UPDATE, DELETE and TRUNCATE). Officers see the entries of people in their
  * subtree; entries by the API token or the CLI only admins see.
  */
 export function mountAuditPage(deps: AdminPageDeps) {
