@@ -114,7 +114,7 @@ export function mountWeb(deps: WebDeps) {
 <form method="post" action="/login"><label>Số điện thoại đã đăng ký<br><input name="phone" inputmode="tel" autocomplete="tel" required></label>
 <input type="hidden" name="next" value="${next}">
 <p><button>Gửi đường dẫn đăng nhập</button></p></form>
-<p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị.</p>
+<p class="note">baocao gửi đường dẫn (dùng một lần, trong ${LINK_MINUTES} phút) tới Telegram hoặc Zalo của anh/chị (cán bộ mẫu: tới khung chat mô phỏng).</p>
 <h2>Quản trị viên</h2>
 <form method="post" action="/login/password"><label>Số điện thoại<br><input name="phone" inputmode="tel" required></label><br>
 <label>Mật khẩu<br><input name="password" type="password" autocomplete="current-password" required></label>

@@ -1,6 +1,6 @@
 import { and, eq, inArray, like } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { answers, broadcastRecipients, campaigns, channelLinks, deadlineCalendars, incidents, officers, outbox, periods, reportTemplates, submissions, units } from "../../src/db/schema/index.js";
+import { answers, auditLog, broadcastRecipients, campaigns, channelLinks, deadlineCalendars, incidents, officers, outbox, periods, reportTemplates, submissions, units } from "../../src/db/schema/index.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
@@ -316,6 +316,13 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       expect((await t.database.db.select().from(units)).length).toBe(unitsBefore);
       const [laiChau] = await t.database.db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, "12")));
       expect(laiChau!.name).toBe("Tỉnh Lai Châu");
+
+      // The audit log shows the demo tree's own entries, never the API's (they name real units and cases).
+      await t.database.db.insert(auditLog).values({ actor: "admin-api-token", action: "incident.read", target: "KC-2026-0042" });
+      await get("/audit", cookie);
+      const audit = await (await get("/audit", cookie)).text();
+      expect(audit).toContain("Phạm Minh Quân");
+      expect(audit).not.toContain("KC-2026-0042");
     });
   });
 
