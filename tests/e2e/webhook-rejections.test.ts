@@ -193,9 +193,10 @@ describe.each(dbKinds)("webhook bodies that are not updates are refused with a 4
       expect(res.logs.map((l) => l.msg), path).toEqual(["inbound update", "request"]);
       expect((await processed()).events, path).toBe(i + 1);
     }
-    expect(tg.texts(TG_CHAT).length).toBeGreaterThan(0);
-    expect(zb.texts(ZB_USER).length).toBeGreaterThan(0);
-    expect(oa.texts(OA_USER).length).toBeGreaterThan(0);
+    // The webhooks answer at commit; the replies follow from the outbox.
+    await expect.poll(() => tg.texts(TG_CHAT).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => zb.texts(ZB_USER).length, { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => oa.texts(OA_USER).length, { timeout: 20_000 }).toBeGreaterThan(0);
   });
 
   for (const [path, cases] of Object.entries(CASES)) {

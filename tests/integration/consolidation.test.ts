@@ -4,13 +4,29 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { answers, officers, periods, submissions, units } from "../../src/db/schema/index.js";
 import { createFormRegistry } from "../../src/conversations/form-registry.js";
 import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
-import { numericQuestions } from "../../src/conversations/consolidation.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { addOfficers, loadProvince } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 
 const forms = createFormRegistry();
-const numeric = numericQuestions(forms.latest("child-affairs"));
+/**
+ * The numbered items of the child-affairs form that the export sums, with their numbers on the
+ * paper form, written out here (not taken from the consolidation code): items 9, 11, 19–23, 32
+ * and 35 are free text or choices and are not summed.
+ */
+const NUMERIC: [number, string][] = [
+  [1, "comm_sessions"], [2, "comm_people"], [3, "comm_children"], [4, "trainings"], [5, "trainees"],
+  [6, "special_total"], [7, "special_boys"], [8, "special_girls"], [10, "special_supported"],
+  [12, "abuse_cases"], [13, "abuse_children"], [14, "abuse_boys"], [15, "abuse_girls"],
+  [16, "abuse_age_0_5"], [17, "abuse_age_6_10"], [18, "abuse_age_11_15"],
+  [24, "drowning_deaths"], [25, "drowning_deaths_girls"], [26, "accident_deaths"], [27, "injuries"],
+  [28, "action_month_events"], [29, "gifts"], [30, "gift_value"], [31, "fund_raised"],
+  [33, "forums"], [34, "forum_children"], [36, "database_children"],
+];
+/** The question's label as the form (data, not code) words it. */
+const labelOf = (id: string) => forms.latest("child-affairs").sections.flatMap((sec) => sec.questions).find((q) => q.id === id)!.label;
+/** A sheet row's cells, 1-based as exceljs keeps them, as a plain list. */
+const cells = (row: ExcelJS.Row) => Array.from({ length: row.cellCount }, (_, i) => row.getCell(i + 1).value);
 
 describe.each(dbKinds)("the consolidated export of a province, correct to the unit (%s)", (kind) => {
   const t = useTestDb(kind);
@@ -39,9 +55,9 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
       ] as const) {
         if (!status) continue;
         const [sub] = await db.insert(submissions).values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() }).returning();
-        await db.insert(answers).values(numeric.map(({ question }) => {
+        await db.insert(answers).values(NUMERIC.map(([, id]) => {
           const v = rnd();
-          return { submissionId: sub!.id, key: question.id, questionId: question.id, valueNum: v, value: { v } };
+          return { submissionId: sub!.id, key: id, questionId: id, valueNum: v, value: { v } };
         }));
       }
     }
@@ -75,25 +91,38 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
       const no = row.getCell(1).value;
       if (typeof no === "string" && /^\d+$/.test(no)) rowsByNo.set(no, row);
     });
-    expect(rowsByNo.size).toBe(numeric.length);
-    for (const { no, question } of numeric) {
+    expect([...rowsByNo.keys()]).toEqual(NUMERIC.map(([no]) => String(no)));
+    for (const [no, id] of NUMERIC) {
       const row = rowsByNo.get(String(no))!;
-      expect(row.getCell(2).value).toBe(question.label);
-      expect(row.getCell(4).value).toBe(now.get(question.id) ?? 0);
-      expect(row.getCell(5).value).toBe(before.get(question.id) ?? 0);
+      expect(row.getCell(2).value).toBe(labelOf(id));
+      expect(row.getCell(4).value).toBe(now.get(id) ?? 0);
+      expect(row.getCell(5).value).toBe(before.get(id) ?? 0);
     }
 
-    // One row per district, and they add up to the total row.
+    // The per-unit sheet, every cell of every row: one row per district from SQL written here
+    // (its communes, its submitted reports, each item's sum over them), then the total row.
     const perUnit = wb.getWorksheet("Theo đơn vị")!;
-    const districts = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "district"), eq(units.parentCode, "12")));
-    expect(perUnit.rowCount).toBe(districts.length + 2);
-    const col = 5; // first numeric item
-    let sum = 0;
-    for (let r = 2; r <= districts.length + 1; r++) sum += Number(perUnit.getRow(r).getCell(col).value);
-    expect(perUnit.getRow(districts.length + 2).getCell(col).value).toBe(sum);
-    expect(sum).toBe(now.get(numeric[0]!.question.id));
     const submitted = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
-    expect(perUnit.getRow(districts.length + 2).getCell(4).value).toBe(submitted);
+    const perDistrict = (await db.execute<{ code: string; name: string; communes: number; submitted: number }>(sql`
+      select d.code, d.name,
+        (select count(*)::int from units c where c.scheme = 'pre2025' and c.level = 'commune' and c.path like d.path || '.%') as communes,
+        (select count(*)::int from submissions s join units c on c.id = s.unit_id join periods p on p.id = s.period_id
+          where p.key = '2024-Y' and s.status in ('submitted', 'approved') and c.scheme = 'pre2025' and c.path like d.path || '.%') as submitted
+      from units d where d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' order by d.code`)) as unknown as { rows: { code: string; name: string; communes: number; submitted: number }[] };
+    const sums = (await db.execute(sql`
+      select d.code, a.question_id, sum(a.value_num)::int as total
+      from units d join units c on c.scheme = 'pre2025' and c.path like d.path || '.%'
+      join submissions s on s.unit_id = c.id join periods p on p.id = s.period_id join answers a on a.submission_id = s.id
+      where d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' and p.key = '2024-Y' and s.status in ('submitted', 'approved')
+      group by d.code, a.question_id`)) as unknown as { rows: { code: string; question_id: string; total: number }[] };
+    const sumOf = (code: string, id: string) => sums.rows.find((r) => r.code === code && r.question_id === id)?.total ?? 0;
+    expect(perDistrict.rows.length).toBeGreaterThan(5);
+    expect(perUnit.rowCount).toBe(perDistrict.rows.length + 2);
+    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...NUMERIC.map(([no, id]) => `${no}. ${labelOf(id)}`), "Đã duyệt"]);
+    const bodyRows = Array.from({ length: perDistrict.rows.length }, (_, i) => cells(perUnit.getRow(i + 2))).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(bodyRows).toEqual(perDistrict.rows.map((d) => [d.code, d.name, d.communes, d.submitted, ...NUMERIC.map(([, id]) => sumOf(d.code, id)), 0]));
+    const total = cells(perUnit.getRow(perDistrict.rows.length + 2));
+    expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, submitted, ...NUMERIC.map(([, id]) => now.get(id) ?? 0), 0]);
     expect(String(summary.getCell("A3").value)).toBe(`Số xã đã nộp: ${submitted}/${communes.length} (còn thiếu ${communes.length - submitted}); đã duyệt 0, chưa duyệt ${submitted} (*)`);
 
     const csv = await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).text();
