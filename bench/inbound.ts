@@ -184,6 +184,23 @@ async function main() {
   const paced = THINK_MS > 0 ? await run(chats.slice(OFFICERS), THINK_MS, 1_000_000) : undefined;
 
   const [{ n } = { n: 0 }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from submissions where status = 'submitted'`) as unknown as { rows: { n: number }[] }).rows;
+  // Every reply written must reach the Bot API once: wait (with a ceiling) for the outbox to empty,
+  // then compare what the fake accepted per chat with the replies the database holds for it.
+  const queryRows = async <T>(q: ReturnType<typeof sql>) => (await db.execute(q) as unknown as { rows: T[] }).rows;
+  const settleBy = Date.now() + 120_000;
+  while ((await queryRows<{ n: number }>(sql`select count(*)::int as n from outbox where status in ('queued', 'sending')`))[0]!.n > 0 && Date.now() < settleBy) {
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  const written = new Map((await queryRows<{ chat_id: string; n: number; sent: number }>(sql`select chat_id, count(*)::int as n, count(*) filter (where status = 'sent')::int as sent from outbox group by chat_id`)).map((r) => [r.chat_id, r]));
+  const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { perChat: Record<string, number> };
+  let lost = 0;
+  let duplicated = 0;
+  for (const [chat, r] of written) {
+    const got = stats.perChat[chat] ?? 0;
+    lost += Math.max(0, r.n - Math.min(r.sent, got));
+    duplicated += Math.max(0, got - r.n);
+  }
+  for (const chat of Object.keys(stats.perChat)) if (!written.has(chat)) duplicated += stats.perChat[chat]!;
   // PGlite has one connection, in this process: its baseline is committed updates one after another.
   const rawPglite = url ? NaN : await rawPgliteCommitRate(db);
   await service.stop();
@@ -192,6 +209,11 @@ async function main() {
   // Checks before figures: every officer of both groups must have submitted, or the rate measured
   // something other than the whole report (an answer refused halfway is cheaper than a submission).
   const expectedSubmitted = OFFICERS + (paced ? OFFICERS : 0);
+  if (lost > 0 || duplicated > 0) {
+    console.error(`bench:inbound FAILED: ${lost} repl(ies) lost, ${duplicated} sent more than once`);
+    await drop();
+    process.exit(1);
+  }
   if (n !== expectedSubmitted) {
     console.error(`bench:inbound FAILED: ${n} submission(s), expected ${expectedSubmitted} (${OFFICERS} officers flat out${paced ? ` and ${OFFICERS} at a human pace` : ""})`);
     await drop();

@@ -228,6 +228,13 @@ const idleRss = async (s: Server) => {
 // a few seconds into the idle period (which made the baseline ~140 MB instead of ~300 MB).
 const bareScript = `import { PGlite } from "@electric-sql/pglite"; const db = await PGlite.create(process.argv[1]); await db.query("select 1"); console.log("bare ready"); setInterval(() => db.closed, 1000);`;
 
+// Every officer of every run must have got the submission confirmed, or the workload did not
+// happen: the run stops there, before any figure of it is printed.
+function workloadFailed(): never {
+  console.error(`bench:memory FAILED: in one run only ${confirmed} of ${OFFICERS} officers had their report confirmed, so the workload did not happen`);
+  process.exit(1);
+}
+
 const figures: Record<string, number> = {};
 const first: number[] = [];
 const restart: number[] = [];
@@ -243,6 +250,7 @@ for (let run = 0; run < RUNS; run++) {
     s = await startProcess(args, serverEnv({ DATA_DIR: dir }), listening);
     restart.push(await idleRss(s));
     confirmed = Math.min(confirmed, await inboundWorkload(s, cliThroughService(dir), bot, texts));
+    if (confirmed !== OFFICERS) await s.stop().then(workloadFailed);
     afterInbound.push(await idleRss(s));
     await s.stop();
     const b = await startProcess(["--input-type=module", "-e", bareScript, join(dir, "pglite")], {}, /bare ready/);
@@ -269,6 +277,7 @@ if (baseUrl) {
       const s = await startProcess(args, serverEnv({ DATA_DIR: dir, DATABASE_URL: scratch.url! }), listening);
       idle.push(await idleRss(s));
       confirmed = Math.min(confirmed, await inboundWorkload(s, cliOnPostgres(scratch.url!), bot, texts));
+      if (confirmed !== OFFICERS) await s.stop().then(workloadFailed);
       after.push(await idleRss(s));
       await s.stop();
     } finally {
@@ -282,12 +291,7 @@ if (baseUrl) {
 }
 await bot.close();
 
-// Every officer of every run must have got the submission confirmed, or the workload did not happen.
 figures.officers = OFFICERS;
 figures.submitted_min = confirmed;
-if (confirmed !== OFFICERS) {
-  console.error(`bench:memory FAILED: in one run only ${confirmed} of ${OFFICERS} officers had their report confirmed, so the workload did not happen`);
-  process.exit(1);
-}
 console.log(`server: node ${args.join(" ")}; workload: ${OFFICERS} officers × ${texts.length + 1} webhook updates`);
 console.log(Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" "));

@@ -127,5 +127,5 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
     expect(remind.status()).toBe(404);
     await page.context().close();
     await other.context().close();
-  });
+  }, 120_000); // one long story through the browser: slow beside another browser file
 });

@@ -115,7 +115,7 @@ describe.skipIf(!hasBrowser)("the daily work of district and province admins in 
     expect((await page.request.post(`${s.url}/incidents/${filed!.ref}/note`, { headers: { origin: "https://evil.example" }, form: { text: "x" } })).status()).toBe(403);
     await page.context().close();
     await other.context().close();
-  });
+  }, 120_000); // one long story through the browser: slow beside another browser file
 
   it("officers and units: the bad rows of a file are shown before anything is written, the good ones imported; invite with QR; deactivate keeps history; the reform mapping moves an officer and leaves old reports with the old commune; audit log filtered to the subtree", async () => {
     const s = await start(() => new Date("2026-07-10T02:00:00Z"));
@@ -212,5 +212,5 @@ describe.skipIf(!hasBrowser)("the daily work of district and province admins in 
     expect((await city.request.post(`${s.url}/units/import`, { headers: { origin: s.url }, multipart: { scheme: "post2025", file: { name: "u.csv", mimeType: "text/csv", buffer: Buffer.from("code,name,level,parent_code\n99,X,province,\n") } } })).status()).toBe(404);
     await page.context().close();
     await city.context().close();
-  });
+  }, 120_000); // one long story through the browser: slow beside another browser file
 });

@@ -118,5 +118,5 @@ describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in t
     expect((await other.goto(`${s.url}/dashboard?unit=106`))!.status()).toBe(404);
     await page.close();
     await other.close();
-  });
+  }, 120_000); // one long story through the browser: slow beside another browser file
 });

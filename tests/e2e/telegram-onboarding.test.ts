@@ -119,7 +119,7 @@ describe("long polling for local development", () => {
     const s = await startTestService(t, { telegram: tg, env: { TELEGRAM_MODE: "polling" } });
     try {
       tg.queueUpdate(textUpdate(STRANGER, "/start"));
-      await expect.poll(() => tg.texts(STRANGER).length, { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => tg.texts(STRANGER).length).toBeGreaterThan(0);
       expect(tg.texts(STRANGER)[0]).toMatch(/chia sẻ số điện thoại/i);
       expect(tg.calls.some((c) => c.method === "getUpdates")).toBe(true);
       // In polling mode the webhook route is not served.
@@ -128,6 +128,8 @@ describe("long polling for local development", () => {
       await s.service.stop();
       await tg.close();
     }
+    // Stopping waits for sends in flight: a second answer to the one update would be here by now.
+    expect(tg.texts(STRANGER)).toHaveLength(1);
   });
 });
 
@@ -135,9 +137,12 @@ describe("without a database the health check says so", () => {
   const t = useTestDb("pglite");
   it("answers 503 when the database is gone", async () => {
     const s = await startTestService(t);
-    await t.pglite!.close();
-    const res = await fetch(`${s.url}/healthz`);
-    expect(res.status).toBe(503);
-    await s.service.stop();
+    try {
+      await t.pglite!.close();
+      const res = await fetch(`${s.url}/healthz`);
+      expect(res.status).toBe(503);
+    } finally {
+      await s.service.stop();
+    }
   });
 });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { TEST_TOKEN } from "../support/fake-telegram.js";
 import { loadProvince } from "../support/fixtures.js";
 import { deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, useServersOnPostgres } from "../support/fault-fixtures.js";
 import { spawnServer, type ServerProcess } from "../support/server-process.js";
 import { createWebhookClient, textMessage } from "../support/webhook-client.js";
+import { describePostgres } from "../support/db.js";
 import { reportScript } from "../support/report-script.js";
 
 /**
@@ -25,7 +26,7 @@ const percentile = (xs: number[], p: number) => {
   return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)(`a burst of ${PER_SECOND} updates/s for ${SECONDS} s from ${OFFICERS} officers (real server process, PostgreSQL)`, () => {
+describePostgres(`a burst of ${PER_SECOND} updates/s for ${SECONDS} s from ${OFFICERS} officers (real server process, PostgreSQL)`, () => {
   const fx = useServersOnPostgres();
   const t = fx.t;
 

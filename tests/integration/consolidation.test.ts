@@ -68,7 +68,6 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
     const summary = wb.getWorksheet("Tổng hợp")!;
-    expect(String(summary.getCell("A2").value)).toBe("Tỉnh Lai Châu — báo cáo năm 2024");
     // Header cells are merged like the paper form.
     expect(summary.getCell("D5").isMerged && summary.getCell("E5").isMerged).toBe(true);
     // Printed as sent upward: A4, one page wide, centred.
@@ -86,23 +85,33 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     };
     const now = await expected("2024-Y");
     const before = await expected("2023-Y");
-    const rowsByNo = new Map<string, ExcelJS.Row>();
-    summary.eachRow((row) => {
-      const no = row.getCell(1).value;
-      if (typeof no === "string" && /^\d+$/.test(no)) rowsByNo.set(no, row);
-    });
-    expect([...rowsByNo.keys()]).toEqual(NUMERIC.map(([no]) => String(no)));
+    // The summary sheet, every cell of every row (a merged cell reads as its first cell's value):
+    // the title, the unit and period, the coverage, the two header rows, then each section of the
+    // form (data) with its summed items, numbered as on paper, this year and last year side by side.
+    const submittedCount = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
+    const five = (v: string) => [v, v, v, v, v];
+    const question = (id: string) => forms.latest("child-affairs").sections.flatMap((sec) => sec.questions.map((q) => ({ ...q, section: sec.title }))).find((q) => q.id === id)!;
+    const expectedRows: unknown[][] = [
+      five("BÁO CÁO CÔNG TÁC TRẺ EM"),
+      five("Tỉnh Lai Châu — báo cáo năm 2024"),
+      five(`Số xã đã nộp: ${submittedCount}/${communes.length} (còn thiếu ${communes.length - submittedCount}); đã duyệt 0, chưa duyệt ${submittedCount} (*)`),
+      [],
+      ["STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", "Số liệu"],
+      ["STT", "Chỉ tiêu", "Đơn vị tính", "báo cáo năm 2024", "báo cáo năm 2023"],
+    ];
+    let section = "";
     for (const [no, id] of NUMERIC) {
-      const row = rowsByNo.get(String(no))!;
-      expect(row.getCell(2).value).toBe(labelOf(id));
-      expect(row.getCell(4).value).toBe(now.get(id) ?? 0);
-      expect(row.getCell(5).value).toBe(before.get(id) ?? 0);
+      const q = question(id);
+      if (q.section !== section) expectedRows.push(five((section = q.section)));
+      expectedRows.push([String(no), labelOf(id), "unit" in q ? q.unit : "", now.get(id) ?? 0, before.get(id) ?? 0]);
     }
+    expect(summary.rowCount).toBe(expectedRows.length);
+    expect(Array.from({ length: summary.rowCount }, (_, i) => cells(summary.getRow(i + 1)))).toEqual(expectedRows);
 
     // The per-unit sheet, every cell of every row: one row per district from SQL written here
     // (its communes, its submitted reports, each item's sum over them), then the total row.
     const perUnit = wb.getWorksheet("Theo đơn vị")!;
-    const submitted = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
+    const submitted = submittedCount;
     const perDistrict = (await db.execute<{ code: string; name: string; communes: number; submitted: number }>(sql`
       select d.code, d.name,
         (select count(*)::int from units c where c.scheme = 'pre2025' and c.level = 'commune' and c.path like d.path || '.%') as communes,
@@ -123,12 +132,15 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect(bodyRows).toEqual(perDistrict.rows.map((d) => [d.code, d.name, d.communes, d.submitted, ...NUMERIC.map(([, id]) => sumOf(d.code, id)), 0]));
     const total = cells(perUnit.getRow(perDistrict.rows.length + 2));
     expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, submitted, ...NUMERIC.map(([, id]) => now.get(id) ?? 0), 0]);
-    expect(String(summary.getCell("A3").value)).toBe(`Số xã đã nộp: ${submitted}/${communes.length} (còn thiếu ${communes.length - submitted}); đã duyệt 0, chưa duyệt ${submitted} (*)`);
 
-    const csv = await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).text();
-    const lines = csv.replace(/^\uFEFF/, "").trim().split("\n");
-    expect(lines[0]).toMatch(/^ma_don_vi,don_vi,so_xa,da_nop,comm_sessions,/);
-    expect(lines.at(-1)!.split(",")[4]).toBe(String(now.get("comm_sessions")));
+    // Decoded keeping the BOM (Response.text() would drop it): spreadsheet programs need it.
+    const csv = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).arrayBuffer());
+    // The CSV, every cell: the same table as the per-unit sheet, with question ids as headers.
+    expect(csv.startsWith("\uFEFF")).toBe(true);
+    const csvRows = csv.slice(1).split("\r\n").filter((l) => l !== "").map((l) => l.split(","));
+    expect(csvRows[0]).toEqual(["ma_don_vi", "don_vi", "so_xa", "da_nop", ...NUMERIC.map(([, id]) => id)]);
+    expect(csvRows.slice(1, -1).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(perDistrict.rows.map((d) => [d.code, d.name, String(d.communes), String(d.submitted), ...NUMERIC.map(([, id]) => String(sumOf(d.code, id)))]));
+    expect(csvRows.at(-1)).toEqual(["", "Tổng cộng", String(communes.length), String(submitted), ...NUMERIC.map(([, id]) => String(now.get(id) ?? 0))]);
     expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
   });
 });
@@ -175,9 +187,21 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await xlsx.arrayBuffer());
     expect(String(wb.getWorksheet("Tổng hợp")!.getCell("A2").value)).toBe("Toàn quốc — báo cáo năm 2024");
+    // Every cell of the per-province sheet: each province's communes, reports and sessions, counted
+    // here from the rows this test wrote; every other item is 0 as nobody answered it.
     const perUnit = wb.getWorksheet("Theo đơn vị")!;
-    expect([perUnit.getRow(2).getCell(1).value, perUnit.getRow(3).getCell(1).value]).toEqual(["12", "14"]);
-    expect(perUnit.getRow(4).getCell(5).value).toBe(expected);
+    const provinceRow = async (code: string) => {
+      const [p] = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.code, code)));
+      const mine = communes.map((u, i) => ({ u, i })).filter(({ u }) => u.path.startsWith(`${code}.`));
+      const sent = mine.filter(({ i }) => i % 2 === 0);
+      return [code, p!.name, mine.length, sent.length, sent.reduce((sum, { i }) => sum + i, 0), ...NUMERIC.slice(1).map(() => 0), 0];
+    };
+    expect(perUnit.rowCount).toBe(4);
+    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...NUMERIC.map(([no, id]) => `${no}. ${labelOf(id)}`), "Đã duyệt"]);
+    expect(cells(perUnit.getRow(2))).toEqual(await provinceRow("12"));
+    expect(cells(perUnit.getRow(3))).toEqual(await provinceRow("14"));
+    const total = cells(perUnit.getRow(4));
+    expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, Math.ceil(communes.length / 2), expected, ...NUMERIC.slice(1).map(() => 0), 0]);
     expect((await s.api(`/api/periods/2024-Y/status?unit=vn`)).status).toBe(400);
   });
 });

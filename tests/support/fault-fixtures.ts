@@ -118,6 +118,6 @@ export async function answerReference(tg: FakeTelegram, officer: { chatId: numbe
   for (const text of texts) {
     const before = tg.sent(officer.chatId).length;
     await say(officer, text);
-    await expect.poll(() => tg.sent(officer.chatId).length, { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => tg.sent(officer.chatId).length, { timeout: 60_000 }).toBeGreaterThan(before);
   }
 }

@@ -90,7 +90,7 @@ describe("deadlineFor: which calendar row sets a commune's deadline", () => {
 
   it("with no calendar rows, a commune's deadline is 5 days after the period ends", () => {
     expect(deadlineFor([], h1, commune, "commune")).toBe("2026-07-05");
-    expect(deadlineFor([], h1, commune, "commune")).toBe(defaultDeadline(h1, "commune"));
+    expect(defaultDeadline(h1, "commune")).toBe("2026-07-05");
   });
 
   it("with no calendar rows, each level up has a later deadline (district 10 days, province 15 days)", () => {
