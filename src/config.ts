@@ -71,8 +71,18 @@ const configSchema = z.object({
   ZALO_OAUTH_ROOT: urlWithoutTrailingSlash,
   /** The OA API allows 4,000 requests/minute. */
   ZALO_OA_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(40),
-  /** An OA webhook whose timestamp is older than this is refused as a replay. */
-  ZALO_OA_MAX_EVENT_AGE_S: z.coerce.number().int().positive().default(600),
+  /**
+   * An OA webhook whose timestamp is older than this is refused as a replay. Zalo redelivers an
+   * unanswered event for about 1 h 51 min (30 s, 5, 15, 30 min, 1 h): the window must be longer.
+   */
+  ZALO_OA_MAX_EVENT_AGE_S: z.coerce.number().int().min(7200, "ít nhất 7200 (Zalo gửi lại sự kiện trong gần 2 giờ)").default(10_800),
+  /**
+   * Image of the OA's request-info form (Zalo refuses the form without a public image). Unset:
+   * PUBLIC_URL/zalo/oa-info.png when PUBLIC_URL is https, else no form (the invite code only).
+   */
+  ZALO_OA_INFO_IMAGE_URL: optionalString.refine((v) => v === undefined || /^https:\/\/[^\s]+$/.test(v), "phải là URL https công khai"),
+  /** The code of Zalo's domain verification: GET /zalo_verifier<code>.html serves its page. */
+  ZALO_SITE_VERIFICATION: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{6,128}$/.test(v), "chỉ gồm A-Z, a-z, 0-9, _ và - (mã trong tên tệp zalo_verifier….html)"),
   ADMIN_API_TOKEN: optionalString.refine(
     (v) => v === undefined || v.length >= 16,
     "cần ít nhất 16 ký tự",

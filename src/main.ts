@@ -21,7 +21,8 @@ import { createInboundHandler } from "./bot/inbound.js";
 import { createTelegramChannel, type TelegramChannel } from "./bot/telegram.js";
 import { createZaloBotChannel, type ZaloBotChannel } from "./bot/zalo-bot.js";
 import { createZaloOaChannel, type ZaloOaChannel } from "./bot/zalo-oa.js";
-import { createZaloOaClient } from "./bot/zalo-oa-client.js";
+import { createZaloOaClient, type ZaloOaClient } from "./bot/zalo-oa-client.js";
+import { mountZaloRoutes, oaInfoImageUrl } from "./http/zalo-routes.js";
 import { createOutbox, type ChannelSender } from "./scheduler/outbox.js";
 import { createPlanners, reminderTopic } from "./scheduler/planners.js";
 import { otherChannel } from "./scheduler/broadcasts.js";
@@ -135,6 +136,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     senders.zalo_bot = zaloBot.sender;
   }
   let zaloOa: ZaloOaChannel | undefined;
+  let zaloOaClient: ZaloOaClient | undefined;
+  const infoImageUrl = oaInfoImageUrl(config.ZALO_OA_INFO_IMAGE_URL, config.PUBLIC_URL);
   if (config.ZALO_OA_SECRET_KEY || config.ZALO_OA_ACCESS_TOKEN) {
     const client = createZaloOaClient({
       db,
@@ -147,7 +150,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       initialAccessToken: config.ZALO_OA_ACCESS_TOKEN,
       initialRefreshToken: config.ZALO_OA_REFRESH_TOKEN,
     });
-    zaloOa = createZaloOaChannel({ client, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, clock, inbound, logger });
+    zaloOaClient = client;
+    zaloOa = createZaloOaChannel({ client, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, infoImageUrl, clock, inbound, logger });
     senders.zalo_oa = zaloOa.sender;
   }
 
@@ -185,6 +189,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     logger,
     metrics,
     metricsToken: config.METRICS_TOKEN,
+    health: zaloOaClient ? { zaloOa: zaloOaClient.health } : {},
     webhooks: {
       "/webhooks/telegram": webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
       "/webhooks/zalo": zaloBot && config.ZALO_BOT_MODE === "webhook" && config.ZALO_BOT_WEBHOOK_SECRET ? zaloBot.webhook : undefined,
@@ -204,6 +209,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,
         sessions,
+        adminBanners: async () => {
+          const h = await zaloOaClient?.health();
+          return h?.status === "degraded"
+            ? [`Zalo OA không gửi được tin: mã truy cập không làm mới được (${h.reason}). Quản trị viên OA cần cấp cặp mã mới (developers.zalo.me → Công cụ → API Explorer → OA Access Token), đặt vào ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao.`]
+            : [];
+        },
         drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: describeFailure(err) }, "notice delivery failed; the worker retries")),
       }),
       mountAdminWeb({
@@ -224,6 +235,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       }),
       mountSimulator({ db, inbound, enabled: config.SIMULATOR === "on" }),
       mountInternalCli({ token: cliToken, context: cliContext }),
+      mountZaloRoutes({ siteVerification: config.ZALO_SITE_VERIFICATION, oa: zaloOa !== undefined }),
     ],
   });
 
@@ -239,6 +251,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   let worker: { stop(): Promise<void> } | undefined;
   let cronTask: ScheduledTask | undefined;
   let incidentTask: ScheduledTask | undefined;
+  let zaloTokenTask: ScheduledTask | undefined;
   let serviceFile: string | undefined;
   let port = config.PORT;
 
@@ -273,6 +286,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         { timezone: config.TZ_REPORTS, noOverlap: true },
       );
       void planners.tick();
+      if (zaloOaClient) {
+        // Every hour; a refresh happens about once a day (tokenRefreshDue), under the row lock.
+        const check = zaloOaClient.refreshIfDue;
+        zaloTokenTask = cron.schedule("23 * * * *", () => void check(), { timezone: config.TZ_REPORTS, noOverlap: true });
+        void check();
+      }
     }
 
     if (telegram) {
@@ -290,6 +309,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     if (zaloOa) {
       if (!config.ZALO_OA_SECRET_KEY) logger.warn("Zalo OA: ZALO_OA_SECRET_KEY is not set, the webhook is disabled (sending still works)");
       else logger.info("Zalo OA: webhook at POST /webhooks/zalo-oa");
+      if (!infoImageUrl) logger.warn("Zalo OA: no image for the phone-sharing form (set ZALO_OA_INFO_IMAGE_URL, or an https PUBLIC_URL): officers are asked for their invite code instead");
     }
 
     await new Promise<void>((ok) => {
@@ -318,6 +338,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     await zaloBot?.stop();
     await cronTask?.stop();
     await incidentTask?.stop();
+    await zaloTokenTask?.stop();
     await worker?.stop();
     // Replies on their way finish; those still waiting for their turn go back to the queue.
     await outbox.close();
@@ -326,7 +347,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     await database.close();
   }
 
-  return { app, db, database, outbox, planners, incidents, inbound, telegram, metrics, logger, start, stop, port: () => port, forms };
+  return { app, db, database, outbox, planners, incidents, inbound, telegram, zaloOa: zaloOaClient, metrics, logger, start, stop, port: () => port, forms };
 }
 
 export type Service = ReturnType<typeof createService>;

@@ -32,6 +32,9 @@ export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; re
   const b = body as { ok?: boolean; result?: unknown };
   const event = (b.ok === true && b.result && typeof b.result === "object" ? b.result : body) as ZaloBotEvent;
   const m = event.message;
+  // `message` is documented as optional: an event without one (a platform notice) is not
+  // malformed, only not acted on.
+  if (typeof event.event_name === "string" && m === undefined) return { reason: `event ${event.event_name.slice(0, 80)} carries no message` };
   const from = m?.from?.id;
   const chat = m?.chat?.id ?? from;
   if (typeof event.event_name !== "string" || typeof m !== "object" || m === null || Array.isArray(m) || typeof m.message_id !== "string" || typeof from !== "string" || typeof chat !== "string") {

@@ -68,6 +68,14 @@ export function malformedZaloOaEvent(e: OaEvent): string | undefined {
   return undefined;
 }
 
+/** Whether a signed event's timestamp (epoch ms, or seconds) is within `maxAgeS` of now. */
+export function eventFresh(timestamp: unknown, now: Date, maxAgeS: number): boolean {
+  const ts = Number(timestamp);
+  if (typeof timestamp !== "string" && typeof timestamp !== "number") return false;
+  if (!Number.isFinite(ts)) return false;
+  return Math.abs(now.getTime() - (ts < 1e12 ? ts * 1000 : ts)) <= maxAgeS * 1000;
+}
+
 /** OA webhook event → InboundMessage (undefined for events baocao does not act on). */
 export function parseZaloOaEvent(e: OaEvent): InboundMessage | undefined {
   const user = e.sender?.id ?? e.follower?.id;
@@ -120,29 +128,123 @@ export interface ZaloOaDeps {
   secretKey?: string;
   appId?: string;
   maxEventAgeS: number;
+  /** Public https image of the request-info form; unset = no form, the text asks for the invite code. */
+  infoImageUrl?: string;
   clock: () => Date;
   inbound: InboundHandler;
   logger: Logger;
 }
 
+/**
+ * Codes with which an OA refuses a template (buttons, the request-info form) for what it is, not
+ * for what it says: -224 "OA needs to upgrade tier", -221 "OA must be verified", -223 "OA has not
+ * authorized this API" (docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi, ../shared/reference/platforms.md §1.1.6).
+ */
+export const TEMPLATE_REFUSED = new Set([-224, -221, -223]);
+
+/** An OA upgraded meanwhile gets its buttons back after this long. */
+const TEXT_ONLY_RECHECK_MS = 24 * 3_600_000;
+
+const NO_FORM_NOTE = "Nếu không thấy biểu mẫu chia sẻ số điện thoại, anh/chị vui lòng gửi mã mời (10 ký tự) đã nhận.";
+
+const graphemes = new Intl.Segmenter("vi", { granularity: "grapheme" });
+
+/** The end of the last whole grapheme within `max` UTF-16 units (an emoji or a letter with its marks is never split). */
+export function graphemeCut(text: string, max: number): number {
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text.slice(0, max + 32))) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  // A single grapheme longer than the limit: nothing else is possible.
+  return end > 0 ? end : Math.min(max, text.length);
+}
+
+/** Zalo OA text parts of at most `max` UTF-16 units: at a paragraph, a line or a space if one is near, else at a grapheme boundary. */
+export function splitOaText(text: string, max = ZALO_OA_MAX_TEXT): string[] {
+  const out: string[] = [];
+  let rest = text.normalize("NFC").trimStart();
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    let cut = window.lastIndexOf("\n\n");
+    if (cut < max / 2) cut = window.lastIndexOf("\n");
+    if (cut < max / 2) cut = window.lastIndexOf(" ");
+    if (cut < max / 2) cut = graphemeCut(rest, max);
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest.length > 0 || out.length === 0) out.push(rest);
+  return out;
+}
+
 export function createZaloOaChannel(deps: ZaloOaDeps) {
   const { client } = deps;
+  /** Until when this OA is known to refuse templates (its tier): choices go as numbered text. */
+  let textOnlyUntil = 0;
+  const templatesAllowed = () => deps.clock().getTime() >= textOnlyUntil;
+  const refusesTemplates = (err: unknown) => err instanceof ZaloOaApiError && TEMPLATE_REFUSED.has(err.code);
+  function rememberTextOnly(err: ZaloOaApiError) {
+    textOnlyUntil = deps.clock().getTime() + TEXT_ONLY_RECHECK_MS;
+    deps.logger.warn(
+      { code: err.code, description: err.description },
+      "zalo OA refuses buttons and forms (its package or verification): choices are sent as numbered lists for 24 h; upgrade the OA (oa.zalo.me → Quản lý → Gói dịch vụ) to get buttons back",
+    );
+  }
+
+  const plain = (message: OutboundMessage) => splitOaText(renderPlainText(message, Number.MAX_SAFE_INTEGER).join("\n"));
+
+  async function sendParts(chatId: string, parts: string[]): Promise<string | undefined> {
+    let last: string | undefined;
+    for (const text of parts) last = (await client.sendText(chatId, text)).message_id;
+    return last;
+  }
+
+  /**
+   * The request-info form, then the text that explains it. The form is an extra: whatever becomes
+   * of it (no image configured, a tier that refuses templates, another error), the text is sent,
+   * and says to use the invite code when the form did not go.
+   */
+  async function sendContactRequest(chatId: string, message: OutboundMessage): Promise<string | undefined> {
+    let formSent = false;
+    if (deps.infoImageUrl && templatesAllowed()) {
+      try {
+        await client.requestUserInfo(chatId, { title: "baocao — xác nhận cán bộ", subtitle: "Anh/chị vui lòng chia sẻ số điện thoại đã đăng ký", imageUrl: deps.infoImageUrl });
+        formSent = true;
+      } catch (err) {
+        const e = toDeliveryError(err);
+        // Outside the window or blocked: the text would fail the same way.
+        if (e.kind === "outside_window" || e.kind === "unreachable") throw err;
+        if (refusesTemplates(err)) rememberTextOnly(err as ZaloOaApiError);
+        else deps.logger.warn({ err: e.message }, "zalo OA request_user_info form not sent; the text goes alone");
+      }
+    }
+    return sendParts(chatId, splitOaText(formSent ? message.text : `${message.text}\n${NO_FORM_NOTE}`));
+  }
 
   const sender: ChannelSender = {
     async send(chatId, message) {
       try {
         if (message.requestContact) {
-          const r = await client.requestUserInfo(chatId, "baocao — xác nhận cán bộ", "Anh/chị vui lòng chia sẻ số điện thoại đã đăng ký");
-          await client.sendText(chatId, message.text);
-          return { platformMessageId: r.message_id };
+          const id = await sendContactRequest(chatId, message);
+          return id ? { platformMessageId: id } : {};
         }
-        const buttons = oaButtons(message);
-        const parts = buttons ? [message.text] : renderPlainText(message, ZALO_OA_MAX_TEXT);
-        let last: string | undefined;
-        for (const [i, text] of parts.entries()) {
-          last = (await client.sendText(chatId, text.slice(0, ZALO_OA_MAX_TEXT), i === parts.length - 1 ? buttons : undefined)).message_id;
+        const buttons = templatesAllowed() ? oaButtons(message) : undefined;
+        if (!buttons) {
+          const id = await sendParts(chatId, plain(message));
+          return id ? { platformMessageId: id } : {};
         }
-        return last ? { platformMessageId: last } : {};
+        const parts = splitOaText(message.text);
+        await sendParts(chatId, parts.slice(0, -1));
+        const lastText = parts.at(-1)!;
+        try {
+          return { platformMessageId: (await client.sendText(chatId, lastText, buttons)).message_id };
+        } catch (err) {
+          if (!refusesTemplates(err)) throw err;
+          rememberTextOnly(err as ZaloOaApiError);
+          // The same message as Zalo Bot shows it: a numbered list answered by number or label.
+          const id = await sendParts(chatId, plain({ ...message, text: lastText }));
+          return id ? { platformMessageId: id } : {};
+        }
       } catch (err) {
         throw toDeliveryError(err);
       }
@@ -158,11 +260,19 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
       return c.json({ error: "Nội dung JSON không hợp lệ" }, 400);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) return c.json({ error: "Sự kiện không hợp lệ" }, 400);
+    // Saving the webhook URL in Zalo's console probes it with an unsigned empty POST: it must
+    // answer 200 or the URL is not saved. An empty object carries nothing to act on, signed or
+    // not, so answering it changes nothing.
+    if (Object.keys(body).length === 0) {
+      deps.logger.info("zalo OA webhook probe (empty body) answered");
+      return c.json({ ok: true });
+    }
     const matched = deps.secretKey ? verifyZaloOaSignature(raw, c.req.header("X-ZEvent-Signature"), body as never, deps.secretKey, deps.appId) : undefined;
     if (!matched) return c.json({ error: "unauthorized" }, 401);
-    const ts = Number(body.timestamp);
-    // A correctly signed but old event is a replay: refuse it.
-    if (!Number.isFinite(ts) || Math.abs(deps.clock().getTime() - (ts < 1e12 ? ts * 1000 : ts)) > deps.maxEventAgeS * 1000) {
+    // A correctly signed event older than the window is refused as a replay. The window must be
+    // longer than Zalo's retries (30 s, 5, 15, 30 min, 1 h: about 1 h 51 min after the first
+    // attempt): a redelivery within them is accepted, and applied once by its dedupe key.
+    if (!eventFresh(body.timestamp, deps.clock(), deps.maxEventAgeS)) {
       return c.json({ error: "sự kiện quá cũ" }, 401);
     }
     if (matched === "oa_id") deps.logger.info("zalo OA signature matched with oa_id as the first term");
@@ -191,6 +301,9 @@ export function toDeliveryError(err: unknown): DeliveryError {
     if ([-217, -227, -244].includes(err.code)) return new DeliveryError("unreachable", `${err.code} ${err.description}`);
     if (err.code === -32) return new DeliveryError("retry", `${err.code} rate limited`, 60_000);
     if (err.code === -234) return new DeliveryError("retry", `${err.code} night window`, 3_600_000);
+    // Out of quota: the OA's quota, not the message; it comes back (a quota, not a refusal:
+    // ../shared/reference/platforms.md §1.1.6). Retried in an hour, the channel paused meanwhile.
+    if (err.code === -211) return new DeliveryError("retry", `${err.code} out of quota`, 3_600_000);
     // HTTP failures come back as the negated status: -429, -5xx are worth retrying.
     if (err.code <= -429 || err.code === -216 || err.code === -220) return new DeliveryError("retry", `${err.code} ${err.description}`);
     return new DeliveryError("failed", `${err.code} ${err.description}`);

@@ -49,6 +49,8 @@ export interface HttpDeps {
   mount: ((app: OpenAPIHono) => void)[];
   /** Bearer token for /metrics; undefined = open (development). */
   metricsToken?: string;
+  /** Parts that can be degraded while the service still runs (Zalo OA tokens): shown by /healthz. */
+  health?: Record<string, () => Promise<{ status: "ok" | "degraded"; reason?: string }>>;
 }
 
 const sameSecret = (given: string, want: string) => {
@@ -129,7 +131,13 @@ export function createHttpApp(deps: HttpDeps) {
 
   app.get("/healthz", async (c) => {
     const ok = await deps.database.ping();
-    return c.json({ status: ok ? "ok" : "database unreachable", database: deps.database.kind }, ok ? 200 : 503);
+    if (!ok) return c.json({ status: "database unreachable", database: deps.database.kind }, 503);
+    // A degraded part is reported, but the instance still answers 200: restarting it would not help.
+    const parts = Object.fromEntries(
+      await Promise.all(Object.entries(deps.health ?? {}).map(async ([name, check]) => [name, await check().catch((err: Error) => ({ status: "degraded" as const, reason: err.message }))] as const)),
+    );
+    const degraded = Object.values(parts).some((p) => p.status === "degraded");
+    return c.json({ status: degraded ? "degraded" : "ok", database: deps.database.kind, ...parts }, 200);
   });
 
   app.get("/metrics", async (c) => {

@@ -49,6 +49,8 @@ export interface WebDeps {
   /** Sends queued notices now (the review's message to the officer). */
   drainNotices: () => Promise<unknown>;
   sessions: Sessions;
+  /** Warnings only admins can act on (Zalo OA tokens), shown atop their dashboard. */
+  adminBanners?: () => Promise<string[]>;
 }
 
 const WINDOW_MS = 15 * 60_000;
@@ -294,7 +296,7 @@ export function mountWeb(deps: WebDeps) {
       return c.html(
         page(
           "Tổng quan",
-          `${supervises ? adminNav() : ""}<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
+          `${supervises ? adminNav() : ""}${officer.role === "admin" ? (await deps.adminBanners?.().catch(() => []) ?? []).map((b) => `<p class="missing" role="alert">⚠ ${esc(b)}</p>`).join("") : ""}<header><h1>${esc(root.name)} — ${esc(periodLabel(period.key))}</h1><form method="post" action="/logout"><button>Đăng xuất</button></form></header>
 <p class="note">Kỳ báo cáo: ${periodLinks}${officer.role === "admin" && root.code !== NATIONAL_CODE ? ` · <a href="/dashboard?unit=${NATIONAL_CODE}&period=${esc(period.key)}">Toàn quốc</a>` : ""}</p>
 <p>${esc(officer.name)} · Đã nộp <b>${s.counts.submitted}</b>/${s.counts.units} (đúng hạn ${s.counts.onTime}, trễ ${s.counts.late}) · đang làm ${s.counts.inProgress} · chưa bắt đầu ${s.counts.notStarted} · quá hạn ${s.counts.overdue}</p>
 <p><a href="/dashboard/figures?unit=${esc(root.code)}&period=${esc(period.key)}">📊 Số liệu tổng hợp</a> · <a href="/dashboard/export.xlsx?unit=${esc(root.code)}&period=${esc(period.key)}">⬇ Tải báo cáo tổng hợp (XLSX)</a></p>

@@ -150,6 +150,7 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
         ZALO_OA_REFRESH_TOKEN: OA.refreshToken,
         ZALO_OA_API_ROOT: oa.apiRoot,
         ZALO_OAUTH_ROOT: oa.apiRoot,
+        ZALO_OA_INFO_IMAGE_URL: "https://baocao.example.vn/zalo/oa-info.png",
         // These tests send on the real clock: no quiet hours, whatever the time of day of the run.
         QUIET_HOURS_START: "00:00",
         QUIET_HOURS_END: "00:00",
@@ -172,7 +173,7 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
 
   it("forged or stale events get 401; follow asks for the phone; user_submit_info only asks for a link, the invite code makes it; text drives the conversation", async () => {
     expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f1" } }, { sign: false })).status).toBe(401);
-    expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f2" } }, { timestamp: String(Date.now() - 3_600_000) })).status).toBe(401);
+    expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f2" } }, { timestamp: String(Date.now() - 4 * 3_600_000) })).status).toBe(401);
     oa.reset();
 
     expect((await event({ event_name: "follow", oa_id: "388613280878808645", follower: { id: USER }, source: "oa_profile" })).status).toBe(200);
