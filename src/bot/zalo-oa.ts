@@ -138,7 +138,7 @@ export interface ZaloOaDeps {
 /**
  * Codes with which an OA refuses a template (buttons, the request-info form) for what it is, not
  * for what it says: -224 "OA needs to upgrade tier", -221 "OA must be verified", -223 "OA has not
- * authorized this API" (docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi, ../shared/reference/platforms.md §1.1.6).
+ * authorized this API" (Zalo's error table, docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi).
  */
 export const TEMPLATE_REFUSED = new Set([-224, -221, -223]);
 
@@ -302,7 +302,7 @@ export function toDeliveryError(err: unknown): DeliveryError {
     if (err.code === -32) return new DeliveryError("retry", `${err.code} rate limited`, 60_000);
     if (err.code === -234) return new DeliveryError("retry", `${err.code} night window`, 3_600_000);
     // Out of quota: the OA's quota, not the message; it comes back (a quota, not a refusal:
-    // ../shared/reference/platforms.md §1.1.6). Retried in an hour, the channel paused meanwhile.
+    // Zalo's error table, docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi). Retried in an hour, the channel paused meanwhile.
     if (err.code === -211) return new DeliveryError("retry", `${err.code} out of quota`, 3_600_000);
     // HTTP failures come back as the negated status: -429, -5xx are worth retrying.
     if (err.code <= -429 || err.code === -216 || err.code === -220) return new DeliveryError("retry", `${err.code} ${err.description}`);

@@ -20,7 +20,7 @@ const NATIONAL: Row[] = [
   { slot: "Y", level: "province", deadline: every("20/11") },
 ];
 
-/** The seed letters' calendars (shared/seeds), scoped to the unit that issued each letter. */
+/** The calendars the provinces' letters set (each entry's `source` names its letter), scoped to the unit that issued each letter. */
 const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; rows: Row[] }[] = [
   ...(["pre2025", "post2025"] as const).map((scheme) => ({
     scheme,

@@ -8,6 +8,7 @@ import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram.j
 import { startFakeZaloOa } from "../support/fake-zalo.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
+import { outboxSettled } from "../support/fault-fixtures.js";
 
 const OA = { appId: "360846524940903967", secretKey: "oa-secret-key", appSecret: "app-secret", accessToken: "at-0", refreshToken: "rt-0" };
 const USER = "246845883529197922";
@@ -148,7 +149,9 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     const approved = await decide(laiChau, pending!.id, "approve");
     expect(approved.status).toBe(302);
     expect(await links()).toEqual([{ officerId: (await mai()).id, channel: "zalo_oa", externalId: USER }]);
-    await expect.poll(() => oa.texts(USER).length, POLL).toBe(3);
+    // Nothing left to send, then exactly 3: a late duplicate would be counted.
+    expect((await outboxSettled(t.database, 20_000)).settled).toBe(true);
+    expect(oa.texts(USER)).toHaveLength(3);
     expect(oa.texts(USER)[1]).toBe("Xin chào anh/chị Nguyễn Thị Mai — Phường Đoàn Kết.\nSở LĐTBXH Lai Châu đã xác nhận: tài khoản Zalo này đã được liên kết với baocao.");
     const [laiChauOfficer] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000112"));
     expect(await t.database.db.select({ actor: auditLog.actor, action: auditLog.action, target: auditLog.target }).from(auditLog).where(eq(auditLog.action, "officer.link_approve"))).toEqual([
@@ -170,7 +173,9 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     const laiChau = await signIn("0912000112", LAI_CHAU_CHAT);
     expect((await decide(laiChau, pending!.id, "reject")).status).toBe(302);
     expect(await links()).toEqual([]);
-    await expect.poll(() => oa.texts(USER).length, POLL).toBe(2);
+    // Nothing left to send, then exactly 2: a late duplicate would be counted.
+    expect((await outboxSettled(t.database, 20_000)).settled).toBe(true);
+    expect(oa.texts(USER)).toHaveLength(2);
     expect(oa.texts(USER)[1]).toBe("Yêu cầu liên kết tài khoản Zalo này với baocao không được xác nhận. Nếu anh/chị là cán bộ đã đăng ký, vui lòng xin mã mời từ cán bộ cấp trên rồi gửi mã đó tại đây.");
     expect(await t.database.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.action, "officer.link_reject"))).toEqual([{ action: "officer.link_reject" }]);
     expect((await t.database.db.select().from(pendingLinks))[0]).toMatchObject({ decision: "rejected" });

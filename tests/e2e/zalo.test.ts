@@ -110,12 +110,14 @@ describe("Zalo Bot long polling for local development", () => {
     const s = await startTestService(t, { clock, env: { ZALO_BOT_TOKEN, ZALO_BOT_MODE: "polling", ZALO_BOT_API_ROOT: zb.apiRoot } });
     try {
       zb.queueUpdate(botEvent("polluser00000000001", "xin chào"));
-      await expect.poll(() => zb.texts("polluser00000000001").length, { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => zb.texts("polluser00000000001").length).toBeGreaterThan(0);
       expect(zb.texts("polluser00000000001")[0]).toMatch(/gửi mã mời/);
     } finally {
       await s.service.stop();
       await zb.close();
     }
+    // Stopping waits for sends in flight: a second answer to the one event would be here by now.
+    expect(zb.texts("polluser00000000001")).toHaveLength(1);
   });
 });
 
@@ -249,7 +251,7 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
       body: JSON.stringify({ text: "Triển khai Tháng hành động", audience: { scheme: "post2025", rootCode: "12" } }),
     });
     const { id } = (await res.json()) as { id: number };
-    await expect.poll(async () => (await s.service.outbox.drainOnce(), tg.sent("5151").length), { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await s.service.outbox.drainOnce(), tg.sent("5151").length)).toBe(1);
     const rows = await t.database.db.select().from(outbox).where(eq(outbox.officerId, mai.id)).orderBy(outbox.id);
     expect(rows.map((r) => [r.channel, r.status])).toEqual([
       ["zalo_oa", "outside_window"],

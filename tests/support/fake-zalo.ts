@@ -79,7 +79,7 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
     if (req.url === "/v4/oa/access_token") {
       const form = new URLSearchParams(body);
       // A refresh token dies after 3 months unused, or when an admin revokes the app: Zalo then
-      // answers without a pair (docs.zaloplatforms.com OAuth v4, quoted in ../shared/reference/platforms.md §1.1.2).
+      // answers without a pair (Zalo's OAuth v4 docs, developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new).
       if (refreshRefused || req.headers.secret_key !== initial.appSecret || form.get("refresh_token") !== refreshToken || form.get("grant_type") !== "refresh_token") {
         return json(res, 200, { error: -14014, error_name: "Invalid refresh token" });
       }
@@ -104,7 +104,7 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
       };
       // A lower-tier OA (no paid package) refuses interactive messages — buttons and the
       // request-info form — with -224 "OA needs to upgrade tier" (official error table,
-      // docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi via ../shared/reference/platforms.md §1.1.6;
+      // docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi;
       // subiz.com docs "Xử lý lỗi trên Zalo OA": "Bạn cần mua gói trả phí Zalo").
       if (tier === "basic" && payload) return refuse(-224, "OA needs to upgrade tier");
       // The form needs a public image: "" is refused (-201 "<field> is invalid!", same table; every
@@ -193,6 +193,6 @@ export async function zaloConsoleVerifiesDomain(origin: string, code: string): P
 /**
  * Zalo's redelivery of an unanswered OA event: it expects 200 within 2 s, else tries again after
  * 30 s, 5, 15, 30 min and 1 h (hoangnd25/monorepo wip/zalo-platform-integration.md, "Webhook Retry
- * Behavior"; ../shared/reference/platforms.md §1.1.5). Offsets from the first attempt, in ms.
+ * Behavior"). Offsets from the first attempt, in ms.
  */
 export const ZALO_OA_RETRY_OFFSETS_MS = [0, 30_000, 330_000, 1_230_000, 3_030_000, 6_630_000];
