@@ -7,7 +7,8 @@ export default defineConfig({
     // Database files each open their own PGlite (~300 MB): two at a time fit a 2-core CI box.
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Opening a PGlite and starting a service take seconds alone and a minute or more beside another suite.
+    hookTimeout: 180_000,
     // A poll waits for something the service does on its own time (a reply sent by the delivery
     // worker, a row written after commit): a generous ceiling, so that a busy machine (CI running two
     // files at once, or a second copy of the suite) is slow rather than red. A poll that succeeds

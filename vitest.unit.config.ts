@@ -7,7 +7,7 @@ export default defineConfig({
     globalSetup: ["tests/support/global-setup.ts"],
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     expect: { poll: { timeout: 20_000, interval: 50 } },
   },
 });

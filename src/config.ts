@@ -26,7 +26,19 @@ const configSchema = z.object({
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
     "phải bắt đầu bằng postgres:// hoặc postgresql://",
   ),
+  /**
+   * off: statements are sent unnamed, for PgBouncer in transaction pooling before 1.21 (or with
+   * max_prepared_statements = 0), where a named statement prepared on one server connection is
+   * missing on the next. on: the hot path's statements are prepared once per connection.
+   */
+  DATABASE_PREPARED_STATEMENTS: z.enum(["on", "off"]).default("on"),
   DATA_DIR: z.string().default("./data"),
+  /** Folder for the daily automatic backups (README, Backups); unset = no automatic backup. */
+  BACKUP_DIR: optionalString,
+  /** When the daily backup runs (local time, TZ_REPORTS). */
+  BACKUP_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("02:30"),
+  /** How many automatic backups BACKUP_DIR keeps; older ones are removed. */
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
   PUBLIC_URL: urlWithoutTrailingSlash,
   TZ_REPORTS: z
     .string()

@@ -40,6 +40,8 @@ import { demoSeedNeeded, seedDemo } from "./directory/demo.js";
 import type { CliContext } from "./cli/commands.js";
 import { runningService } from "./cli/service-file.js";
 import { describeFailure } from "./db/errors.js";
+import { sendStatementsUnnamed } from "./db/statement.js";
+import { backupTo, createBackupSchedule, dumpPglite, type BackupSchedule } from "./backup/backups.js";
 
 export interface ServiceOverrides {
   clock?: () => Date;
@@ -68,6 +70,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     pglite: overrides.pglite,
   });
   const { db } = database;
+  if (config.DATABASE_PREPARED_STATEMENTS === "off") sendStatementsUnnamed(db);
+  // PGlite is backed up inside this process (its one connection); PostgreSQL with pg_dump, as the
+  // tables' owner when there is one (the application role may not read every table).
+  const pgliteOf = () => (db as unknown as { $client: PGlite }).$client;
+  const backupSource = () => (database.kind === "pglite" ? { pglite: pgliteOf() } : { url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL! });
+  const backups: BackupSchedule | undefined = config.BACKUP_DIR
+    ? createBackupSchedule({ dir: resolve(config.BACKUP_DIR), keep: config.BACKUP_KEEP, kind: database.kind, backup: (file) => backupTo(file, backupSource(), clock), clock, logger })
+    : undefined;
   const forms = createFormRegistry();
 
   const senders: Record<string, ChannelSender> = { simulator: simulatorSender };
@@ -184,12 +194,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   };
 
   const webhookReady = telegram && config.TELEGRAM_MODE === "webhook" && config.TELEGRAM_WEBHOOK_SECRET;
+  let stopping = false;
   const app = createHttpApp({
     database,
     logger,
     metrics,
     metricsToken: config.METRICS_TOKEN,
-    health: zaloOaClient ? { zaloOa: zaloOaClient.health } : {},
+    health: { ...(zaloOaClient ? { zaloOa: zaloOaClient.health } : {}), ...(backups ? { backup: backups.health } : {}) },
+    channels: channelStates(config),
+    stopping: () => stopping,
     webhooks: {
       "/webhooks/telegram": webhookReady ? guardTelegramWebhook(config.TELEGRAM_WEBHOOK_SECRET!, telegram!.webhook()) : undefined,
       "/webhooks/zalo": zaloBot && config.ZALO_BOT_MODE === "webhook" && config.ZALO_BOT_WEBHOOK_SECRET ? zaloBot.webhook : undefined,
@@ -211,9 +224,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         sessions,
         adminBanners: async () => {
           const h = await zaloOaClient?.health();
-          return h?.status === "degraded"
-            ? [`Zalo OA không gửi được tin: mã truy cập không làm mới được (${h.reason}). Quản trị viên OA cần cấp cặp mã mới (developers.zalo.me → Công cụ → API Explorer → OA Access Token), đặt vào ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao.`]
-            : [];
+          const b = await backups?.health();
+          return [
+            ...(h?.status === "degraded"
+              ? [`Zalo OA không gửi được tin: mã truy cập không làm mới được (${h.reason}). Quản trị viên OA cần cấp cặp mã mới (developers.zalo.me → Công cụ → API Explorer → OA Access Token), đặt vào ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao.`]
+              : []),
+            ...(b?.status === "degraded" ? [`Sao lưu tự động cần kiểm tra: ${b.reason}. Xem nhật ký của baocao và thư mục BACKUP_DIR.`] : []),
+          ];
         },
         drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: describeFailure(err) }, "notice delivery failed; the worker retries")),
       }),
@@ -234,7 +251,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         track: (p) => track(p),
       }),
       mountSimulator({ db, inbound, enabled: config.SIMULATOR === "on" }),
-      mountInternalCli({ token: cliToken, context: cliContext }),
+      mountInternalCli({ token: cliToken, context: cliContext, backup: database.kind === "pglite" ? () => dumpPglite(pgliteOf(), clock) : undefined }),
       mountZaloRoutes({ siteVerification: config.ZALO_SITE_VERIFICATION, oa: zaloOa !== undefined }),
     ],
   });
@@ -252,6 +269,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   let cronTask: ScheduledTask | undefined;
   let incidentTask: ScheduledTask | undefined;
   let zaloTokenTask: ScheduledTask | undefined;
+  let backupTask: ScheduledTask | undefined;
   let serviceFile: string | undefined;
   let port = config.PORT;
 
@@ -286,6 +304,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         { timezone: config.TZ_REPORTS, noOverlap: true },
       );
       void planners.tick();
+      if (backups) {
+        const [hour, minute] = config.BACKUP_TIME.split(":").map(Number);
+        // Tracked: a stop waits for a backup under way before it closes the database.
+        backupTask = cron.schedule(`${minute} ${hour} * * *`, () => track(backups.run()), { timezone: config.TZ_REPORTS, noOverlap: true });
+        // A first install, or one stopped over the last run, does not wait until tomorrow night.
+        if (backups.due()) void track(backups.run());
+      }
       if (zaloOaClient) {
         // Every hour; a refresh happens about once a day (tokenRefreshDue), under the row lock.
         const check = zaloOaClient.refreshIfDue;
@@ -333,12 +358,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
 
   /** Stops intake first, lets in-flight requests and the worker finish, then closes the database. */
   async function stop(): Promise<void> {
+    stopping = true;
     await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
     await telegram?.stop();
     await zaloBot?.stop();
     await cronTask?.stop();
     await incidentTask?.stop();
     await zaloTokenTask?.stop();
+    await backupTask?.stop();
     await worker?.stop();
     // Replies on their way finish; those still waiting for their turn go back to the queue.
     await outbox.close();
@@ -351,6 +378,30 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
 }
 
 export type Service = ReturnType<typeof createService>;
+
+/**
+ * What /readyz says of the channels: each one's mode, and a problem for a channel that is
+ * configured (its token set) but cannot receive, or for a service with no channel at all. Known
+ * from the configuration alone; a platform that is down shows in the logs and the outbox, not here
+ * (every instance would be unready together, and restarting would not help).
+ */
+export function channelStates(config: Config): { modes: Record<string, string>; problems: string[] } {
+  const problems: string[] = [];
+  const webhookOrPolling = (name: string, token: string | undefined, mode: "webhook" | "polling", secret: string | undefined, secretName: string) => {
+    if (!token) return "off";
+    if (mode === "webhook" && !secret) problems.push(`${name}: ${secretName} is not set, the webhook is disabled`);
+    return mode;
+  };
+  const modes: Record<string, string> = {
+    telegram: webhookOrPolling("telegram", config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_MODE, config.TELEGRAM_WEBHOOK_SECRET, "TELEGRAM_WEBHOOK_SECRET"),
+    zalo_bot: webhookOrPolling("zalo_bot", config.ZALO_BOT_TOKEN, config.ZALO_BOT_MODE, config.ZALO_BOT_WEBHOOK_SECRET, "ZALO_BOT_WEBHOOK_SECRET"),
+    zalo_oa: config.ZALO_OA_SECRET_KEY ? "webhook" : config.ZALO_OA_ACCESS_TOKEN ? "send only" : "off",
+    simulator: config.SIMULATOR,
+  };
+  if (modes.zalo_oa === "send only") problems.push("zalo_oa: ZALO_OA_SECRET_KEY is not set, the webhook is disabled (sending still works)");
+  if (Object.values(modes).every((m) => m === "off")) problems.push("no channel is configured (TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN, ZALO_OA_* or SIMULATOR=on)");
+  return { modes, problems };
+}
 
 async function main(): Promise<void> {
   let config: Config;

@@ -43,7 +43,11 @@ export const USAGE = `baocao — lệnh quản trị
   npm run cli -- report status <kỳ, ví dụ 2026-H1> <mã đơn vị, VN: toàn quốc> [--scheme pre2025|post2025]
       Tình hình nộp báo cáo và số tổng hợp của các đơn vị trực thuộc.
   npm run cli -- demo seed
-      Tạo dữ liệu mẫu (danh mục đơn vị sau 2025 và vài cán bộ mẫu) cho trình mô phỏng.`;
+      Tạo dữ liệu mẫu (danh mục đơn vị sau 2025 và vài cán bộ mẫu) cho trình mô phỏng.
+  npm run cli -- backup <tệp>
+      Sao lưu toàn bộ cơ sở dữ liệu (cả khi dịch vụ đang chạy) vào <tệp> và <tệp>.json (để đối chiếu).
+  npm run cli -- restore <tệp>
+      Khôi phục một bản sao lưu vào DATA_DIR mới, trống (PGlite) hoặc cơ sở dữ liệu mới, trống (PostgreSQL).`;
 
 /** Runs one CLI command against a database; the same code runs in-process or inside the service. */
 export async function runCommand(args: string[], ctx: CliContext): Promise<CliResult> {

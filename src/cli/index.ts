@@ -6,6 +6,7 @@ import { createFormRegistry } from "../conversations/form-registry.js";
 import { ensureReportingDefaults } from "../conversations/reporting-defaults.js";
 import { fileArguments, runCommand, USAGE, type CliResult } from "./commands.js";
 import { runningService } from "./service-file.js";
+import { runBackupCommand } from "./backup-commands.js";
 
 /**
  * `npm run cli -- …`. On PostgreSQL it opens the database itself. On PGlite (one process per data
@@ -17,6 +18,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  if (args[0] === "backup" || args[0] === "restore") return report(await runBackupCommand(args, config));
   const service = config.DATABASE_URL ? undefined : runningService(config.DATA_DIR);
   let result: CliResult;
   if (service) {
@@ -54,6 +56,10 @@ async function main(args: string[]): Promise<number> {
       await database.close();
     }
   }
+  return report(result);
+}
+
+function report(result: CliResult): number {
   (result.exitCode === 0 ? console.log : console.error)(result.output);
   return result.exitCode;
 }

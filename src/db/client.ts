@@ -28,11 +28,72 @@ export interface Database {
   open(): Promise<void>;
   /** true when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /** Applies the migrations this version ships that the database lacks (PostgreSQL: one process at a time). */
   migrate(): Promise<void>;
+  /** How many of this version's migrations the database lacks (0 = up to date); throws when it does not answer. */
+  pendingMigrations(): Promise<number>;
   close(): Promise<void>;
 }
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
+
+/**
+ * Key of the advisory lock migrations run under (any bigint; this is "baocao"'s bytes). Advisory
+ * locks are per database, so instances of other databases on the same server never wait for it.
+ */
+export const MIGRATION_LOCK = 0x62616f63616fn;
+
+/** This version's migrations, by folder timestamp (drizzle records each applied one by it); read once. */
+let shipped: { stamps: number[]; newest: number } | undefined;
+const shippedMigrations = () => {
+  if (!shipped) {
+    const stamps = readMigrationFiles({ migrationsFolder }).map((m) => m.folderMillis);
+    shipped = { stamps, newest: Math.max(...stamps) };
+  }
+  return shipped;
+};
+
+/** Applied migrations' timestamps, or [] when drizzle's table does not exist (a new database). */
+async function appliedMigrations(query: (text: string) => Promise<{ rows: Record<string, unknown>[] }>): Promise<number[]> {
+  const { rows: exists } = await query("select to_regclass('drizzle.__drizzle_migrations') is not null as present");
+  if (!exists[0]?.present) return [];
+  const { rows } = await query("select created_at from drizzle.__drizzle_migrations");
+  return rows.map((r) => Number(r.created_at));
+}
+
+/** Drizzle applies every shipped migration newer than the latest applied one: those are pending. */
+const pendingOf = (applied: number[]) => {
+  const latest = Math.max(0, ...applied);
+  return shippedMigrations().stamps.filter((stamp) => stamp > latest).length;
+};
+
+/**
+ * Runs `work` while this process holds the migration lock of the database at `url`, so that
+ * instances starting together migrate one after the other: the first applies what is missing, the
+ * next find nothing left to do. Without it, two instances on a new database both see no migration
+ * applied and both run them; the second fails on "already exists" (or on CREATE SCHEMA's
+ * duplicate key) and its process stops.
+ *
+ * The lock is a transaction-level one held by an open transaction on a connection of its own,
+ * rather than pg_advisory_lock on the migrating connection: behind PgBouncer in transaction
+ * pooling, consecutive statements of one client may run on different server connections, so a
+ * session lock could be taken on one and "released" on another, and stay held until PgBouncer
+ * closes that connection. An open transaction keeps its server connection, and the lock ends
+ * with it — also when this process dies (the connection closes, the transaction rolls back).
+ */
+async function underMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
+  // Its own connection, outside the pool: a pool of one (the CLI's) would otherwise wait for itself.
+  const holder = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  holder.on("error", () => {});
+  await holder.connect();
+  try {
+    await holder.query("begin");
+    await holder.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK.toString()]);
+    return await work();
+  } finally {
+    await holder.end().catch(() => undefined);
+  }
+}
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -55,8 +116,10 @@ export function createDatabase(opts: DatabaseOptions): Database {
 }
 
 function createPostgres(url: string, max: number, migrationUrl?: string): Database {
-  // A database that does not answer fails the request in seconds (503, redelivered later), not never.
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  // A database that does not answer fails the request in seconds (503, redelivered later), not never
+  // (a stopped one refuses at once). pg-pool counts the wait for a free connection in the same
+  // timeout: a burst must queue for one rather than be told to come back, hence 15 s, not 5.
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 15_000 });
   // A dropped connection must not crash the process: the pool replaces it on next use.
   pool.on("error", () => {});
   // pg-pool listens for errors only on idle clients: a connection cut mid-transaction (the database
@@ -74,7 +137,7 @@ function createPostgres(url: string, max: number, migrationUrl?: string): Databa
         const owner = new pg.Pool({ connectionString: migrationUrl, max: 1, connectionTimeoutMillis: 5_000 });
         owner.on("error", () => {});
         try {
-          await migratePg(drizzlePg(owner), { migrationsFolder });
+          await underMigrationLock(migrationUrl, () => migrateUnlessCurrent(owner));
         } finally {
           await owner.end();
         }
@@ -83,16 +146,27 @@ function createPostgres(url: string, max: number, migrationUrl?: string): Databa
       // Drizzle's migrator starts with CREATE SCHEMA IF NOT EXISTS, refused to a role without CREATE
       // on the database even when the schema exists: such a role (the application role) only checks.
       const { rows } = await pool.query<{ may: boolean }>("select has_database_privilege(current_database(), 'CREATE') as may");
-      if (rows[0]?.may) return migratePg(drizzlePg(pool), { migrationsFolder });
-      await requireMigrated(pool);
+      // The role that only checks waits for the lock too: an instance migrating right now finishes first.
+      await underMigrationLock(url, () => (rows[0]?.may ? migrateUnlessCurrent(pool) : requireMigrated(pool)));
     },
+    pendingMigrations: async () => pendingOf(await appliedMigrations((text) => pool.query(text))),
     close: () => pool.end(),
   };
 }
 
+/**
+ * Drizzle's migrator unless every migration is applied already. A restart (the common case) then
+ * costs one query instead of the migrator's CREATE SCHEMA / CREATE TABLE IF NOT EXISTS, which
+ * take locks that wait for other sessions' transactions on drizzle's table.
+ */
+async function migrateUnlessCurrent(pool: pg.Pool): Promise<void> {
+  if (pendingOf(await appliedMigrations((text) => pool.query(text))) === 0) return;
+  await migratePg(drizzlePg(pool), { migrationsFolder });
+}
+
 /** For a role that may not migrate: the database must already have every migration of this version. */
 async function requireMigrated(pool: pg.Pool): Promise<void> {
-  const newest = Math.max(...readMigrationFiles({ migrationsFolder }).map((m) => m.folderMillis));
+  const newest = shippedMigrations().newest;
   let applied = 0;
   try {
     const { rows } = await pool.query<{ at: string | null }>("select max(created_at) as at from drizzle.__drizzle_migrations");
@@ -179,6 +253,7 @@ function createPgliteDatabase(opts: DatabaseOptions): Database {
       real = opened as unknown as Db;
       return opened;
     })());
+  const pendingPglite = async () => pendingOf(await appliedMigrations(async (text) => ({ rows: (await client!.query<Record<string, unknown>>(text)).rows })));
   const current = (): Db => {
     if (!real) throw new Error("The PGlite database is not open yet: await database.open() (migrate() opens it)");
     return real;
@@ -207,9 +282,15 @@ function createPgliteDatabase(opts: DatabaseOptions): Database {
       }
       return ping(db);
     },
+    // One process per data folder (service.json): no lock needed.
     migrate: async () => {
-      await migratePglite(await open(), { migrationsFolder });
+      const opened = await open();
+      if ((await pendingPglite()) > 0) await migratePglite(opened, { migrationsFolder });
       if (owned && opts.dataDir) makePrivate(opts.dataDir);
+    },
+    pendingMigrations: async () => {
+      await open();
+      return pendingPglite();
     },
     close: async () => {
       if (!opening) return;

@@ -26,10 +26,28 @@ export async function runStatement<T>(db: DbOrTx, original: Statement, originalP
   // Both drivers keep their connection (pool, pooled client, PGlite or its transaction) here.
   const client = (db as unknown as { session: { client: Queryable } }).session.client;
   const result =
-    client instanceof pg.Pool || client instanceof pg.Client
+    (client instanceof pg.Pool || client instanceof pg.Client) && !unnamed.has(client)
       ? await client.query({ name: statement.name, text: statement.text, values: params })
-      : await client.query(statement.text, params);
+      : await (client as Queryable).query(statement.text, params);
   return result.rows as T[];
+}
+
+/** Pools, and the connections they open, on which statements go unnamed (see sendStatementsUnnamed). */
+const unnamed = new WeakSet<object>();
+
+/**
+ * From now on the statements above run unnamed on `db`'s PostgreSQL pool: parsed and planned at
+ * every run instead of once per connection. For PgBouncer in transaction pooling without
+ * protocol-level prepared statements (before 1.21, or max_prepared_statements = 0): there the next
+ * transaction may run on another server connection, which has never seen the name ("prepared
+ * statement … does not exist"). Call it before the first query: connections opened earlier keep
+ * naming theirs.
+ */
+export function sendStatementsUnnamed(db: Db): void {
+  const pool = (db as unknown as { $client: unknown }).$client;
+  if (!(pool instanceof pg.Pool)) return;
+  unnamed.add(pool);
+  pool.on("connect", (client) => unnamed.add(client));
 }
 
 /**

@@ -51,6 +51,10 @@ export interface HttpDeps {
   metricsToken?: string;
   /** Parts that can be degraded while the service still runs (Zalo OA tokens): shown by /healthz. */
   health?: Record<string, () => Promise<{ status: "ok" | "degraded"; reason?: string }>>;
+  /** For /readyz: each channel's mode ("webhook", "polling", "on", "off") and what keeps a configured one from receiving. */
+  channels?: { modes: Record<string, string>; problems: string[] };
+  /** true once the service has begun to stop: /readyz answers 503 so a load balancer sends no more. */
+  stopping?: () => boolean;
 }
 
 const sameSecret = (given: string, want: string) => {
@@ -138,6 +142,24 @@ export function createHttpApp(deps: HttpDeps) {
     );
     const degraded = Object.values(parts).some((p) => p.status === "degraded");
     return c.json({ status: degraded ? "degraded" : "ok", database: deps.database.kind, ...parts }, 200);
+  });
+
+  // Liveness is /healthz (the process answers, its database too); readiness is this: the database
+  // answers and has every migration of this version, and each configured channel can receive. A
+  // load balancer or a rolling deploy waits for 200 here before sending traffic.
+  app.get("/readyz", async (c) => {
+    const problems: string[] = [];
+    let pendingMigrations: number | null = null;
+    try {
+      pendingMigrations = await deps.database.pendingMigrations();
+      if (pendingMigrations > 0) problems.push(`${pendingMigrations} migration(s) of this version are not applied`);
+    } catch {
+      problems.push("database unreachable");
+    }
+    problems.push(...(deps.channels?.problems ?? []));
+    if (deps.stopping?.()) problems.push("stopping");
+    const ready = problems.length === 0;
+    return c.json({ status: ready ? "ready" : "not ready", database: deps.database.kind, pendingMigrations, channels: deps.channels?.modes ?? {}, problems }, ready ? 200 : 503);
   });
 
   app.get("/metrics", async (c) => {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { runCommand, type CliContext } from "../cli/commands.js";
+import type { BackupManifest } from "../backup/backups.js";
 
 const bodySchema = z.object({
   args: z.array(z.string().max(1000)).max(20),
@@ -13,12 +14,30 @@ const bodySchema = z.object({
  * here (with the per-run token the service wrote to DATA_DIR/service.json, readable only by its
  * owner) and the service runs it on its own database.
  */
-export function mountInternalCli(deps: { token: string; context: Omit<CliContext, "readFile"> }) {
+export function mountInternalCli(deps: {
+  token: string;
+  context: Omit<CliContext, "readFile">;
+  /** PGlite: a consistent backup of the running database (`npm run cli -- backup`); absent on PostgreSQL (pg_dump). */
+  backup?: () => Promise<{ data: Uint8Array; manifest: BackupManifest }>;
+}) {
+  const authorised = (header: string | undefined) => {
+    const given = Buffer.from(header ?? "");
+    const want = Buffer.from(deps.token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  };
   return (app: OpenAPIHono) => {
+    // The backup travels back as the body; what it holds (the manifest) in a header beside it.
+    app.post("/internal/backup", async (c) => {
+      if (!authorised(c.req.header("x-baocao-cli-token"))) return c.json({ error: "unauthorized" }, 401);
+      if (!deps.backup) return c.json({ error: "Dịch vụ này không dùng PGlite: sao lưu PostgreSQL bằng pg_dump." }, 404);
+      const { data, manifest } = await deps.backup();
+      return c.body(data as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": "application/gzip",
+        "x-baocao-backup-manifest": Buffer.from(JSON.stringify(manifest)).toString("base64url"),
+      });
+    });
     app.post("/internal/cli", async (c) => {
-      const given = Buffer.from(c.req.header("x-baocao-cli-token") ?? "");
-      const want = Buffer.from(deps.token);
-      if (given.length !== want.length || !timingSafeEqual(given, want)) return c.json({ error: "unauthorized" }, 401);
+      if (!authorised(c.req.header("x-baocao-cli-token"))) return c.json({ error: "unauthorized" }, 401);
       const parsed = bodySchema.safeParse(await c.req.json());
       if (!parsed.success) return c.json({ error: "Yêu cầu không hợp lệ" }, 400);
       const { args, files } = parsed.data;

@@ -47,8 +47,8 @@ export function spawnServer(env: Record<string, string>, opts: { timeoutMs?: num
     let server: ServerProcess | undefined;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`the server did not start within ${opts.timeoutMs ?? 60_000} ms:\n${tail}`));
-    }, opts.timeoutMs ?? 60_000);
+      reject(new Error(`the server did not start within ${opts.timeoutMs ?? 180_000} ms:\n${tail}`));
+    }, opts.timeoutMs ?? 180_000);
     child.stderr!.on("data", keep);
     child.stdout!.on("data", (d: Buffer) => {
       keep(d);
