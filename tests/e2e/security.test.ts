@@ -36,6 +36,7 @@ type Who = keyof typeof PHONES;
  */
 const PUBLIC = new Set([
   "GET /healthz", // load balancers
+  "GET /readyz", // load balancers: ready or not, and why (no names, phones or text)
   "GET /metrics", // Prometheus: counters only, no names, phones or text
   "GET /api/openapi.json", // the API's description, no data
   "GET /api/docs",
@@ -57,10 +58,11 @@ const PUBLIC = new Set([
   "POST /webhooks/zalo",
   "POST /webhooks/zalo-oa",
   "POST /internal/cli", // the per-run token in DATA_DIR/service.json
+  "POST /internal/backup", // the same per-run token
 ]);
 
 /** POST routes that are not forms of the web: machine APIs authenticated by their own token. */
-const NOT_FORMS = new Set(["/webhooks/telegram", "/webhooks/zalo", "/webhooks/zalo-oa", "/api/broadcasts", "/simulator/api/messages", "/internal/cli"]);
+const NOT_FORMS = new Set(["/webhooks/telegram", "/webhooks/zalo", "/webhooks/zalo-oa", "/api/broadcasts", "/simulator/api/messages", "/internal/cli", "/internal/backup"]);
 
 /** A concrete path for a route pattern: ids that exist nowhere. */
 const concrete = (path: string) =>
