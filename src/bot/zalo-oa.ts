@@ -4,7 +4,7 @@ import type { InboundMessage, OutboundMessage } from "../conversations/messages.
 import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
 import type { Logger } from "../log.js";
 import type { InboundHandler } from "./inbound.js";
-import { cleanText } from "../domain/text.js";
+import { cleanText, splitMessage } from "../domain/text.js";
 import { commandWord, renderPlainText } from "./plain-text.js";
 import { ZaloOaApiError, type ZaloOaButton, type ZaloOaClient } from "./zalo-oa-client.js";
 
@@ -147,35 +147,8 @@ const TEXT_ONLY_RECHECK_MS = 24 * 3_600_000;
 
 const NO_FORM_NOTE = "Nếu không thấy biểu mẫu chia sẻ số điện thoại, anh/chị vui lòng gửi mã mời (10 ký tự) đã nhận.";
 
-const graphemes = new Intl.Segmenter("vi", { granularity: "grapheme" });
-
-/** The end of the last whole grapheme within `max` UTF-16 units (an emoji or a letter with its marks is never split). */
-export function graphemeCut(text: string, max: number): number {
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(text.slice(0, max + 32))) {
-    if (index + segment.length > max) break;
-    end = index + segment.length;
-  }
-  // A single grapheme longer than the limit: nothing else is possible.
-  return end > 0 ? end : Math.min(max, text.length);
-}
-
-/** Zalo OA text parts of at most `max` UTF-16 units: at a paragraph, a line or a space if one is near, else at a grapheme boundary. */
-export function splitOaText(text: string, max = ZALO_OA_MAX_TEXT): string[] {
-  const out: string[] = [];
-  let rest = text.normalize("NFC").trimStart();
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    let cut = window.lastIndexOf("\n\n");
-    if (cut < max / 2) cut = window.lastIndexOf("\n");
-    if (cut < max / 2) cut = window.lastIndexOf(" ");
-    if (cut < max / 2) cut = graphemeCut(rest, max);
-    out.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
-  }
-  if (rest.length > 0 || out.length === 0) out.push(rest);
-  return out;
-}
+/** Zalo OA text parts of at most `max` UTF-16 units (the channels' one splitter). */
+export const splitOaText = (text: string, max = ZALO_OA_MAX_TEXT): string[] => splitMessage(text, max);
 
 export function createZaloOaChannel(deps: ZaloOaDeps) {
   const { client } = deps;

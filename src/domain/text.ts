@@ -112,7 +112,20 @@ export function fold(input: string): string {
     .trim();
 }
 
-/** Splits text under `max` characters, on paragraph, then line, then word boundaries. */
+const graphemes = new Intl.Segmenter("vi", { granularity: "grapheme" });
+
+/** The end of the last whole grapheme within `max` UTF-16 units (an emoji or a letter with its marks is never split). */
+export function graphemeCut(text: string, max: number): number {
+  let end = 0;
+  for (const { index, segment } of graphemes.segment(text.slice(0, max + 32))) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  // A single grapheme longer than the limit: nothing else is possible.
+  return end > 0 ? end : Math.min(max, text.length);
+}
+
+/** Splits text under `max` UTF-16 units, on paragraph, then line, then word, then grapheme boundaries. */
 export function splitMessage(text: string, max: number): string[] {
   const out: string[] = [];
   let rest = text.normalize("NFC").trimStart();
@@ -121,10 +134,8 @@ export function splitMessage(text: string, max: number): string[] {
     let cut = window.lastIndexOf("\n\n");
     if (cut < max / 2) cut = window.lastIndexOf("\n");
     if (cut < max / 2) cut = window.lastIndexOf(" ");
-    if (cut < max / 2) cut = max;
-    // A hard cut must not split an emoji (or any character outside the BMP) into two halves
-    // (unless the limit is a single unit, where nothing else is possible).
-    if (cut === max && max > 1 && /[\uD800-\uDBFF]/.test(rest.charAt(cut - 1))) cut--;
+    // A hard cut falls between graphemes: never inside an emoji or a letter and its marks.
+    if (cut < max / 2) cut = graphemeCut(rest, max);
     out.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }

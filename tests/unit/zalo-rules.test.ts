@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventFresh, graphemeCut, splitOaText, toDeliveryError } from "../../src/bot/zalo-oa.js";
+import { eventFresh, splitOaText, toDeliveryError } from "../../src/bot/zalo-oa.js";
+import { graphemeCut } from "../../src/domain/text.js";
 import { tokenRefreshDue, ZaloOaApiError } from "../../src/bot/zalo-oa-client.js";
 import { parseZaloBotEvent } from "../../src/bot/zalo-bot.js";
 import { oaInfoImageUrl, zaloVerifierPage } from "../../src/http/zalo-routes.js";
