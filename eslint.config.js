@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Only src/config.ts reads the environment.
-    files: ["src/**/*.ts"],
+    files: ["src/**/*.ts", "src/**/*.tsx"],
     ignores: ["src/config.ts"],
     rules: { "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through src/config.ts" }] },
   },

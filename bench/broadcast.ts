@@ -16,9 +16,9 @@ import { channelLinks, officers, units } from "../src/db/schema/index.js";
 import { createUnitDirectory } from "../src/directory/units.js";
 import { createLogger } from "../src/log.js";
 import { createTelegramChannel } from "../src/bot/telegram.js";
-import { createOutbox } from "../src/scheduler/outbox.js";
+import { createOutbox } from "../src/delivery/outbox.js";
 import { createPlanners } from "../src/scheduler/planners.js";
-import { createBroadcast } from "../src/scheduler/broadcasts.js";
+import { createBroadcast } from "../src/broadcasts/broadcasts.js";
 import type { InboundHandler } from "../src/bot/inbound.js";
 
 const RECIPIENTS = Number(process.env.RECIPIENTS ?? 10_000);

@@ -27,10 +27,10 @@ import { sql } from "drizzle-orm";
 import { createDatabase } from "../src/db/client.js";
 import { answers, officers, periods, submissions, units } from "../src/db/schema/index.js";
 import { createUnitDirectory, nationalRoot } from "../src/directory/units.js";
-import { createFormRegistry } from "../src/conversations/form-registry.js";
-import { ensureReportingDefaults } from "../src/conversations/reporting-defaults.js";
-import { consolidate, numericQuestions, toXlsx, type Consolidation } from "../src/conversations/consolidation.js";
-import { periodStatus } from "../src/conversations/period-status.js";
+import { createFormRegistry } from "../src/forms/form-registry.js";
+import { ensureReportingDefaults } from "../src/reporting/reporting-defaults.js";
+import { consolidate, numericQuestions, toXlsx, type Consolidation } from "../src/reporting/consolidation.js";
+import { periodStatus } from "../src/reporting/period-status.js";
 import { periodLabel } from "../src/domain/periods.js";
 
 const SCHEME = (process.env.SCHEME ?? "post2025") as "pre2025" | "post2025";

@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scratchDatabase } from "./scratch-db.js";
 import { createDatabase } from "../src/db/client.js";
-import { createFormRegistry } from "../src/conversations/form-registry.js";
+import { createFormRegistry } from "../src/forms/form-registry.js";
 import { reportScript } from "../tests/support/report-script.js";
 import { runCommand } from "../src/cli/commands.js";
 

@@ -44,7 +44,8 @@ try {
 const startedAt = new Date();
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: ["src/**/*.ts"],
+  entryPoints: ["src/**/*.ts", "src/**/*.tsx"],
+  // jsx and jsxImportSource (hono/jsx) come from tsconfig.json, which esbuild reads.
   outdir: "dist",
   platform: "node",
   format: "esm",

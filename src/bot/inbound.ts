@@ -8,9 +8,9 @@ import { cleanText, fold } from "../domain/text.js";
 import type { ConversationService } from "../conversations/session-service.js";
 import { MENU } from "../conversations/session-service.js";
 import type { SessionState } from "../conversations/engine.js";
-import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
-import type { Outbox, OutboxRow } from "../scheduler/outbox.js";
-import { acknowledge } from "../scheduler/broadcasts.js";
+import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
+import type { Outbox, OutboxRow } from "../delivery/outbox.js";
+import { acknowledge } from "../broadcasts/broadcasts.js";
 import { INCIDENT_ACK_PREFIX, type IncidentService } from "../incidents/incident-service.js";
 import type { Logger } from "../log.js";
 

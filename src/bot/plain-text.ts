@@ -1,4 +1,4 @@
-import type { ChoiceOption, OutboundMessage } from "../conversations/messages.js";
+import type { ChoiceOption, OutboundMessage } from "../domain/messages.js";
 import { splitMessage } from "../domain/text.js";
 
 /**

@@ -2,9 +2,9 @@ import { Bot, GrammyError, HttpError, InlineKeyboard, Keyboard, webhookCallback,
 import { autoRetry } from "@grammyjs/auto-retry";
 import type { UserFromGetMe } from "grammy/types";
 import type { Handler } from "hono";
-import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
+import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
 import { splitMessage } from "../domain/text.js";
-import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
+import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
 import type { InboundHandler } from "./inbound.js";
 import type { Logger } from "../log.js";
 import { describeFailure } from "../db/errors.js";

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Handler } from "hono";
-import type { InboundMessage } from "../conversations/messages.js";
-import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
+import type { InboundMessage } from "../domain/messages.js";
+import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
 import type { Logger } from "../log.js";
 import type { InboundHandler } from "./inbound.js";
 import { renderPlainText } from "./plain-text.js";

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Handler } from "hono";
-import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
-import { DeliveryError, type ChannelSender } from "../scheduler/outbox.js";
+import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
+import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
 import type { Logger } from "../log.js";
 import type { InboundHandler } from "./inbound.js";
 import { cleanText, splitMessage } from "../domain/text.js";

@@ -1,5 +1,5 @@
 import type { Command } from "./commands.js";
-import type { FormDefinition } from "./form-schema.js";
+import type { FormDefinition } from "../forms/form-schema.js";
 import {
   computedValues,
   failingChecks,
@@ -11,9 +11,9 @@ import {
   type Answers,
   type ParseContext,
   type Slot,
-} from "./form-runtime.js";
-import type { OutboundMessage } from "./messages.js";
-import type { IncidentState } from "./incident-flow.js";
+} from "../forms/form-runtime.js";
+import type { OutboundMessage } from "../domain/messages.js";
+import type { IncidentState } from "../incidents/incident-flow.js";
 import { formatVietnameseNumber } from "../domain/numbers.js";
 import { periodsOfYear, type Periodicity } from "../domain/periods.js";
 import { fold } from "../domain/text.js";

@@ -1,3 +1,4 @@
+import { DEFAULT_TEMPLATE_ID } from "../reporting/reporting-defaults.js";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { deferWrite, runStatement, type DeferrableWrite, type Statement } from "../db/statement.js";
@@ -6,15 +7,14 @@ import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates
 import { isLate, periodLabel } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
 import { beginReport, COMMAND_HELP, IDLE, notAnAnswer, step, type AnswerWrite, type Effects, type SessionState, type StepResult } from "./engine.js";
-import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "./incident-flow.js";
+import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "../incidents/incident-flow.js";
 import type { IncidentService } from "../incidents/incident-service.js";
-import type { FormRegistry } from "./form-registry.js";
-import { renderSlot, visibleSlots, type Answers } from "./form-runtime.js";
-import type { OutboundMessage } from "./messages.js";
-import { deadlinesForUnit, loadCalendar, reportingContext } from "./reporting-calendar.js";
+import type { FormRegistry } from "../forms/form-registry.js";
+import { renderSlot, visibleSlots, type Answers } from "../forms/form-runtime.js";
+import type { OutboundMessage } from "../domain/messages.js";
+import { deadlinesForUnit, loadCalendar, reportingContext } from "../reporting/reporting-calendar.js";
 import type { ActingOfficer } from "../directory/officers.js";
 
-export const DEFAULT_TEMPLATE_ID = "child-affairs";
 
 export interface ConversationDeps {
   forms: FormRegistry;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
-import type { InboundMessage, OutboundMessage } from "../conversations/messages.js";
+import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
 import { channelLinks, inviteCodes, officers, pendingLinks, units, type Channel, type OfficerRole, type PendingLinkDecision } from "../db/schema/index.js";
 import { normalizePhone } from "../domain/phone.js";
 import { fold } from "../domain/text.js";

@@ -6,13 +6,13 @@ import type { Context, Next } from "hono";
 import type { Officer } from "../directory/officers.js";
 import { DEMO_SCHEME, NATIONAL_CODE, nationalRoot, type ReportRoot, type Scheme } from "../directory/units.js";
 import type { Sessions } from "./sessions.js";
-import { consolidate, toCsv, toXlsx } from "../conversations/consolidation.js";
-import type { FormRegistry } from "../conversations/form-registry.js";
+import { consolidate, toCsv, toXlsx } from "../reporting/consolidation.js";
+import type { FormRegistry } from "../forms/form-registry.js";
 import { localDate } from "../domain/dates.js";
 import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import { findUnit } from "../directory/units.js";
-import { findPeriod, periodStatus } from "../conversations/period-status.js";
-import { deadlinesForUnit, loadCalendar } from "../conversations/reporting-calendar.js";
+import { findPeriod, periodStatus } from "../reporting/period-status.js";
+import { deadlinesForUnit, loadCalendar } from "../reporting/reporting-calendar.js";
 import { jsonBearerAuth, NotFoundError } from "./errors.js";
 import { renderApiDocs } from "./api-docs.js";
 

@@ -12,6 +12,9 @@ import type { Metrics } from "./metrics.js";
 import { ImportFileError } from "../directory/units.js";
 import { OfficerNotFoundError } from "../directory/officers.js";
 import { NotFoundError } from "./errors.js";
+import { isAppError } from "../domain/app-error.js";
+import { appErrorJson } from "./app-error-response.js";
+import { errorPage } from "./components/error-page.js";
 import { describeFailure, isDatabaseUnavailable } from "../db/errors.js";
 import { page } from "./html.js";
 
@@ -182,6 +185,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
+    if (isAppError(err)) return wantsJson(c.req.path) ? appErrorJson(c, err) : errorPage(c, err);
     if (err instanceof SyntaxError) return c.json({ error: "Nội dung JSON không hợp lệ" }, 400);
     if (err instanceof ImportFileError) return c.json({ error: err.message }, 400);
     if (err instanceof OfficerNotFoundError || err instanceof NotFoundError) return c.json({ error: err.message }, 404);

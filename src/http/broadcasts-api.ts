@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "../db/client.js";
 import { findUnit } from "../directory/units.js";
-import { broadcastStatus, createBroadcast } from "../scheduler/broadcasts.js";
+import { broadcastStatus, createBroadcast } from "../broadcasts/broadcasts.js";
 import type { Planners } from "../scheduler/planners.js";
 import { jsonBearerAuth, NotFoundError } from "./errors.js";
 

@@ -5,8 +5,9 @@ import { and, eq, gt } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { auditLog, officers, webSessions } from "../db/schema/index.js";
 import type { Officer } from "../directory/officers.js";
+import { SESSION_COOKIE, setFlash, takeFlash } from "./flash.js";
 
-const COOKIE = "baocao_session";
+const COOKIE = SESSION_COOKIE;
 const SESSION_HOURS = 12;
 export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -36,6 +37,11 @@ export function createSessions(deps: { db: Db; clock: () => Date; publicUrl?: st
       await db.insert(auditLog).values({ actor: `officer:${officerId}`, action: "signin", target: "web" });
       setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
     },
+    /** The message the next page shows after this action (see flash.ts). */
+    flash(c: Context, text: string, kind: "ok" | "error" = "ok"): void {
+      setFlash(c, text, kind, secure(c));
+    },
+    takeFlash,
     async end(c: Context): Promise<void> {
       const id = getCookie(c, COOKIE);
       if (id) await db.delete(webSessions).where(eq(webSessions.idHash, sha256(id)));

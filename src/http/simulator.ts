@@ -5,11 +5,11 @@ import { z } from "zod";
 import type { Db } from "../db/client.js";
 import { channelLinks, officers, outbox, units } from "../db/schema/index.js";
 import { linkChannel } from "../directory/officers.js";
-import { findDemoOfficer, simulatorChatOf } from "../directory/demo.js";
+import { findDemoOfficer, simulatorChatOf } from "../demo/demo-world.js";
 import { DEMO_SCHEME } from "../directory/units.js";
 import type { InboundHandler } from "../bot/inbound.js";
-import type { ChannelSender } from "../scheduler/outbox.js";
-import type { OutboundMessage } from "../conversations/messages.js";
+import type { ChannelSender } from "../delivery/outbox.js";
+import type { OutboundMessage } from "../domain/messages.js";
 import { simulatorPage } from "./simulator-page.js";
 
 /** The simulator "sends" by leaving the message in the outbox, where the page reads it. */

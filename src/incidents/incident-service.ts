@@ -5,10 +5,10 @@ import type { ActingOfficer } from "../directory/officers.js";
 import { ancestorsOf, type Unit } from "../directory/units.js";
 import { addDays, formatDateTime, localDate } from "../domain/dates.js";
 import { addWorkingDays } from "../domain/working-days.js";
-import { INCIDENT_TYPES, type IncidentEffect } from "../conversations/incident-flow.js";
-import type { OutboundMessage } from "../conversations/messages.js";
-import type { NewOutboxRow } from "../scheduler/outbox.js";
-import { recipientsOfUnits, type Recipient } from "../scheduler/audience.js";
+import { INCIDENT_TYPES, type IncidentEffect } from "./incident-flow.js";
+import type { OutboundMessage } from "../domain/messages.js";
+import type { NewOutboxRow } from "../delivery/outbox.js";
+import { recipientsOfUnits, type Recipient } from "../delivery/audience.js";
 import { clip } from "../domain/text.js";
 
 export type Incident = typeof incidents.$inferSelect;

@@ -6,11 +6,11 @@ import { campaignText, datesOfRule } from "../domain/campaign-dates.js";
 import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import { localTime } from "../domain/quiet-hours.js";
 import { DEFAULT_REMINDER_STEPS, reminderStepOn, reminderText } from "../domain/reminders.js";
-import { currentPeriod, deadlinesForUnit, listTemplates, loadCalendar } from "../conversations/reporting-calendar.js";
+import { currentPeriod, deadlinesForUnit, listTemplates, loadCalendar } from "../reporting/reporting-calendar.js";
 import type { Logger } from "../log.js";
-import type { NewOutboxRow, Outbox } from "./outbox.js";
-import { recipientsOfUnits, resolveRecipients } from "./audience.js";
-import { broadcastMessage } from "./broadcasts.js";
+import type { NewOutboxRow, Outbox } from "../delivery/outbox.js";
+import { recipientsOfUnits, resolveRecipients } from "../delivery/audience.js";
+import { broadcastMessage } from "../broadcasts/broadcasts.js";
 import { describeFailure } from "../db/errors.js";
 import { DEMO_SCHEME, type Scheme } from "../directory/units.js";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { and, eq } from "drizzle-orm";
 import { appSettings, auditLog, deadlineCalendars, officers, reportTemplates, units } from "../../src/db/schema/index.js";
-import { DEFAULT_TEMPLATE_ID } from "../../src/conversations/session-service.js";
+import { DEFAULT_TEMPLATE_ID } from "../../src/reporting/reporting-defaults.js";
 import { useTestDb } from "../support/db.js";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answers, conversationSessions, inboundEvents, outbox, submissions } from "../../src/db/schema/index.js";
-import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
+import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
 import type { SessionState } from "../../src/conversations/engine.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";

@@ -1,7 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { channelLinks, officers, outbox, units } from "../../src/db/schema/index.js";
-import { createBroadcast } from "../../src/scheduler/broadcasts.js";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.js";
 import { createUnitDirectory } from "../../src/directory/units.js";
 import { TEST_TOKEN } from "../support/fake-telegram.js";
 import { provinceUnits } from "../support/fixtures.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answers, conversationSessions, officers, outbox, periods, submissions } from "../../src/db/schema/index.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 import { runCommand } from "../../src/cli/commands.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
 import type { SessionState } from "../../src/conversations/engine.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, broadcasts, documents, incidents, officers, periods, submissions, webSessions } from "../../src/db/schema/index.js";
-import { createBroadcast } from "../../src/scheduler/broadcasts.js";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.js";
 import { sha256 } from "../../src/http/sessions.js";
 import { esc } from "../../src/http/html.js";
 import type { Database } from "../../src/db/client.js";

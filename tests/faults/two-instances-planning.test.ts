@@ -1,9 +1,9 @@
 import { expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { campaigns, campaignSteps, officers, reportTemplates, units } from "../../src/db/schema/index.js";
-import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "../../src/conversations/reporting-calendar.js";
-import { DEFAULT_TEMPLATE_ID } from "../../src/conversations/session-service.js";
-import { createBroadcast } from "../../src/scheduler/broadcasts.js";
+import { currentPeriod, deadlinesForUnit, getTemplate, loadCalendar } from "../../src/reporting/reporting-calendar.js";
+import { DEFAULT_TEMPLATE_ID } from "../../src/reporting/reporting-defaults.js";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.js";
 import { TEST_TOKEN, type RecordedCall } from "../support/fake-telegram.js";
 import { loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, useServersOnPostgres } from "../support/fault-fixtures.js";
 import { describePostgres } from "../support/db.js";

@@ -1,13 +1,13 @@
 import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { outbox, periods, submissions, units } from "../../src/db/schema/index.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
-import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
+import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.js";
 import { createLogger } from "../../src/log.js";
-import { createOutbox, type ChannelSender } from "../../src/scheduler/outbox.js";
+import { createOutbox, type ChannelSender } from "../../src/delivery/outbox.js";
 import { createPlanners } from "../../src/scheduler/planners.js";
-import { seedCampaigns } from "../../src/scheduler/seed-campaigns.js";
-import { createBroadcast } from "../../src/scheduler/broadcasts.js";
+import { seedCampaigns } from "../../src/campaigns/seed-campaigns.js";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.js";
 import { findUnit } from "../../src/directory/units.js";
 import { dbKinds, useTestDb, type TestDb } from "../support/db.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";

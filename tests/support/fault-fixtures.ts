@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.js";
 import { campaigns, channelLinks, officers, outbox, reportTemplates, units } from "../../src/db/schema/index.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
-import { ensureReportingDefaults } from "../../src/conversations/reporting-defaults.js";
-import { seedCampaigns } from "../../src/scheduler/seed-campaigns.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
+import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.js";
+import { seedCampaigns } from "../../src/campaigns/seed-campaigns.js";
 import { loadLaiChau } from "./fixtures.js";
 import { afterAll, beforeAll, expect } from "vitest";
 import { startFakeTelegram, type FakeTelegram } from "./fake-telegram.js";

@@ -1,5 +1,5 @@
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
-import { visibleSlots, type Answers } from "../../src/conversations/form-runtime.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
+import { visibleSlots, type Answers } from "../../src/forms/form-runtime.js";
 
 /**
  * What an officer types, question after question, through the whole child-affairs report, the

@@ -9,7 +9,7 @@ import {
   parseDeadline,
   parseReminderSteps,
   slotName,
-} from "../../src/conversations/deadline-rules.js";
+} from "../../src/reporting/deadline-rules.js";
 import { periodsOfYear, type CalendarEntry, type ReportingLevel } from "../../src/domain/periods.js";
 
 describe("deadlineOrderProblem: within a period, each level reports before the level above", () => {

@@ -1,11 +1,11 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { loadForm, type ChoiceOption, type FormDefinition, type FormInput, type Question } from "../../src/conversations/form-schema.js";
-import { visibleSlots, parseAnswer, failingChecks, questionIdOfKey, type Answers } from "../../src/conversations/form-runtime.js";
+import { loadForm, type ChoiceOption, type FormDefinition, type FormInput, type Question } from "../../src/forms/form-schema.js";
+import { visibleSlots, parseAnswer, failingChecks, questionIdOfKey, type Answers } from "../../src/forms/form-runtime.js";
 import { parseCommand } from "../../src/conversations/commands.js";
 import { beginReport, step, type ActiveReport, type SessionState, type StepResult } from "../../src/conversations/engine.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
-import { childAffairsV1 } from "../../src/conversations/forms/child-affairs.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
+import { childAffairsV1 } from "../../src/forms/child-affairs.js";
 
 const TODAY = "2026-05-15";
 const LISTS: Record<string, ChoiceOption[]> = {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cleanText, clip, splitMessage } from "../../src/domain/text.js";
-import { parseAnswer } from "../../src/conversations/form-runtime.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
+import { parseAnswer } from "../../src/forms/form-runtime.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
 
 /**
  * The text rules hostile input leans on, checked on any string at all (lone surrogates, marks,

@@ -2,10 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseVietnameseNumber } from "../../src/domain/numbers.js";
 import { cleanText, fold, hasReorderingControl } from "../../src/domain/text.js";
-import { parseAnswer, renderSlot, type ParseContext } from "../../src/conversations/form-runtime.js";
-import { createFormRegistry } from "../../src/conversations/form-registry.js";
-import { ESSENTIALS } from "../../src/conversations/incident-flow.js";
-import type { Question } from "../../src/conversations/form-schema.js";
+import { parseAnswer, renderSlot, type ParseContext } from "../../src/forms/form-runtime.js";
+import { createFormRegistry } from "../../src/forms/form-registry.js";
+import { ESSENTIALS } from "../../src/incidents/incident-flow.js";
+import type { Question } from "../../src/forms/form-schema.js";
 
 /**
  * Numbers as officers mean them (issue 14, finding 10): "62,5tr" is sixty-two and a half million
@@ -362,7 +362,7 @@ describe("dates get plausible ranges", () => {
 describe("the report script the fault tests replay", () => {
   it("stores, question by question, exactly the values written out in it", async () => {
     const { reportScript } = await import("../support/report-script.js");
-    const { visibleSlots } = await import("../../src/conversations/form-runtime.js");
+    const { visibleSlots } = await import("../../src/forms/form-runtime.js");
     const { texts, expected } = reportScript("2026-11-07");
     expect(texts[0]).toBe("báo cáo");
     expect(texts.at(-1)).toBe("nộp");

@@ -4,8 +4,8 @@ import { lunarToSolar } from "../../src/domain/lunar.js";
 import { campaignText, datesOfRule, describeRule, type StepRule } from "../../src/domain/campaign-dates.js";
 import { isQuiet, nextAllowed, localTime, type QuietHours } from "../../src/domain/quiet-hours.js";
 import { reminderStepOn, reminderText, DEFAULT_REMINDER_STEPS } from "../../src/domain/reminders.js";
-import { createRateLimiter } from "../../src/scheduler/rate-limiter.js";
-import { createInFlightWindow } from "../../src/scheduler/in-flight-window.js";
+import { createRateLimiter } from "../../src/delivery/rate-limiter.js";
+import { createInFlightWindow } from "../../src/delivery/in-flight-window.js";
 import { addDays } from "../../src/domain/dates.js";
 
 const MID_AUTUMN: Array<[number, string]> = [

@@ -1,11 +1,12 @@
 import { asc } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
 import { units } from "../../src/db/schema/index.js";
-import { inSubtree, underRoot } from "../../src/http/admin/kit.js";
+import { AppError } from "../../src/domain/app-error.js";
+import { belowScopeSql, contains, inScopeSql, pathWithin, strictlyBelow, withinOrNotFound } from "../../src/domain/scope.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 
 /**
- * The one scope rule of the admin web: a supervisor sees their own unit and what lies below it in
+ * The one scope rule (src/domain/scope.ts), used by every surface and every subtree query: a supervisor sees their own unit and what lies below it in
  * the same tree. Unit codes are reused between the trees before and after the 1/7/2025 reform
  * (Lai Châu is "12" in both), so a path alone never says which tree a unit is in; and a path is a
  * prefix of its descendants' only up to a dot ("12.1" is not the parent of "12.10").
@@ -34,10 +35,14 @@ const CASES: [ReturnType<typeof at>, ReturnType<typeof at>, boolean, string][] =
   [at("post2025", ""), at("post2025", "01.00004"), true, "the whole country after the reform"],
 ];
 
-describe("inSubtree: which units a supervisor may see", () => {
+describe("contains: which units a supervisor may see", () => {
   const show = (u: ReturnType<typeof at>) => `${u.scheme} "${u.path}"`;
   it.each(CASES.map(([root, unit, expected, why]) => ({ root, unit, expected, title: `${why}: ${show(unit)} ${expected ? "is" : "is not"} under ${show(root)}` })))("$title", ({ root, unit, expected }) => {
-    expect(inSubtree(root, unit)).toBe(expected);
+    expect(contains(root, unit)).toBe(expected);
+    // The path-only form (a tree already fixed) agrees wherever the trees are the same.
+    if (root.scheme === unit.scheme) expect(pathWithin(root.path, unit.path)).toBe(expected);
+    // Below: inside, and not the root's own unit.
+    expect(strictlyBelow(root, unit)).toBe(expected && unit.path !== root.path);
   });
 });
 
@@ -60,14 +65,14 @@ const levelOf = (scheme: Scheme, path: string): "province" | "district" | "commu
   return depth === 1 ? "province" : depth === 3 || scheme === "post2025" ? "commune" : "district";
 };
 
-describe.each(dbKinds)("underRoot: the same rule in SQL, on the units table (%s)", (kind) => {
+describe.each(dbKinds)("inScopeSql: the same rule in SQL, on the units table (%s)", (kind) => {
   const t = useTestDb(kind);
   beforeEach(async () => {
     // The code is the path: codes are unique per scheme, and the answer reads as the tree.
     await t.database.db.insert(units).values(TREE.map(([s, p]) => ({ scheme: s, code: p, name: `${s} ${p}`, level: levelOf(s, p), path: p })));
   });
   const below = async (scheme: Scheme, path: string) => {
-    const rows = await t.database.db.select({ scheme: units.scheme, path: units.path }).from(units).where(underRoot({ scheme, path })).orderBy(asc(units.scheme), asc(units.path));
+    const rows = await t.database.db.select({ scheme: units.scheme, path: units.path }).from(units).where(inScopeSql({ scheme, path }, units)).orderBy(asc(units.scheme), asc(units.path));
     return rows.map((r) => `${r.scheme} ${r.path}`);
   };
 
@@ -88,7 +93,33 @@ describe.each(dbKinds)("underRoot: the same rule in SQL, on the units table (%s)
     expect(await below("post2025", "12.03394")).toEqual(["post2025 12.03394"]);
   });
 
+  it("below a district: its communes, not the district itself", async () => {
+    const rows = await t.database.db.select({ path: units.path }).from(units).where(belowScopeSql({ scheme: "pre2025", path: "12.1" }, units));
+    expect(rows.map((r) => r.path)).toEqual(["12.1.00005"]);
+  });
+
   it("the whole country (the empty path) holds every unit of its tree and none of the other", async () => {
     expect(await below("post2025", "")).toEqual(["post2025 12", "post2025 12.03394", "post2025 12.1"]);
+  });
+});
+
+describe("withinOrNotFound: outside the subtree reads as not there at all", () => {
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return err instanceof AppError ? { code: err.code, message: err.message } : err;
+    }
+    return "no error";
+  };
+  it("a unit of the subtree is given back", () => {
+    const u = { ...at("pre2025", "12.106.03394"), name: "Xã Bản Bo" };
+    expect(withinOrNotFound(at("pre2025", "12.106"), u)).toBe(u);
+  });
+  it("a sibling's unit and a missing unit get the same not_found, naming nothing", () => {
+    const sibling = refusal(() => withinOrNotFound(at("pre2025", "12.1"), { ...at("pre2025", "12.10.00007"), name: "Xã Khác" }));
+    const missing = refusal(() => withinOrNotFound(at("pre2025", "12.1"), undefined));
+    expect(sibling).toEqual({ code: "not_found", message: "Không tìm thấy đơn vị." });
+    expect(missing).toEqual(sibling);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
-import { createSentMarks } from "../../src/scheduler/sent-marks.js";
+import { createSentMarks } from "../../src/delivery/sent-marks.js";
 
 /** A database whose every statement waits until the test lets it through, and records its ids. */
 function heldDatabase(fail?: (ids: number[]) => boolean) {

@@ -1,7 +1,15 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from "drizzle-orm/pg-core";
-import { officers } from "./officers.js";
+import { officers, type OfficerRole } from "./officers.js";
+import type { units } from "./units.js";
 import { documents } from "./settings.js";
-import type { Audience } from "../../scheduler/audience.js";
+
+/** Who a campaign or broadcast goes to: a subtree of the unit tree, optionally only some roles. */
+export interface Audience {
+  scheme: (typeof units.$inferSelect)["scheme"];
+  /** Root unit code; every officer in its subtree is included. No root = the whole country. */
+  rootCode?: string;
+  roles?: OfficerRole[];
+}
 
 /** A directive (chỉ đạo) sent to part of the tree, optionally asking for "đã nhận". */
 export const broadcasts = pgTable("broadcasts", {

@@ -1,5 +1,5 @@
 import { boolean, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import type { Audience } from "../../scheduler/audience.js";
+import type { Audience } from "./broadcasts.js";
 import type { StepRule } from "../../domain/campaign-dates.js";
 
 /**

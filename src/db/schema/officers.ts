@@ -26,8 +26,9 @@ export const officers = pgTable(
   (t) => [uniqueIndex("officers_phone_uq").on(t.phone), index("officers_unit_idx").on(t.unitId)],
 );
 
-export const channels = ["telegram", "zalo_bot", "zalo_oa", "simulator"] as const;
-export type Channel = (typeof channels)[number];
+import { channels, type Channel } from "../../domain/messages.js";
+
+export { channels, type Channel };
 
 /** An officer's account on one messaging platform; an officer may link several. */
 export const channelLinks = pgTable(

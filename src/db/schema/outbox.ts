@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, bigserial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { officers } from "./officers.js";
-import type { OutboundMessage } from "../../conversations/messages.js";
+import type { OutboundMessage } from "../../domain/messages.js";
 
 export const outboxStatuses = [
   "queued",

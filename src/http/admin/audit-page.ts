@@ -5,8 +5,8 @@ import { formatDateTime, localDate } from "../../domain/dates.js";
 import { localTime } from "../../domain/quiet-hours.js";
 import { esc } from "../html.js";
 import { adminPage, underRoot } from "./kit.js";
-import { isDemoAccount } from "../../directory/demo.js";
-import type { AdminPageDeps } from "./index.js";
+import { isDemoAccount } from "../../demo/demo-world.js";
+import type { AdminPageDeps } from "./deps.js";
 
 const PAGE_SIZE = 100;
 /** The actions recorded, in words; unknown ones are shown as recorded. */

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { deadlineCalendars, reportTemplates, units } from "../../db/schema/index.js";
 import { DEMO_SCHEME, type Unit } from "../../directory/units.js";
-import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
+import { demoRefusal, isDemoAccount } from "../../demo/demo-world.js";
 import { formatDate, localDate } from "../../domain/dates.js";
 import { periodsOfYear, type CalendarEntry, type Periodicity, type PeriodSpec, type ReportingLevel } from "../../domain/periods.js";
 import {
@@ -19,11 +19,11 @@ import {
   REPORTING_LEVELS,
   slotName,
   type LevelDates,
-} from "../../conversations/deadline-rules.js";
-import { getTemplate, listTemplates, type ReportTemplate } from "../../conversations/reporting-calendar.js";
-import { DEFAULT_TEMPLATE_ID } from "../../conversations/session-service.js";
+} from "../../reporting/deadline-rules.js";
+import { getTemplate, listTemplates, type ReportTemplate } from "../../reporting/reporting-calendar.js";
+import { DEFAULT_TEMPLATE_ID } from "../../reporting/reporting-defaults.js";
 import { esc } from "../html.js";
-import type { AdminPageDeps } from "./index.js";
+import type { AdminPageDeps } from "./deps.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, unitOptions, type Supervisor } from "./kit.js";
 
 /**

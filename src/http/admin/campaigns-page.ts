@@ -4,14 +4,14 @@ import type { Context } from "hono";
 import { and, asc, eq } from "drizzle-orm";
 import { campaigns, campaignSteps, type OfficerRole } from "../../db/schema/index.js";
 import { DEMO_SCHEME, findUnit, type Unit } from "../../directory/units.js";
-import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
+import { demoRefusal, isDemoAccount } from "../../demo/demo-world.js";
 import { campaignText, datesOfRule, describeRule, type StepRule } from "../../domain/campaign-dates.js";
 import { formatDate, isValidDate, localDate } from "../../domain/dates.js";
 import { fold } from "../../domain/text.js";
-import type { Audience } from "../../scheduler/audience.js";
+import type { Audience } from "../../delivery/audience.js";
 import { esc, nonceAttr } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, unitOptions, type Supervisor } from "./kit.js";
-import type { AdminPageDeps } from "./index.js";
+import type { AdminPageDeps } from "./deps.js";
 
 type Campaign = typeof campaigns.$inferSelect;
 type Step = typeof campaignSteps.$inferSelect;

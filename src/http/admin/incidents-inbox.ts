@@ -3,13 +3,14 @@ import type { Context } from "hono";
 import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import { auditLog, incidents, officers, units } from "../../db/schema/index.js";
 import { ancestorsOf } from "../../directory/units.js";
-import { INCIDENT_TYPES } from "../../conversations/incident-flow.js";
+import { INCIDENT_TYPES } from "../../incidents/incident-flow.js";
 import { legalClocks } from "../../incidents/incident-service.js";
 import { formatDate, formatDateTime } from "../../domain/dates.js";
 import { localTime } from "../../domain/quiet-hours.js";
 import { esc, page } from "../html.js";
+import { officerActor } from "../../directory/actor.js";
 import { adminPage, notFoundPage, refusedPage, underRoot } from "./kit.js";
-import type { AdminPageDeps } from "./index.js";
+import type { AdminPageDeps } from "./deps.js";
 
 const typeLabel = (t: string) => INCIDENT_TYPES.find((x) => x.value === t)?.label ?? t;
 const STATUS_LABEL: Record<string, string> = { new: "Mới — chưa tiếp nhận", acknowledged: "Đã tiếp nhận", in_progress: "Đang xử lý", closed: "Đã đóng" };
@@ -165,7 +166,7 @@ ${clocks}
 ${actions}
 <p><a href="/incidents">← Báo cáo khẩn</a></p>`;
       if (r.officer.role === "commune") return c.html(page(x.ref, `<h1>${esc(x.ref)} — ${esc(typeLabel(x.type))}</h1>${body}`));
-      return c.html(adminPage(`${x.ref} — ${typeLabel(x.type)}`, { officer: r.officer, own: r.own }, body));
+      return c.html(adminPage(`${x.ref} — ${typeLabel(x.type)}`, { officer: r.officer, own: r.own, actor: officerActor(r.officer, r.own), scope: officerActor(r.officer, r.own).scope }, body));
     });
 
     for (const action of ["acknowledge", "assign", "note", "close"] as const) {

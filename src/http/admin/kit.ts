@@ -1,5 +1,7 @@
 import type { Context } from "hono";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { contains, inScopeSql, type Placed, type Scope } from "../../domain/scope.js";
+import { officerActor, type Actor } from "../../directory/actor.js";
 import type { Db, DbOrTx } from "../../db/client.js";
 import { auditLog, units } from "../../db/schema/index.js";
 import type { Officer } from "../../directory/officers.js";
@@ -7,10 +9,14 @@ import type { Unit } from "../../directory/units.js";
 import { esc, page } from "../html.js";
 import type { Sessions } from "../sessions.js";
 
-/** A signed-in officer who supervises a subtree (district, province or admin), with their unit. */
+/** A signed-in officer who supervises a subtree (district, province or admin), with their unit and scope. */
 export interface Supervisor {
   officer: Officer;
   own: Unit;
+  /** The same officer as use cases take it (src/directory/actor.ts). */
+  actor: Actor;
+  /** Their unit's subtree; the whole country of the tree for an admin. */
+  scope: Scope;
 }
 
 const NAV: [string, string][] = [
@@ -40,14 +46,11 @@ ${body}`,
 export const notFoundPage = (c: Context) => c.html(page("Không tìm thấy", "<h1>Không tìm thấy</h1><p><a href=\"/dashboard\">← Tổng quan</a></p>"), 404);
 export const refusedPage = (c: Context, why: string) => c.html(page("Không thực hiện được", `<h1>Không thực hiện được</h1><p>${esc(why)}</p><p><a href="/dashboard">← Tổng quan</a></p>`), 400);
 
-/** True when `unit` is `root` or below it. The whole country (`nationalRoot`, the empty path) holds every unit of its scheme. */
-export function inSubtree(root: Pick<Unit, "scheme" | "path">, unit: Pick<Unit, "scheme" | "path">): boolean {
-  return root.scheme === unit.scheme && (root.path === "" || unit.path === root.path || unit.path.startsWith(`${root.path}.`));
-}
+/** True when `unit` is `root` or below it (the one rule: src/domain/scope.ts). */
+export const inSubtree = contains;
 
-/** SQL: the unit column's row is in `root`'s subtree (index-friendly prefix test on the path). */
-export const underRoot = (root: Pick<Unit, "scheme" | "path">) =>
-  and(eq(units.scheme, root.scheme), root.path === "" ? undefined : sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`);
+/** SQL: the `units` row is in `root`'s subtree (src/domain/scope.ts). */
+export const underRoot = (root: Placed) => inScopeSql(root, units);
 
 export function createAdminKit(deps: { db: Db; sessions: Sessions }) {
   const { db } = deps;
@@ -62,7 +65,8 @@ export function createAdminKit(deps: { db: Db; sessions: Sessions }) {
     if (officer.role === "commune") return notFoundPage(c);
     const [own] = await db.select().from(units).where(eq(units.id, officer.unitId));
     if (!own) return notFoundPage(c);
-    return { officer, own };
+    const actor = officerActor(officer, own);
+    return { officer, own, actor, scope: actor.scope };
   }
 
   /** The unit with this code in the signed-in subtree (own scheme), or undefined. */

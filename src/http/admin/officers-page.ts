@@ -10,7 +10,7 @@ import { ImportFileError, type Unit } from "../../directory/units.js";
 import { formatDate, formatDateTime, localDate } from "../../domain/dates.js";
 import { esc } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, underRoot, unitOptions, type Supervisor } from "./kit.js";
-import type { AdminPageDeps } from "./index.js";
+import type { AdminPageDeps } from "./deps.js";
 
 const MAX_FILE_BYTES = 5 * 1024 * 1024;
 const ROLE_LABEL: Record<OfficerRole, string> = { commune: "Cán bộ xã", district: "Cấp huyện", province: "Cấp tỉnh", admin: "Quản trị" };

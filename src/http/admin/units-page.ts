@@ -3,10 +3,10 @@ import { bodyLimit } from "hono/body-limit";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { officers, unitMappings, units } from "../../db/schema/index.js";
 import { ancestorsOf, createUnitDirectory, DEMO_SCHEME, ImportFileError, type Scheme, type Unit } from "../../directory/units.js";
-import { demoRefusal, isDemoAccount } from "../../directory/demo.js";
+import { demoRefusal, isDemoAccount } from "../../demo/demo-world.js";
 import { esc } from "../html.js";
 import { adminPage, inSubtree, notFoundPage, refusedPage, underRoot, type Supervisor } from "./kit.js";
-import type { AdminPageDeps } from "./index.js";
+import type { AdminPageDeps } from "./deps.js";
 
 const LEVEL_LABEL = { province: "Tỉnh/thành phố", district: "Huyện", commune: "Xã/phường" } as const;
 

@@ -1,4 +1,6 @@
-import type { Channel } from "../db/schema/officers.js";
+/** The platforms an officer can be reached on (the web simulator is one, for trying baocao out). */
+export const channels = ["telegram", "zalo_bot", "zalo_oa", "simulator"] as const;
+export type Channel = (typeof channels)[number];
 
 /** What a channel adapter hands to the engine, whatever the platform. */
 export interface InboundMessage {

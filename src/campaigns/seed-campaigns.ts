@@ -1,7 +1,7 @@
 import type { Db, DbOrTx } from "../db/client.js";
 import { campaigns, campaignSteps } from "../db/schema/index.js";
 import type { StepRule } from "../domain/campaign-dates.js";
-import type { Audience } from "./audience.js";
+import type { Audience } from "../delivery/audience.js";
 
 /**
  * The shipped campaigns (DOMAIN.md "Campaigns and observances"): the June Action Month for

@@ -3,10 +3,10 @@ import type { Db, DbOrTx } from "../db/client.js";
 import { answers, auditLog, officers, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import type { Officer } from "../directory/officers.js";
 import { periodLabel } from "../domain/periods.js";
-import type { FormRegistry } from "./form-registry.js";
-import { formatAnswer, visibleSlots, type Slot } from "./form-runtime.js";
-import type { NewOutboxRow } from "../scheduler/outbox.js";
-import { recipientsOfUnits } from "../scheduler/audience.js";
+import type { FormRegistry } from "../forms/form-registry.js";
+import { formatAnswer, visibleSlots, type Slot } from "../forms/form-runtime.js";
+import type { NewOutboxRow } from "../delivery/outbox.js";
+import { recipientsOfUnits } from "../delivery/audience.js";
 
 /**
  * The supervisor's review (duyệt): read a commune's submission laid out like the paper form,

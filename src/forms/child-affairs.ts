@@ -1,4 +1,4 @@
-import type { FormInput } from "../form-schema.js";
+import type { FormInput } from "./form-schema.js";
 
 /**
  * Báo cáo công tác trẻ em (6 tháng / năm) of a commune, drafted from the task lists of the five

@@ -1,9 +1,9 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
 import { broadcastRecipients, broadcasts, channelLinks, officers, outbox, units } from "../db/schema/index.js";
-import type { OutboundMessage } from "../conversations/messages.js";
+import type { OutboundMessage } from "../domain/messages.js";
 import { fold } from "../domain/text.js";
-import type { Audience } from "./audience.js";
+import type { Audience } from "../delivery/audience.js";
 
 export type Broadcast = typeof broadcasts.$inferSelect;
 

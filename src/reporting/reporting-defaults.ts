@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { deadlineCalendars, reportTemplates, units } from "../db/schema/index.js";
-import type { FormRegistry } from "./form-registry.js";
-import { DEFAULT_TEMPLATE_ID } from "./session-service.js";
+import type { FormRegistry } from "../forms/form-registry.js";
 import { ensurePeriods } from "./reporting-calendar.js";
 
 /** Recurring rows carry day and month only; the year 2000 is a placeholder. */
@@ -68,6 +67,9 @@ const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; r
  * Makes sure the shipped report template and its calendars exist (idempotent; runs at start-up
  * and after a unit import, since the letters' calendars need their units).
  */
+/** The report every commune officer has today (the six-monthly and yearly child-affairs report). */
+export const DEFAULT_TEMPLATE_ID = "child-affairs";
+
 export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: Date = new Date()): Promise<void> {
   const form = forms.latest("child-affairs");
   await db.transaction(async (tx) => {

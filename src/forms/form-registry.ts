@@ -1,6 +1,6 @@
 import { loadForm, type FormDefinition, type FormInput } from "./form-schema.js";
-import { choiceLists } from "./forms/choice-lists.js";
-import { childAffairsV1 } from "./forms/child-affairs.js";
+import { choiceLists } from "./choice-lists.js";
+import { childAffairsV1 } from "./child-affairs.js";
 
 /** Every version of every form stays loadable: a report is always finished on its own version. */
 export function createFormRegistry(definitions: FormInput[] = [childAffairsV1]) {

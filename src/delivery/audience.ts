@@ -1,15 +1,10 @@
 import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { channelLinks, officers, units, type OfficerRole } from "../db/schema/index.js";
-import { DEMO_SCHEME, type Scheme } from "../directory/units.js";
+import { DEMO_SCHEME } from "../directory/units.js";
 
-/** Who a campaign or broadcast goes to: a subtree of the unit tree, optionally only some roles. */
-export interface Audience {
-  scheme: Scheme;
-  /** Root unit code; every officer in its subtree is included. No root = the whole country. */
-  rootCode?: string;
-  roles?: OfficerRole[];
-}
+export type { Audience } from "../db/schema/broadcasts.js";
+import type { Audience } from "../db/schema/broadcasts.js";
 
 export interface Recipient {
   officerId: number;

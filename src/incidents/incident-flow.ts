@@ -1,6 +1,6 @@
-import { questionSchema, type Question } from "./form-schema.js";
-import { formatAnswer, parseAnswer, REORDERED_MESSAGE, renderSlot, type ParseContext, type Slot } from "./form-runtime.js";
-import type { OutboundMessage } from "./messages.js";
+import { questionSchema, type Question } from "../forms/form-schema.js";
+import { formatAnswer, parseAnswer, REORDERED_MESSAGE, renderSlot, type ParseContext, type Slot } from "../forms/form-runtime.js";
+import type { OutboundMessage } from "../domain/messages.js";
 import { clip, hasReorderingControl } from "../domain/text.js";
 
 /**

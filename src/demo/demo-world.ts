@@ -18,9 +18,9 @@ import {
   webSessions,
   type OfficerRole,
 } from "../db/schema/index.js";
-import { DEFAULT_TEMPLATE_ID } from "../conversations/session-service.js";
-import { seedDemoCampaigns } from "../scheduler/seed-campaigns.js";
-import { createUnitDirectory, DEMO_SCHEME, type Unit } from "./units.js";
+import { DEFAULT_TEMPLATE_ID } from "../reporting/reporting-defaults.js";
+import { seedDemoCampaigns } from "../campaigns/seed-campaigns.js";
+import { createUnitDirectory, DEMO_SCHEME, type Unit } from "../directory/units.js";
 
 export const bundledUnitsDir = fileURLToPath(new URL("../../seed/vn-admin-units/", import.meta.url));
 

@@ -1,4 +1,4 @@
-import type { ChoiceOption } from "../form-schema.js";
+import type { ChoiceOption } from "./form-schema.js";
 
 /**
  * Reusable choice lists. Sources: Luật Trẻ em 2016 Art. 4 and Art. 10.1, Nghị định 56/2017

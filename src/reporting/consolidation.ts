@@ -6,7 +6,7 @@ import type { DbOrTx } from "../db/client.js";
 import { answers, periods, submissions, units } from "../db/schema/index.js";
 import type { ReportRoot } from "../directory/units.js";
 import { periodLabel } from "../domain/periods.js";
-import type { FormDefinition, Question } from "./form-schema.js";
+import type { FormDefinition, Question } from "../forms/form-schema.js";
 import type { Period } from "./reporting-calendar.js";
 import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
 import { csvFile } from "../exports/csv.js";

@@ -3,7 +3,7 @@ import { normalizePhone, displayPhone } from "../domain/phone.js";
 import { cleanText, clip, fold, hasReorderingControl } from "../domain/text.js";
 import { addDays, parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime, localDate } from "../domain/dates.js";
 import type { ChoiceOption, Condition, DateBound, FormDefinition, Question, Section } from "./form-schema.js";
-import type { OutboundMessage } from "./messages.js";
+import type { OutboundMessage } from "../domain/messages.js";
 
 /** Answers of one submission by key; null means "skipped" (an optional question). */
 export type Answers = Map<string, unknown>;

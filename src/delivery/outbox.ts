@@ -2,7 +2,7 @@ import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
 import { runStatement, type Statement } from "../db/statement.js";
 import { outbox } from "../db/schema/index.js";
-import type { OutboundMessage } from "../conversations/messages.js";
+import type { OutboundMessage } from "../domain/messages.js";
 import type { Logger } from "../log.js";
 import { nextAllowed, type QuietHours } from "../domain/quiet-hours.js";
 import { createRateLimiter, type RateLimiter, type RateLimits } from "./rate-limiter.js";
