@@ -16,6 +16,17 @@ export default tseslint.config(
     },
   },
   {
+    // With type information: a promise nobody awaits or catches (a lost write, an unhandled
+    // rejection that stops the process) and a promise where a callback's result is ignored
+    // (an async handler given to an event emitter) are errors.
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+    },
+  },
+  {
     // Only src/config.ts reads the environment.
     files: ["src/**/*.ts", "src/**/*.tsx"],
     ignores: ["src/config.ts"],

@@ -6,7 +6,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { PGlite } from "@electric-sql/pglite";
 import type { UserFromGetMe } from "grammy/types";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { createDatabase, makePrivate } from "./db/client.js";
+import { createDatabase, makePrivate, type Db } from "./db/client.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpApp } from "./http/app.js";
@@ -17,11 +17,11 @@ import { guardTelegramWebhook } from "./http/telegram-webhook.js";
 import { createFormRegistry } from "./forms/form-registry.js";
 import { createConversationService } from "./conversations/session-service.js";
 import { ensureReportingDefaults } from "./reporting/reporting-defaults.js";
-import { createInboundHandler } from "./bot/inbound.js";
-import { createTelegramChannel, type TelegramChannel } from "./bot/telegram.js";
-import { createZaloBotChannel, type ZaloBotChannel } from "./bot/zalo-bot.js";
-import { createZaloOaChannel, type ZaloOaChannel } from "./bot/zalo-oa.js";
-import { createZaloOaClient, type ZaloOaClient } from "./bot/zalo-oa-client.js";
+import { createInboundHandler, type InboundHandler, type InboundPort } from "./bot/inbound.js";
+import { createTelegramChannel } from "./bot/telegram.js";
+import { createZaloBotChannel } from "./bot/zalo-bot.js";
+import { createZaloOaChannel } from "./bot/zalo-oa.js";
+import { createZaloOaClient } from "./bot/zalo-oa-client.js";
 import { mountZaloRoutes, oaInfoImageUrl } from "./http/zalo-routes.js";
 import { createOutbox, type ChannelSender } from "./delivery/outbox.js";
 import { createPlanners, reminderTopic } from "./scheduler/planners.js";
@@ -80,7 +80,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     : undefined;
   const forms = createFormRegistry();
 
-  const senders: Record<string, ChannelSender> = { simulator: simulatorSender };
+  // Channels come first: the outbox sends through their senders. What they receive goes to the
+  // inbound handler, which writes to the outbox — so they reach it through this port, connected
+  // once below, before anything starts (a message earlier would be a wiring bug, and says so).
+  const connected: { handler?: InboundHandler } = {};
+  const inboundPort: InboundPort = {
+    handle: (msg) => (connected.handler ? connected.handler.handle(msg) : Promise.reject(new Error("inbound handler not connected yet"))),
+  };
+  const { telegram, zaloBot, zaloOa, zaloOaClient, infoImageUrl, senders } = buildChannels(config, { db, logger, clock, inbound: inboundPort, telegramBotInfo: overrides.telegramBotInfo });
   const quietHours = { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END, timeZone: config.TZ_REPORTS };
   const outbox = createOutbox({
     db,
@@ -126,44 +133,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     onProcessed: (channel, outcome) => metrics.inboundEvents.inc({ channel, outcome }),
     awaitReplies: overrides.awaitReplies,
   });
-
-  let telegram: TelegramChannel | undefined;
-  if (config.TELEGRAM_BOT_TOKEN) {
-    telegram = createTelegramChannel({
-      token: config.TELEGRAM_BOT_TOKEN,
-      apiRoot: config.TELEGRAM_API_ROOT,
-      webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
-      inbound,
-      logger,
-      botInfo: overrides.telegramBotInfo,
-    });
-    senders.telegram = telegram.sender;
-  }
-
-  let zaloBot: ZaloBotChannel | undefined;
-  if (config.ZALO_BOT_TOKEN) {
-    zaloBot = createZaloBotChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_BOT_API_ROOT, webhookSecret: config.ZALO_BOT_WEBHOOK_SECRET, inbound, logger });
-    senders.zalo_bot = zaloBot.sender;
-  }
-  let zaloOa: ZaloOaChannel | undefined;
-  let zaloOaClient: ZaloOaClient | undefined;
-  const infoImageUrl = oaInfoImageUrl(config.ZALO_OA_INFO_IMAGE_URL, config.PUBLIC_URL);
-  if (config.ZALO_OA_SECRET_KEY || config.ZALO_OA_ACCESS_TOKEN) {
-    const client = createZaloOaClient({
-      db,
-      logger,
-      clock,
-      appId: config.ZALO_OA_APP_ID,
-      appSecret: config.ZALO_APP_SECRET,
-      apiRoot: config.ZALO_OA_API_ROOT,
-      oauthRoot: config.ZALO_OAUTH_ROOT,
-      initialAccessToken: config.ZALO_OA_ACCESS_TOKEN,
-      initialRefreshToken: config.ZALO_OA_REFRESH_TOKEN,
-    });
-    zaloOaClient = client;
-    zaloOa = createZaloOaChannel({ client, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, infoImageUrl, clock, inbound, logger });
-    senders.zalo_oa = zaloOa.sender;
-  }
+  connected.handler = inbound;
 
   const telegramUsername = async () => {
     if (telegram) {
@@ -191,6 +161,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     if (config.PUBLIC_URL) return config.PUBLIC_URL;
     const host = ["0.0.0.0", "::", ""].includes(config.HOST) ? "localhost" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
     return `http://${host}:${port}`;
+  };
+
+  // Work started by a request that outlives it (sending a broadcast): awaited on stop.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    const settled = p.finally(() => inflight.delete(settled));
+    inflight.add(settled);
+    return p;
   };
 
   const webhookReady = telegram && config.TELEGRAM_MODE === "webhook" && config.TELEGRAM_WEBHOOK_SECRET;
@@ -248,21 +226,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         forms,
         inviteTtlHours: config.INVITE_TTL_HOURS,
         telegramUsername,
-        track: (p) => track(p),
+        track,
       }),
       mountSimulator({ db, inbound, enabled: config.SIMULATOR === "on" }),
       mountInternalCli({ token: cliToken, context: cliContext, backup: database.kind === "pglite" ? () => dumpPglite(pgliteOf(), clock) : undefined }),
       mountZaloRoutes({ siteVerification: config.ZALO_SITE_VERIFICATION, oa: zaloOa !== undefined }),
     ],
   });
-
-  // Work started by a request that outlives it (sending a broadcast): awaited on stop.
-  const inflight = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    const settled = p.finally(() => inflight.delete(settled));
-    inflight.add(settled);
-    return p;
-  };
 
   let server: ServerType | undefined;
   let worker: { stop(): Promise<void> } | undefined;
@@ -378,6 +348,52 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
 }
 
 export type Service = ReturnType<typeof createService>;
+
+/**
+ * The platforms this configuration turns on: each one's receiver (webhook or polling, handing
+ * messages to `inbound`) and its sender, collected in one map the outbox is given and never changes.
+ */
+function buildChannels(config: Config, deps: { db: Db; logger: Logger; clock: () => Date; inbound: InboundPort; telegramBotInfo?: UserFromGetMe }) {
+  const { db, logger, clock, inbound } = deps;
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? createTelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+        inbound,
+        logger,
+        botInfo: deps.telegramBotInfo,
+      })
+    : undefined;
+  const zaloBot = config.ZALO_BOT_TOKEN
+    ? createZaloBotChannel({ token: config.ZALO_BOT_TOKEN, apiRoot: config.ZALO_BOT_API_ROOT, webhookSecret: config.ZALO_BOT_WEBHOOK_SECRET, inbound, logger })
+    : undefined;
+  const infoImageUrl = oaInfoImageUrl(config.ZALO_OA_INFO_IMAGE_URL, config.PUBLIC_URL);
+  const zaloOaClient =
+    config.ZALO_OA_SECRET_KEY || config.ZALO_OA_ACCESS_TOKEN
+      ? createZaloOaClient({
+          db,
+          logger,
+          clock,
+          appId: config.ZALO_OA_APP_ID,
+          appSecret: config.ZALO_APP_SECRET,
+          apiRoot: config.ZALO_OA_API_ROOT,
+          oauthRoot: config.ZALO_OAUTH_ROOT,
+          initialAccessToken: config.ZALO_OA_ACCESS_TOKEN,
+          initialRefreshToken: config.ZALO_OA_REFRESH_TOKEN,
+        })
+      : undefined;
+  const zaloOa = zaloOaClient
+    ? createZaloOaChannel({ client: zaloOaClient, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, infoImageUrl, clock, inbound, logger })
+    : undefined;
+  const senders: Readonly<Record<string, ChannelSender>> = Object.freeze({
+    simulator: simulatorSender,
+    ...(telegram ? { telegram: telegram.sender } : {}),
+    ...(zaloBot ? { zalo_bot: zaloBot.sender } : {}),
+    ...(zaloOa ? { zalo_oa: zaloOa.sender } : {}),
+  });
+  return { telegram, zaloBot, zaloOa, zaloOaClient, infoImageUrl, senders };
+}
 
 /**
  * What /readyz says of the channels: each one's mode, and a problem for a channel that is

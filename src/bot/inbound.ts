@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db, Tx } from "../db/client.js";
 import { conversationSessions, units } from "../db/schema/index.js";
-import { runStatement, withDeferredWrites, type Statement } from "../db/statement.js";
+import { runStatement, type HeldWrite, type Statement } from "../db/statement.js";
 import { findOfficerByPhone, linkChannel, pendingLinkReply, redeemInvite, type ActingOfficer } from "../directory/officers.js";
 import { normalizePhone } from "../domain/phone.js";
 import { cleanText, fold } from "../domain/text.js";
@@ -40,7 +40,7 @@ export interface InboundDeps {
   clock: () => Date;
   logger: Logger;
   supportContact: string;
-  incidents?: IncidentService;
+  incidents: IncidentService;
   onProcessed?: (channel: string, outcome: "processed" | "duplicate") => void;
   /**
    * Wait for the replies to be sent before returning (in-process tests read the fake Bot API right
@@ -64,22 +64,26 @@ export interface InboundResult {
  * An answer costs five round trips to the database (see README, Architecture); each is a
  * large part of what the message costs, so the common ones are merged into single statements.
  */
+/** A reply to the sender, before it is an outbox row. */
+type Reply = { officerId: number | null; message: OutboundMessage };
+
 export function createInboundHandler(deps: InboundDeps) {
   const { db, conversations, outbox, clock, logger } = deps;
 
   async function handle(msg: InboundMessage): Promise<InboundResult> {
     const started = performance.now();
-    // The answer's save rides with the reply's insert (deferWrite): one round trip fewer.
-    const outcome = await withDeferredWrites(db, async (tx) => {
+    const outcome = await db.transaction(async (tx) => {
       const sender = await claimEvent(tx, msg);
-      if (!sender) return { duplicate: true as const, rows: [] as OutboxRow[], alerts: false };
-      const replies = await respond(tx, msg, sender.officer);
+      if (!sender) return { duplicate: true as const, rows: [] as OutboxRow[], urgent: false };
+      const { replies, held, urgent } = await respond(tx, msg, sender.officer);
       // Written as already claimed by this process: sent right after commit, no second transaction.
+      // The answer's save (held) rides with this insert: one round trip fewer.
       const rows = await outbox.enqueueClaimed(
         tx,
         replies.map((r) => ({ officerId: r.officerId, channel: msg.channel, chatId: msg.chatId, payload: r.message })),
+        held,
       );
-      return { duplicate: false as const, rows, alerts: outbox.wroteAlerts(tx) };
+      return { duplicate: false as const, rows, urgent };
     });
     deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
     // One line per update: ids and outcome only, never what was typed.
@@ -91,7 +95,7 @@ export function createInboundHandler(deps: InboundDeps) {
     // Neither rejects; the outbox tracks both, and its close() waits for what is on its way.
     const sending = [outbox.deliverClaimed(outcome.rows)];
     // An urgent report just filed must reach the supervisors now, not at the worker's next pass.
-    if (outcome.alerts) sending.push(outbox.flushUrgent());
+    if (outcome.urgent) sending.push(outbox.flushUrgent());
     if (deps.awaitReplies) await Promise.all(sending);
     return { duplicate: false, replies: outcome.rows.length };
   }
@@ -107,7 +111,13 @@ export function createInboundHandler(deps: InboundDeps) {
     return { officer: officer.id === null ? null : officer };
   }
 
-  async function respond(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<{ officerId: number | null; message: OutboundMessage }[]> {
+  /** The replies; the answer's save still to run (see ConversationOutcome); whether urgent-case work ran. */
+  async function respond(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<{ replies: Reply[]; held?: HeldWrite; urgent?: boolean }> {
+    const conversation = await converse(tx, msg, linked);
+    return Array.isArray(conversation) ? { replies: conversation } : conversation;
+  }
+
+  async function converse(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<Reply[] | { replies: Reply[]; held?: HeldWrite; urgent?: boolean }> {
     // An edit would silently rewrite an answer already checked and stored (or redeem a code):
     // nothing is applied, and the officer is told how to change an answer instead.
     if (msg.edited) return [{ officerId: linked?.id ?? null, message: await editedNotice(tx, linked) }];
@@ -128,13 +138,13 @@ export function createInboundHandler(deps: InboundDeps) {
       return greet(tx, officer, "Chào mừng anh/chị quay lại!");
     }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
-    if (deps.incidents && msg.choice?.startsWith(INCIDENT_ACK_PREFIX)) {
-      return [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }];
+    if (msg.choice?.startsWith(INCIDENT_ACK_PREFIX)) {
+      return { replies: [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }], urgent: true };
     }
     const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
     if (ack) return [{ officerId: officer.id, message: ack }];
-    const replies = await conversations.handle(tx, officer, { text, choice: msg.choice, attachment: msg.attachment });
-    return replies.map((message) => ({ officerId: officer.id, message }));
+    const { messages, held, urgent } = await conversations.handle(tx, officer, { text, choice: msg.choice, attachment: msg.attachment });
+    return { replies: messages.map((message) => ({ officerId: officer.id, message })), held, urgent };
   }
 
   async function editedNotice(tx: Tx, officer: ActingOfficer | null): Promise<OutboundMessage> {
@@ -204,3 +214,6 @@ function extractInviteCode(msg: InboundMessage): string | undefined {
 }
 
 export type InboundHandler = ReturnType<typeof createInboundHandler>;
+
+/** What a channel needs of the inbound handler: somewhere to hand each received message. */
+export type InboundPort = Pick<InboundHandler, "handle">;

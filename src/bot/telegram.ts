@@ -5,7 +5,7 @@ import type { Handler } from "hono";
 import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
 import { splitMessage } from "../domain/text.js";
 import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
-import type { InboundHandler } from "./inbound.js";
+import type { InboundPort } from "./inbound.js";
 import type { Logger } from "../log.js";
 import { describeFailure } from "../db/errors.js";
 
@@ -23,7 +23,8 @@ export interface TelegramDeps {
   token: string;
   apiRoot?: string;
   webhookSecret?: string;
-  inbound: InboundHandler;
+  /** Where received messages go (only `handle`: main.ts connects the channel before the handler exists). */
+  inbound: InboundPort;
   logger: Logger;
   /** Skips getMe at start (tests, or a known bot). */
   botInfo?: UserFromGetMe;

@@ -3,7 +3,7 @@ import type { Handler } from "hono";
 import type { InboundMessage } from "../domain/messages.js";
 import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
 import type { Logger } from "../log.js";
-import type { InboundHandler } from "./inbound.js";
+import type { InboundPort } from "./inbound.js";
 import { renderPlainText } from "./plain-text.js";
 import { createZaloBotClient, ZaloBotApiError } from "./zalo-bot-client.js";
 
@@ -58,7 +58,8 @@ export interface ZaloBotDeps {
   token: string;
   apiRoot?: string;
   webhookSecret?: string;
-  inbound: InboundHandler;
+  /** Where received messages go (only `handle`: main.ts connects the channel before the handler exists). */
+  inbound: InboundPort;
   logger: Logger;
 }
 

@@ -3,7 +3,7 @@ import type { Handler } from "hono";
 import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
 import { DeliveryError, type ChannelSender } from "../delivery/outbox.js";
 import type { Logger } from "../log.js";
-import type { InboundHandler } from "./inbound.js";
+import type { InboundPort } from "./inbound.js";
 import { cleanText, splitMessage } from "../domain/text.js";
 import { commandWord, renderPlainText } from "./plain-text.js";
 import { ZaloOaApiError, type ZaloOaButton, type ZaloOaClient } from "./zalo-oa-client.js";
@@ -131,7 +131,8 @@ export interface ZaloOaDeps {
   /** Public https image of the request-info form; unset = no form, the text asks for the invite code. */
   infoImageUrl?: string;
   clock: () => Date;
-  inbound: InboundHandler;
+  /** Where received messages go (only `handle`: main.ts connects the channel before the handler exists). */
+  inbound: InboundPort;
   logger: Logger;
 }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_TEMPLATE_ID } from "../reporting/reporting-defaults.js";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
-import { deferWrite, runStatement, type DeferrableWrite, type Statement } from "../db/statement.js";
+import { runStatement, type DeferrableWrite, type HeldWrite, type Statement } from "../db/statement.js";
 import { answers, conversationSessions, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
 import { isLate, periodLabel } from "../domain/periods.js";
@@ -23,7 +23,19 @@ export interface ConversationDeps {
   /** Runs in the submitting transaction (the scheduler cancels the unit's queued reminders). */
   onSubmitted?: (tx: Tx, periodId: number, unitId: number) => Promise<void>;
   /** Files urgent incident reports and alerts the supervisors. */
-  incidents?: IncidentService;
+  incidents: IncidentService;
+}
+
+/** What applying one message came to, for the inbound transaction to finish. */
+export interface ConversationOutcome {
+  messages: OutboundMessage[];
+  /**
+   * The answer's save, not yet run: the caller runs it in front of the reply's insert (one round
+   * trip for both) or alone, before commit — never dropped.
+   */
+  held?: HeldWrite;
+  /** Urgent-case work ran (filed, updated, closed): alerts may be waiting, send them now. */
+  urgent?: boolean;
 }
 
 export const MENU: OutboundMessage = {
@@ -41,32 +53,31 @@ export const MENU: OutboundMessage = {
 export function createConversationService(deps: ConversationDeps) {
   const { forms, clock, timeZone } = deps;
 
-  async function handle(tx: Tx, officer: ActingOfficer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<OutboundMessage[]> {
+  async function handle(tx: Tx, officer: ActingOfficer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<ConversationOutcome> {
     const command = parseCommand(input);
     const { state, report: loaded } = await openSession(tx, officer.id);
     const now = clock();
     const today = localDate(now, timeZone);
 
     // An urgent report can start from any state; what the officer was doing waits for it.
-    if (deps.incidents && command?.name === "close_case") {
-      return [await deps.incidents.close(tx, officer, command.ref, command.outcome)];
-    }
-    if (deps.incidents && (command?.name === "urgent" || command?.name === "update_case" || state.incident)) {
-      return handleIncident(tx, officer, state, command, input, now, today);
+    if (command?.name === "close_case") return { messages: [await deps.incidents.close(tx, officer, command.ref, command.outcome)], urgent: true };
+
+    if (command?.name === "urgent" || command?.name === "update_case" || state.incident) {
+      return { messages: await handleIncident(tx, officer, state, command, input, now, today), urgent: true };
     }
     if (input.attachment && input.text === undefined) {
       const what = input.attachment.kind === "location" ? "vị trí" : input.attachment.kind === "sticker" ? "nhãn dán" : "tệp hay ảnh";
       const reason = { text: `baocao chưa đọc được ${what} ở đây. Anh/chị vui lòng trả lời bằng chữ hoặc số; địa điểm thì gõ tên thôn, xã.` };
       if (state.report && loaded?.status === "in_progress") {
-        return notAnAnswer(state, reason, { form: forms.get(state.report.formId, state.report.formVersion), answers: loaded.answers, today });
+        return { messages: notAnAnswer(state, reason, { form: forms.get(state.report.formId, state.report.formVersion), answers: loaded.answers, today }) };
       }
-      return [reason];
+      return { messages: [reason] };
     }
 
     if (!state.report || state.mode === "idle") {
       const result = await handleIdle(tx, officer, command, today);
       await saveState(tx, officer.id, result.state);
-      return result.messages;
+      return { messages: result.messages };
     }
 
     const report = state.report;
@@ -75,20 +86,20 @@ export function createConversationService(deps: ConversationDeps) {
       await saveState(tx, officer.id, IDLE);
       return handleIdle(tx, officer, command, today).then(async (r) => {
         await saveState(tx, officer.id, r.state);
-        return r.messages;
+        return { messages: r.messages };
       });
     }
     const form = forms.get(report.formId, report.formVersion);
     const result = step(state, input, command, { form, answers: loaded.answers, today });
     const { writes, deletes, submit, cancel } = result.effects;
     if (deletes.length === 0 && !submit && !cancel) {
-      // The common case, an answer: one statement for the answer, the submission and the state.
-      await saveAnswerStep(tx, report.submissionId, officer.id, writes, result.state, now);
-      return result.messages;
+      // The common case, an answer: one statement for the answer, the submission and the state,
+      // handed back to ride with the reply's insert. Nothing below reads what it writes.
+      return { messages: result.messages, held: answerStep(report.submissionId, officer.id, writes, result.state, now) };
     }
     const extra = await applyEffects(tx, report.submissionId, officer.id, result.effects, now, today, report.periodLabel);
     await saveState(tx, officer.id, result.state);
-    return [...result.messages, ...extra];
+    return { messages: [...result.messages, ...extra] };
   }
 
   async function handleIncident(
@@ -100,7 +111,7 @@ export function createConversationService(deps: ConversationDeps) {
     now: Date,
     today: string,
   ): Promise<OutboundMessage[]> {
-    const incidents = deps.incidents!;
+    const incidents = deps.incidents;
     // What the officer was doing before the urgent report, kept as it was.
     const { incident: _current, ...outer } = state;
     let step: IncidentStep;
@@ -317,27 +328,24 @@ async function upsertAnswers(tx: Tx, submissionId: number, writes: AnswerWrite[]
   await tx.insert(answers).values(answerRows(submissionId, writes, now)).onConflictDoUpdate(answerUpsert);
 }
 
-/**
- * Answers, the submission's last change and the new session state in one statement, held back to
- * travel with the reply's insert when the caller's transaction allows (see `deferWrite`).
- */
-async function saveAnswerStep(tx: Tx, submissionId: number, officerId: number, writes: AnswerWrite[], state: SessionState, now: Date): Promise<void> {
+/** Answers, the submission's last change and the new session state, as one write for the caller to run. */
+function answerStep(submissionId: number, officerId: number, writes: AnswerWrite[], state: SessionState, now: Date): HeldWrite {
   const rows = answerRows(submissionId, writes, now).map((r) => ({ key: r.key, question_id: r.questionId, value_num: r.valueNum, value: r.value }));
-  await deferWrite(tx, SAVE_ANSWER_STEP, [officerId, submissionId, now.toISOString(), JSON.stringify(rows), JSON.stringify(state)]);
+  return { write: SAVE_ANSWER_STEP, params: [officerId, submissionId, now.toISOString(), JSON.stringify(rows), JSON.stringify(state)] };
 }
 
 const SAVE_ANSWER_STEP: DeferrableWrite = {
   name: "conversation_save_answer_step",
-  ctes: `answer_touched as (
-      update submissions set updated_at = $3 where id = $2 returning id
+  ctes: (p) => `answer_touched as (
+      update submissions set updated_at = ${p(3)} where id = ${p(2)} returning id
     ), answer_written as (
       insert into answers (submission_id, key, question_id, value_num, value, answered_at)
-      select $2, w.key, w.question_id, w.value_num, w.value, $3
-      from jsonb_to_recordset($4::jsonb) as w(key text, question_id text, value_num double precision, value jsonb)
+      select ${p(2)}, w.key, w.question_id, w.value_num, w.value, ${p(3)}
+      from jsonb_to_recordset(${p(4)}::jsonb) as w(key text, question_id text, value_num double precision, value jsonb)
       on conflict (submission_id, key) do update set value = excluded.value, value_num = excluded.value_num, answered_at = excluded.answered_at
       returning key
     ), answer_session as (
-      update conversation_sessions set state = $5::jsonb, updated_at = now() where officer_id = $1 returning officer_id
+      update conversation_sessions set state = ${p(5)}::jsonb, updated_at = now() where officer_id = ${p(1)} returning officer_id
     )`,
 };
 

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { Db, DbOrTx, Tx } from "./client.js";
+import type { Db, DbOrTx } from "./client.js";
 
 /**
  * A statement written as SQL text, for the few that run on every inbound message. Building a
@@ -21,8 +21,7 @@ interface Queryable {
  * that transaction. Rows come back with the driver's own types (timestamps as Date, json parsed,
  * bigint as text on `pg`), named as the statement names its columns.
  */
-export async function runStatement<T>(db: DbOrTx, original: Statement, originalParams: unknown[]): Promise<T[]> {
-  const [statement, params] = withPendingWrite(db, original, originalParams);
+export async function runStatement<T>(db: DbOrTx, statement: Statement, params: unknown[]): Promise<T[]> {
   // Both drivers keep their connection (pool, pooled client, PGlite or its transaction) here.
   const client = (db as unknown as { session: { client: Queryable } }).session.client;
   const result =
@@ -52,62 +51,44 @@ export function sendStatementsUnnamed(db: Db): void {
 
 /**
  * A write whose result nobody reads, as the WITH list of a statement ("a as (update …), b as
- * (insert …)"): so it can run in front of another statement, in the same round trip.
+ * (insert …)"), so that it can run in front of another statement in the same round trip. Its
+ * parameters are written `${p(1)}`, `${p(2)}`…: numbered after those of the statement it rides
+ * with, without rewriting its text.
  */
 export interface DeferrableWrite {
   name: string;
-  ctes: string;
+  ctes: (p: (n: number) => string) => string;
 }
 
-interface PendingWrite {
+/**
+ * A write held back by the step that decided it, handed on as a value to the statement that
+ * carries it (the inbound transaction's reply insert: `runStatementWith`). The invariant that makes
+ * this safe is the holder's to keep: nothing it does after holding reads what the write changes;
+ * the statement it rides with sees the database as before the write (one snapshot).
+ */
+export interface HeldWrite {
   write: DeferrableWrite;
   params: unknown[];
 }
 
-/** Transactions opened by `withDeferredWrites`, and the write each holds back (if any). */
-const pending = new WeakMap<object, PendingWrite | null>();
-
-/** Runs `fn` in a transaction whose deferred write (see `deferWrite`) is always run before it commits. */
-export async function withDeferredWrites<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    pending.set(tx, null);
-    const result = await fn(tx);
-    await flushDeferredWrite(tx);
-    return result;
-  });
+/** Runs `held` by itself. */
+export async function runHeldWrite(db: DbOrTx, held: HeldWrite): Promise<void> {
+  await runStatement(db, { name: held.write.name, text: `with ${held.write.ctes((n) => `$${n}`)} select 1` }, held.params);
 }
 
-/**
- * Holds `write` back to travel in front of the next statement run on this transaction with
- * `runStatement`: one round trip fewer (an answer's save rides with its reply's insert). Only
- * inside `withDeferredWrites`, which runs it at the end if nothing took it; anywhere else it runs
- * at once. The statement it rides with sees the database as before the write (one snapshot), so
- * it must not read what the write changes, and no query-builder statement may run in between.
- * The write's text holds no "$" but its parameters.
- */
-export async function deferWrite(db: DbOrTx, write: DeferrableWrite, params: unknown[]): Promise<void> {
-  await flushDeferredWrite(db);
-  if (pending.has(db)) pending.set(db, { write, params });
-  else await runStatement(db, alone(write), params);
-}
+/** Statements with a write in front, built once per pair (the name is the pair's: prepared once per connection). */
+const combined = new Map<string, Statement>();
 
-/** Runs the held-back write by itself, if there is one. */
-async function flushDeferredWrite(db: DbOrTx): Promise<void> {
-  const held = pending.get(db);
-  if (!held) return;
-  pending.set(db, null);
-  await runStatement(db, alone(held.write), held.params);
-}
-
-const alone = (write: DeferrableWrite): Statement => ({ name: write.name, text: `with ${write.ctes} select 1` });
-
-/** `statement` with this transaction's held-back write (if any) in front of it, as one statement. */
-function withPendingWrite(db: DbOrTx, statement: Statement, params: unknown[]): [Statement, unknown[]] {
-  const held = pending.get(db);
-  if (!held) return [statement, params];
-  pending.set(db, null);
-  // The write's parameters come after the statement's own.
-  const ctes = held.write.ctes.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + params.length}`);
-  const text = /^\s*with\s/i.test(statement.text) ? statement.text.replace(/^\s*with\s/i, `with ${ctes}, `) : `with ${ctes} ${statement.text}`;
-  return [{ name: `${statement.name}+${held.write.name}`, text }, [...params, ...held.params]];
+/** Runs `statement` with `held` (if any) in front of it, as one statement: one round trip for both. */
+export async function runStatementWith<T>(db: DbOrTx, statement: Statement, params: unknown[], held: HeldWrite | undefined): Promise<T[]> {
+  if (!held) return runStatement<T>(db, statement, params);
+  const name = `${statement.name}+${held.write.name}`;
+  let both = combined.get(name);
+  if (!both) {
+    const ctes = held.write.ctes((n) => `$${n + params.length}`);
+    const head = /^\s*with\s/i.exec(statement.text);
+    both = { name, text: head ? `with ${ctes}, ${statement.text.slice(head[0].length)}` : `with ${ctes} ${statement.text}` };
+    combined.set(name, both);
+  }
+  return runStatement<T>(db, both, [...params, ...held.params]);
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, ne, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { channelLinks, officers, units, type OfficerRole } from "../db/schema/index.js";
 import { DEMO_SCHEME } from "../directory/units.js";
+import { inScopeSql } from "../domain/scope.js";
 
 export type { Audience } from "../db/schema/broadcasts.js";
 import type { Audience } from "../db/schema/broadcasts.js";
@@ -23,7 +24,7 @@ export async function resolveRecipients(db: DbOrTx, audience: Audience): Promise
   if (audience.rootCode === undefined) return recipientsWhere(db, and(eq(units.scheme, audience.scheme), roles));
   const [root] = await db.select().from(units).where(and(eq(units.scheme, audience.scheme), eq(units.code, audience.rootCode)));
   if (!root) return { reachable: [], unlinked: [] };
-  return recipientsWhere(db, and(eq(units.scheme, root.scheme), sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`, roles));
+  return recipientsWhere(db, and(inScopeSql(root, units), roles));
 }
 
 export async function recipientsOfUnits(db: DbOrTx, unitIds: number[], roles?: OfficerRole[]) {

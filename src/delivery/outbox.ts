@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.js";
-import { runStatement, type Statement } from "../db/statement.js";
+import { runHeldWrite, runStatementWith, type HeldWrite, type Statement } from "../db/statement.js";
 import { outbox } from "../db/schema/index.js";
 import type { OutboundMessage } from "../domain/messages.js";
 import type { Logger } from "../log.js";
@@ -81,8 +81,6 @@ export function createOutbox(deps: OutboxDeps) {
   const sentMarks = createSentMarks(db);
   const maxAttempts = deps.maxAttempts ?? 8;
   const limiters = new Map<string, RateLimiter>();
-  // Transactions that wrote urgent alerts: the request that ran one sends them before answering.
-  const alertsWrittenIn = new WeakSet<DbOrTx>();
   const limiterOf = (channel: string) => {
     const limits = deps.rateLimits?.[channel];
     if (!limits) return undefined;
@@ -105,7 +103,6 @@ export function createOutbox(deps: OutboxDeps) {
    */
   async function enqueue(tx: DbOrTx, rows: NewOutboxRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
-    if (rows.some((r) => r.kind === "alert")) alertsWrittenIn.add(tx);
     const values = rows.map(({ urgent, ...r }) => {
       const kind = r.kind ?? "reply";
       const due = r.notBefore ?? clock();
@@ -124,10 +121,13 @@ export function createOutbox(deps: OutboxDeps) {
    * "sending"), so they go out right after commit without a second transaction. If the process
    * dies first, stale recovery sends them.
    */
-  async function enqueueClaimed(tx: DbOrTx, replies: Pick<NewOutboxRow, "officerId" | "channel" | "chatId" | "payload">[]): Promise<OutboxRow[]> {
-    if (replies.length === 0) return [];
+  async function enqueueClaimed(tx: DbOrTx, replies: Pick<NewOutboxRow, "officerId" | "channel" | "chatId" | "payload">[], held?: HeldWrite): Promise<OutboxRow[]> {
+    if (replies.length === 0) {
+      if (held) await runHeldWrite(tx, held);
+      return [];
+    }
     const values = replies.map((r) => ({ officer_id: r.officerId, channel: r.channel, chat_id: r.chatId, kind: "reply", payload: r.payload }));
-    const inserted = await runStatement<OutboxRow & { id: string | number }>(tx, INSERT_CLAIMED, [clock().toISOString(), JSON.stringify(values)]);
+    const inserted = await runStatementWith<OutboxRow & { id: string | number }>(tx, INSERT_CLAIMED, [clock().toISOString(), JSON.stringify(values)], held);
     return inserted.map((r) => ({ ...r, id: Number(r.id) })).sort((a, b) => a.id - b.id);
   }
 
@@ -440,8 +440,6 @@ export function createOutbox(deps: OutboxDeps) {
     await handBack(handedBack.splice(0));
   }
 
-  /** Did this transaction write urgent alerts? (Its caller then sends them at once.) */
-  const wroteAlerts = (tx: DbOrTx): boolean => alertsWrittenIn.has(tx);
 
   /**
    * Sends due urgent alerts now rather than at the worker's next pass. Like deliverClaimed it
@@ -521,7 +519,7 @@ export function createOutbox(deps: OutboxDeps) {
     };
   }
 
-  return { enqueue, enqueueClaimed, deliverNow, deliverClaimed, close, wroteAlerts, flushUrgent, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
+  return { enqueue, enqueueClaimed, deliverNow, deliverClaimed, close, flushUrgent, drainOnce, recoverStale, cancelTopic, queuedCount, startWorker };
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;

@@ -1,3 +1,4 @@
+import { pathWithin } from "./scope.js";
 import { addDays } from "./dates.js";
 
 /**
@@ -78,7 +79,7 @@ export function deadlineFor(
       e.slot === spec.slot &&
       e.level === level &&
       (e.year === undefined || e.year === year) &&
-      (e.scopePath === undefined || unitPath === e.scopePath || unitPath.startsWith(`${e.scopePath}.`)),
+      (e.scopePath === undefined || pathWithin(e.scopePath, unitPath)),
   );
   candidates.sort(
     (a, b) =>

@@ -1,3 +1,4 @@
+import { contains } from "../domain/scope.js";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.js";
@@ -157,7 +158,7 @@ export function mountAdminApi(deps: AdminApiDeps) {
       if (!unit) return undefined;
       // Admins answer for the whole country (of their world): every unit is theirs to see.
       if (actor === "admin" || actor.role === "admin") return unit;
-      return own && own.scheme === unit.scheme && (unit.path === own.path || unit.path.startsWith(`${own.path}.`)) ? unit : undefined;
+      return own && contains(own, unit) ? unit : undefined;
     };
 
     app.openapi(listPeriods, async (c) => {

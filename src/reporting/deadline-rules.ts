@@ -1,3 +1,4 @@
+import { pathWithin } from "../domain/scope.js";
 import { formatDate, isValidDate } from "../domain/dates.js";
 import type { Scheme } from "../directory/units.js";
 import { deadlineFor, type CalendarEntry, type PeriodSpec, type ReportingLevel } from "../domain/periods.js";
@@ -118,7 +119,7 @@ export function effectiveDeadline<T extends CalendarEntry>(entries: readonly T[]
       e.slot === spec.slot &&
       e.level === level &&
       (e.year === undefined || e.year === year) &&
-      (e.scopePath === undefined || unitPath === e.scopePath || unitPath.startsWith(`${e.scopePath}.`)),
+      (e.scopePath === undefined || pathWithin(e.scopePath, unitPath)),
   );
   const nearest = [...applies].sort((a, b) => (b.scopePath?.length ?? -1) - (a.scopePath?.length ?? -1) || (b.year === undefined ? 0 : 1) - (a.year === undefined ? 0 : 1))[0];
   return { deadline: deadlineFor([...entries], spec, unitPath, level), ...(nearest ? { from: nearest } : {}) };

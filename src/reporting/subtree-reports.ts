@@ -3,6 +3,7 @@ import type { DbOrTx } from "../db/client.js";
 import { submissions, units } from "../db/schema/index.js";
 import { rootDepth, type ReportRoot, type Unit } from "../directory/units.js";
 import type { Period } from "./reporting-calendar.js";
+import { inScopeSql } from "../domain/scope.js";
 
 /**
  * The SQL pieces the status view and the consolidation share: a unit's subtree, the child of the
@@ -13,9 +14,8 @@ import type { Period } from "./reporting-calendar.js";
 export const COUNTED = ["submitted", "approved"] as const;
 export const isCounted = (status: string | null | undefined): boolean => status === "submitted" || status === "approved";
 
-/** `path` is the root's or below it: one range of the (scheme, path text_pattern_ops) index. The country holds every path. */
-export const inSubtree = (path: Column, root: Pick<Unit, "path">): SQL =>
-  root.path === "" ? sql`true` : sql`(${path} = ${root.path} or ${path} like ${root.path} || '.%')`;
+/** `path` is the root's or below it (the one rule, src/domain/scope.ts; the tree is fixed by the caller). */
+export const inSubtree = (path: Column, root: Pick<Unit, "path">): SQL => inScopeSql({ scheme: "", path: root.path }, { path });
 
 /**
  * The code of the root's child that a unit falls under: the path segment just below the root

@@ -6,7 +6,6 @@ import { createLogger } from "../../src/log.js";
 import { createTelegramChannel } from "../../src/bot/telegram.js";
 import { createOutbox, type ChannelSender, type NewOutboxRow } from "../../src/delivery/outbox.js";
 import { otherChannel } from "../../src/broadcasts/broadcasts.js";
-import type { InboundHandler } from "../../src/bot/inbound.js";
 import { dbKinds, describePostgres, useTestDb, type TestDb } from "../support/db.js";
 import { BOT_INFO, startFakeTelegram, TEST_TOKEN, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
@@ -16,7 +15,7 @@ const quietHours = { start: "21:00", end: "07:00", timeZone: "Asia/Ho_Chi_Minh" 
 const noon = new Date("2026-11-23T05:00:00Z");
 
 function telegramSender(tg: FakeTelegram): ChannelSender {
-  const channel = createTelegramChannel({ token: TEST_TOKEN, apiRoot: tg.apiRoot, inbound: {} as InboundHandler, logger: createLogger("silent"), botInfo: BOT_INFO as never });
+  const channel = createTelegramChannel({ token: TEST_TOKEN, apiRoot: tg.apiRoot, inbound: { handle: () => Promise.reject(new Error("this test receives nothing")) }, logger: createLogger("silent"), botInfo: BOT_INFO as never });
   return channel.sender;
 }
 
