@@ -32,12 +32,17 @@ async function sendingCount(db: ReturnType<typeof createDatabase>["db"]): Promis
 }
 
 async function main() {
-  const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], { env: { ...process.env, LIMIT_PER_S: process.env.FAKE_LIMIT_PER_S ?? String(LIMIT) }, stdio: ["ignore", "pipe", "inherit"] });
+  const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], {
+    env: { ...process.env, LIMIT_PER_S: process.env.FAKE_LIMIT_PER_S ?? String(LIMIT) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.on("exit", () => fake.kill());
-  const port = await new Promise<number>((ok) => fake.stdout!.on("data", (d: Buffer) => {
-    const m = /PORT=(\d+)/.exec(d.toString());
-    if (m) ok(Number(m[1]));
-  }));
+  const port = await new Promise<number>((ok) =>
+    fake.stdout!.on("data", (d: Buffer) => {
+      const m = /PORT=(\d+)/.exec(d.toString());
+      if (m) ok(Number(m[1]));
+    }),
+  );
   const apiRoot = `http://127.0.0.1:${port}`;
 
   const { url, drop: dropDb } = await scratchDatabase(baseUrl);
@@ -45,19 +50,51 @@ async function main() {
   await database.migrate();
   const { db } = database;
   await createUnitDirectory({ db }).importFile(readFileSync("seed/vn-admin-units/post2025_units.csv"), "post2025.csv", "post2025");
-  const communes = await db.select({ id: units.id }).from(units).where(sql`${units.scheme} = 'post2025' and ${units.level} = 'commune'`);
-  const rows = Array.from({ length: RECIPIENTS }, (_, i) => ({ name: `Cán bộ ${i}`, phone: `8491${String(i).padStart(7, "0")}`, role: "commune" as const, unitId: communes[i % communes.length]!.id }));
+  const communes = await db
+    .select({ id: units.id })
+    .from(units)
+    .where(sql`${units.scheme} = 'post2025' and ${units.level} = 'commune'`);
+  const rows = Array.from({ length: RECIPIENTS }, (_, i) => ({
+    name: `Cán bộ ${i}`,
+    phone: `8491${String(i).padStart(7, "0")}`,
+    role: "commune" as const,
+    unitId: communes[i % communes.length]!.id,
+  }));
   for (let i = 0; i < rows.length; i += 2000) {
-    const inserted = await db.insert(officers).values(rows.slice(i, i + 2000)).returning({ id: officers.id });
-    await db.insert(channelLinks).values(inserted.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(1_000_000 + o.id), chatId: String(1_000_000 + o.id), preferred: true })));
+    const inserted = await db
+      .insert(officers)
+      .values(rows.slice(i, i + 2000))
+      .returning({ id: officers.id });
+    await db.insert(channelLinks).values(
+      inserted.map((o) => ({
+        officerId: o.id,
+        channel: "telegram" as const,
+        externalId: String(1_000_000 + o.id),
+        chatId: String(1_000_000 + o.id),
+        preferred: true,
+      })),
+    );
   }
 
   const logger = createLogger("silent");
-  const telegram = createTelegramChannel({ token: "1:BENCH", apiRoot, inbound: { handle: () => Promise.reject(new Error("this test receives nothing")) }, logger, botInfo: { id: 1, is_bot: true, first_name: "b", username: "b" } as never });
+  const telegram = createTelegramChannel({
+    token: "1:BENCH",
+    apiRoot,
+    inbound: { handle: () => Promise.reject(new Error("this test receives nothing")) },
+    logger,
+    botInfo: { id: 1, is_bot: true, first_name: "b", username: "b" } as never,
+  });
   // Noon in Vietnam, running at the real pace (retries after a 429 fall due as they would).
   const startedAt = Date.now();
   const clock = () => new Date(Date.parse("2026-11-23T05:00:00Z") + (Date.now() - startedAt));
-  const outbox = createOutbox({ db, senders: { telegram: telegram.sender }, clock, logger, quietHours: { start: "21:00", end: "07:00", timeZone: "Asia/Ho_Chi_Minh" }, rateLimits: { telegram: { perSecond: LIMIT * HEADROOM, perChatIntervalMs: 1000 } } });
+  const outbox = createOutbox({
+    db,
+    senders: { telegram: telegram.sender },
+    clock,
+    logger,
+    quietHours: { start: "21:00", end: "07:00", timeZone: "Asia/Ho_Chi_Minh" },
+    rateLimits: { telegram: { perSecond: LIMIT * HEADROOM, perChatIntervalMs: 1000 } },
+  });
   const planners = createPlanners({ db, outbox, clock, timeZone: "Asia/Ho_Chi_Minh", logger });
 
   await createBroadcast(db, { text: "Chỉ đạo: tăng cường phòng, chống đuối nước trẻ em.", audience: { scheme: "post2025" }, requireAck: true }, clock());
@@ -68,7 +105,8 @@ async function main() {
   // The service's own delivery worker, as `npm start` runs it.
   const worker = outbox.startWorker(50);
   // Until nothing is queued or in flight; a ceiling only a stuck outbox reaches (the lost count then fails the bench).
-  for (const until = Date.now() + 30 * 60_000; ((await outbox.queuedCount()) > 0 || (await sendingCount(db)) > 0) && Date.now() < until; ) await new Promise((ok) => setTimeout(ok, 100));
+  for (const until = Date.now() + 30 * 60_000; ((await outbox.queuedCount()) > 0 || (await sendingCount(db)) > 0) && Date.now() < until;)
+    await new Promise((ok) => setTimeout(ok, 100));
   await worker.stop();
 
   const stats = (await (await fetch(`${apiRoot}/stats`)).json()) as { perChat: Record<string, number>; rejected: number; firstAt: number; lastAt: number };
@@ -92,7 +130,9 @@ async function main() {
     console.error(`bench:broadcast FAILED: ${wrong.join("; ")}`);
     process.exit(1);
   }
-  console.log(`database=${database.kind} planned=${planned} plan_ms=${Math.round(planMs)} send_s=${elapsedS.toFixed(2)} ideal_s=${ideal.toFixed(2)} rejected_429=${rejected}`);
+  console.log(
+    `database=${database.kind} planned=${planned} plan_ms=${Math.round(planMs)} send_s=${elapsedS.toFixed(2)} ideal_s=${ideal.toFixed(2)} rejected_429=${rejected}`,
+  );
   console.log(`rate_fraction=${fraction.toFixed(3)} duplicates=${duplicates} lost=${lost} recipients=${RECIPIENTS} limit_per_s=${LIMIT}`);
   await database.close();
   await dropDb();

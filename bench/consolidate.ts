@@ -51,7 +51,8 @@ async function bareXlsx(c: Consolidation): Promise<Buffer> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file, useSharedStrings: true });
   const ws = wb.addWorksheet("Tổng hợp");
   const label = periodLabel(c.period.key);
-  for (const text of [c.form.title.toUpperCase(), `${c.root.name} — ${label}`, `Số xã đã nộp: ${c.included}/${c.communes}; đã duyệt ${c.approved}`, ""]) ws.addRow([text]).commit();
+  for (const text of [c.form.title.toUpperCase(), `${c.root.name} — ${label}`, `Số xã đã nộp: ${c.included}/${c.communes}; đã duyệt ${c.approved}`, ""])
+    ws.addRow([text]).commit();
   ws.addRow(["STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu", ""]).commit();
   ws.addRow(["", "", "", label, c.previous ? periodLabel(c.previous.key) : "Kỳ trước"]).commit();
   let section = "";
@@ -62,7 +63,8 @@ async function bareXlsx(c: Consolidation): Promise<Buffer> {
   ws.commit();
   const wu = wb.addWorksheet("Theo đơn vị");
   wu.addRow(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...c.items.map((q) => `${q.no}. ${q.label}`), "Đã duyệt"]).commit();
-  for (const ch of c.children) wu.addRow([ch.code, ch.name, ch.communes, ch.included, ...c.items.map((q) => ch.values[q.questionId] ?? 0), ch.approved]).commit();
+  for (const ch of c.children)
+    wu.addRow([ch.code, ch.name, ch.communes, ch.included, ...c.items.map((q) => ch.values[q.questionId] ?? 0), ch.approved]).commit();
   wu.addRow(["", "Tổng cộng", c.communes, c.included, ...c.items.map((q) => q.total), c.approved]).commit();
   wu.commit();
   const [, out] = await Promise.all([wb.commit(), bytes]);
@@ -79,17 +81,46 @@ async function main() {
   await createUnitDirectory({ db }).importFile(readFileSync(`seed/vn-admin-units/${SCHEME}_units.csv`), "u.csv", SCHEME);
   const year = SCHEME === "pre2025" ? 2024 : 2026;
   await ensureReportingDefaults(db, forms, new Date(`${year}-06-01T00:00:00Z`));
-  const [period] = await db.select().from(periods).where(sql`${periods.key} = ${`${year}-Y`}`);
-  const communes = await db.select({ id: units.id }).from(units).where(sql`${units.scheme} = ${SCHEME} and ${units.level} = 'commune'`);
-  const [province] = await db.select({ id: units.id }).from(units).where(sql`${units.scheme} = ${SCHEME} and ${units.level} = 'province'`).limit(1);
+  const [period] = await db
+    .select()
+    .from(periods)
+    .where(sql`${periods.key} = ${`${year}-Y`}`);
+  const communes = await db
+    .select({ id: units.id })
+    .from(units)
+    .where(sql`${units.scheme} = ${SCHEME} and ${units.level} = 'commune'`);
+  const [province] = await db
+    .select({ id: units.id })
+    .from(units)
+    .where(sql`${units.scheme} = ${SCHEME} and ${units.level} = 'province'`)
+    .limit(1);
   const [officer] = await db.insert(officers).values({ name: "Bench", phone: "84900009999", role: "province", unitId: province!.id }).returning();
   const numeric = numericQuestions(form);
   for (let i = 0; i < communes.length; i += 500) {
     const subs = await db
       .insert(submissions)
-      .values(communes.slice(i, i + 500).map((u) => ({ periodId: period!.id, unitId: u.id, officerId: officer!.id, formId: form.id, formVersion: form.version, status: "submitted" as const, submittedAt: new Date(), late: false })))
+      .values(
+        communes.slice(i, i + 500).map((u) => ({
+          periodId: period!.id,
+          unitId: u.id,
+          officerId: officer!.id,
+          formId: form.id,
+          formVersion: form.version,
+          status: "submitted" as const,
+          submittedAt: new Date(),
+          late: false,
+        })),
+      )
       .returning({ id: submissions.id });
-    const rows = subs.flatMap((s) => numeric.map(({ question }, k) => ({ submissionId: s.id, key: question.id, questionId: question.id, valueNum: (s.id * 7 + k) % 50, value: { v: (s.id * 7 + k) % 50 } })));
+    const rows = subs.flatMap((s) =>
+      numeric.map(({ question }, k) => ({
+        submissionId: s.id,
+        key: question.id,
+        questionId: question.id,
+        valueNum: (s.id * 7 + k) % 50,
+        value: { v: (s.id * 7 + k) % 50 },
+      })),
+    );
     for (let j = 0; j < rows.length; j += 5000) await db.insert(answers).values(rows.slice(j, j + 5000));
   }
   await db.execute(sql`analyze`);
@@ -128,17 +159,21 @@ async function main() {
   // Both drivers answer { rows }; the Drizzle type leaves the shape to the driver.
   type SumRow = { province?: string; question_id: string; total: number | string };
   const national = new Map(((await rawSums()) as unknown as { rows: SumRow[] }).rows.map((r) => [r.question_id, Number(r.total)]));
-  const perProvince = new Map(((await rawProvinceSums()) as unknown as { rows: SumRow[] }).rows.map((r) => [`${r.province}:${r.question_id}`, Number(r.total)]));
+  const perProvince = new Map(
+    ((await rawProvinceSums()) as unknown as { rows: SumRow[] }).rows.map((r) => [`${r.province}:${r.question_id}`, Number(r.total)]),
+  );
   const [view0, figures0] = await Promise.all([periodStatus(db, period!, country, today), consolidate(db, period!, country, form)]);
   let checked = 0;
   for (const { question } of numeric) {
     const want = national.get(question.id) ?? 0;
     const item = figures0.items.find((i) => i.questionId === question.id)!;
-    if ((view0.sums[question.id] ?? 0) !== want || item.total !== want) throw new Error(`${question.id}: raw SQL ${want}, view ${view0.sums[question.id]}, export ${item.total}`);
+    if ((view0.sums[question.id] ?? 0) !== want || item.total !== want)
+      throw new Error(`${question.id}: raw SQL ${want}, view ${view0.sums[question.id]}, export ${item.total}`);
     checked++;
     for (const child of figures0.children) {
       const wantChild = perProvince.get(`${child.code}:${question.id}`) ?? 0;
-      if ((child.values[question.id] ?? 0) !== wantChild) throw new Error(`${child.code} ${question.id}: raw SQL ${wantChild}, export ${child.values[question.id]}`);
+      if ((child.values[question.id] ?? 0) !== wantChild)
+        throw new Error(`${child.code} ${question.id}: raw SQL ${wantChild}, export ${child.values[question.id]}`);
       checked++;
     }
   }
@@ -156,7 +191,12 @@ async function main() {
   const rawFig: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     raw.push(await time(rawSums));
-    rawView.push(await time(async () => { await rawSums(); await rawStatuses(); }));
+    rawView.push(
+      await time(async () => {
+        await rawSums();
+        await rawStatuses();
+      }),
+    );
     rawFig.push(await time(rawFigures));
     view.push(await time(() => periodStatus(db, period!, country, today)));
     let f = 0;
@@ -176,8 +216,17 @@ async function main() {
     xlsxMs.push(x);
     bare.push(await time(() => bareXlsx(all!)));
   }
-  const v = median(view), e = median(exp), q = median(raw), qv = median(rawView), f = median(figuresMs), qf = median(rawFig), x = median(xlsxMs), b = median(bare);
-  console.log(`database=${database.kind} scheme=${SCHEME} answers=${communes.length * numeric.length} runs=${RUNS} totals_checked=${checked} provinces=${view0.children.length} (view, export and raw SQL agree)`);
+  const v = median(view),
+    e = median(exp),
+    q = median(raw),
+    qv = median(rawView),
+    f = median(figuresMs),
+    qf = median(rawFig),
+    x = median(xlsxMs),
+    b = median(bare);
+  console.log(
+    `database=${database.kind} scheme=${SCHEME} answers=${communes.length * numeric.length} runs=${RUNS} totals_checked=${checked} provinces=${view0.children.length} (view, export and raw SQL agree)`,
+  );
   console.log(`export_ms = figures_ms + xlsx_ms; *_same_work_ratio: against plain SQL returning what the view or the export's figures hold`);
   console.log(
     `view_ms=${v.toFixed(0)} export_ms=${e.toFixed(0)} raw_sql_ms=${q.toFixed(0)} view_ratio=${(v / q).toFixed(2)} export_ratio=${(e / q).toFixed(2)} ` +

@@ -125,12 +125,17 @@ async function startProfiler(): Promise<() => Promise<object>> {
 }
 
 async function main() {
-  const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], { env: { ...process.env, LIMIT_PER_S: "1000000" }, stdio: ["ignore", "pipe", "inherit"] });
+  const fake = spawn(process.execPath, ["--import", "tsx", "bench/fake-bot-api.ts"], {
+    env: { ...process.env, LIMIT_PER_S: "1000000" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.on("exit", () => fake.kill());
-  const port = await new Promise<number>((ok) => fake.stdout!.on("data", (d: Buffer) => {
-    const m = /PORT=(\d+)/.exec(d.toString());
-    if (m) ok(Number(m[1]));
-  }));
+  const port = await new Promise<number>((ok) =>
+    fake.stdout!.on("data", (d: Buffer) => {
+      const m = /PORT=(\d+)/.exec(d.toString());
+      if (m) ok(Number(m[1]));
+    }),
+  );
 
   const { url, drop } = await scratchDatabase(baseUrl);
   const config = loadConfig({
@@ -155,16 +160,25 @@ async function main() {
   const db = service.db;
   await createUnitDirectory({ db }).importFile(readFileSync("seed/vn-admin-units/post2025_units.csv"), "u.csv", "post2025");
   // Officers of two groups, on communes of their own: one answers flat out, one at a human pace.
-  const communes = await db.select({ id: units.id }).from(units).where(sql`${units.level} = 'commune'`).limit(OFFICERS * 2);
+  const communes = await db
+    .select({ id: units.id })
+    .from(units)
+    .where(sql`${units.level} = 'commune'`)
+    .limit(OFFICERS * 2);
   const rows = await db
     .insert(officers)
     .values(communes.map((u, i) => ({ name: `Cán bộ ${i}`, phone: `8491${String(i).padStart(7, "0")}`, role: "commune" as const, unitId: u.id })))
     .returning({ id: officers.id });
-  await db.insert(channelLinks).values(rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(700_000 + o.id), chatId: String(700_000 + o.id), preferred: true })));
+  await db
+    .insert(channelLinks)
+    .values(
+      rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(700_000 + o.id), chatId: String(700_000 + o.id), preferred: true })),
+    );
   const chats = rows.map((o) => 700_000 + o.id);
   // What each officer types, question after question: the same walk through the form as the tests'.
   const { texts } = reportScript("2026-11-07");
-  const run = (group: number[], thinkMs: number, firstUpdateId: number) => runOfficers({ port: httpPort, secret: SECRET, chats: group, texts, thinkMs, firstUpdateId });
+  const run = (group: number[], thinkMs: number, firstUpdateId: number) =>
+    runOfficers({ port: httpPort, secret: SECRET, chats: group, texts, thinkMs, firstUpdateId });
 
   // Flat out: every officer sends the next message as soon as the last is answered.
   const cpu0 = process.cpuUsage();
@@ -183,15 +197,26 @@ async function main() {
   // At a human pace: a pause of about THINK_MS between an answer and the next message.
   const paced = THINK_MS > 0 ? await run(chats.slice(OFFICERS), THINK_MS, 1_000_000) : undefined;
 
-  const [{ n } = { n: 0 }] = (await db.execute<{ n: number }>(sql`select count(*)::int as n from submissions where status = 'submitted'`) as unknown as { rows: { n: number }[] }).rows;
+  const [{ n } = { n: 0 }] = (
+    (await db.execute<{ n: number }>(sql`select count(*)::int as n from submissions where status = 'submitted'`)) as unknown as { rows: { n: number }[] }
+  ).rows;
   // Every reply written must reach the Bot API once: wait (with a ceiling) for the outbox to empty,
   // then compare what the fake accepted per chat with the replies the database holds for it.
-  const queryRows = async <T>(q: ReturnType<typeof sql>) => (await db.execute(q) as unknown as { rows: T[] }).rows;
+  const queryRows = async <T>(q: ReturnType<typeof sql>) => ((await db.execute(q)) as unknown as { rows: T[] }).rows;
   const settleBy = Date.now() + 120_000;
-  while ((await queryRows<{ n: number }>(sql`select count(*)::int as n from outbox where status in ('queued', 'sending')`))[0]!.n > 0 && Date.now() < settleBy) {
+  while (
+    (await queryRows<{ n: number }>(sql`select count(*)::int as n from outbox where status in ('queued', 'sending')`))[0]!.n > 0 &&
+    Date.now() < settleBy
+  ) {
     await new Promise((ok) => setTimeout(ok, 200));
   }
-  const written = new Map((await queryRows<{ chat_id: string; n: number; sent: number }>(sql`select chat_id, count(*)::int as n, count(*) filter (where status = 'sent')::int as sent from outbox group by chat_id`)).map((r) => [r.chat_id, r]));
+  const written = new Map(
+    (
+      await queryRows<{ chat_id: string; n: number; sent: number }>(
+        sql`select chat_id, count(*)::int as n, count(*) filter (where status = 'sent')::int as sent from outbox group by chat_id`,
+      )
+    ).map((r) => [r.chat_id, r]),
+  );
   const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as { perChat: Record<string, number> };
   let lost = 0;
   let duplicated = 0;
@@ -215,21 +240,28 @@ async function main() {
     process.exit(1);
   }
   if (n !== expectedSubmitted) {
-    console.error(`bench:inbound FAILED: ${n} submission(s), expected ${expectedSubmitted} (${OFFICERS} officers flat out${paced ? ` and ${OFFICERS} at a human pace` : ""})`);
+    console.error(
+      `bench:inbound FAILED: ${n} submission(s), expected ${expectedSubmitted} (${OFFICERS} officers flat out${paced ? ` and ${OFFICERS} at a human pace` : ""})`,
+    );
     await drop();
     process.exit(1);
   }
   const raw = url ? await rawCommitRate(url) : rawPglite;
   const answers = flat.latencies.length;
   const answersPerS = answers / (flat.elapsedMs / 1000);
-  console.log(`database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} flat_out_s=${(flat.elapsedMs / 1000).toFixed(1)}`);
+  console.log(
+    `database=${service.database.kind} officers=${OFFICERS} messages_each=${texts.length} submitted=${n} flat_out_s=${(flat.elapsedMs / 1000).toFixed(1)}`,
+  );
   const serverCpuMs = (cpu.user + cpu.system) / 1000 / answers;
   // Where each answer's CPU goes: this server, the officers' process, PostgreSQL, the fake Bot API,
   // and the rest of the machine (the kernel's loopback, anything else running).
   console.log(
     `cpu_ms_per_answer: server=${serverCpuMs.toFixed(2)} officers=${(flat.cpuMs / answers).toFixed(2)} postgres=${(pgBackendMs / answers).toFixed(2)} fake_bot_api=${(fakeMs / answers).toFixed(2)} rest_of_machine=${((machineMs - flat.cpuMs - (pgBackendMs || 0) - fakeMs) / answers - serverCpuMs).toFixed(2)} cores=${cpus().length}`,
   );
-  if (paced) console.log(`at a human pace (THINK_MS=${THINK_MS}): answers_per_s=${(paced.latencies.length / (paced.elapsedMs / 1000)).toFixed(0)} p50_ms=${percentile(paced.latencies, 50)} p99_ms=${percentile(paced.latencies, 99)}`);
+  if (paced)
+    console.log(
+      `at a human pace (THINK_MS=${THINK_MS}): answers_per_s=${(paced.latencies.length / (paced.elapsedMs / 1000)).toFixed(0)} p50_ms=${percentile(paced.latencies, 50)} p99_ms=${percentile(paced.latencies, 99)}`,
+    );
   console.log(
     `answers_per_s=${answersPerS.toFixed(0)} raw_commits_per_s=${raw.toFixed(0)} ratio=${(answersPerS / raw).toFixed(3)} p50_ms=${percentile(flat.latencies, 50)} p95_ms=${percentile(flat.latencies, 95)} p99_ms=${percentile(flat.latencies, 99)} server_cpu_ms_per_answer=${serverCpuMs.toFixed(2)}` +
       (paced ? ` paced_p50_ms=${percentile(paced.latencies, 50)} paced_p99_ms=${percentile(paced.latencies, 99)}` : ""),

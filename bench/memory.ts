@@ -123,11 +123,13 @@ async function startFakeBotApi() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-
 /** The first `n` post-2025 communes of the bundled unit list (the demo data loads that list). */
 function communeCodes(n: number): string[] {
   const lines = readFileSync(join(root, "seed/vn-admin-units/post2025_units.csv"), "utf8").split("\n");
-  return lines.filter((l) => l.split(",")[2] === "commune").slice(0, n).map((l) => l.split(",")[0]!);
+  return lines
+    .filter((l) => l.split(",")[2] === "commune")
+    .slice(0, n)
+    .map((l) => l.split(",")[0]!);
 }
 
 /** Runs a CLI command the way `npm run cli` would against this server's database. */
@@ -180,8 +182,15 @@ async function inboundWorkload(server: Server, cli: Cli, bot: Awaited<ReturnType
   const csv = ["name,phone,role,unit_code,scheme", ...officers.map((o, i) => `Cán bộ ${i},${o.phone},commune,${o.code},post2025`)].join("\n");
   await cli(["officers", "import", "officers.csv"], { "officers.csv": Buffer.from(csv) });
   const post = async (chat: number, message: Record<string, unknown>) => {
-    const body = JSON.stringify({ update_id: updateId++, message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, ...message } });
-    const res = await fetch(`http://127.0.0.1:${server.port}/webhooks/telegram`, { method: "POST", headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET }, body });
+    const body = JSON.stringify({
+      update_id: updateId++,
+      message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, ...message },
+    });
+    const res = await fetch(`http://127.0.0.1:${server.port}/webhooks/telegram`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+      body,
+    });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
   };
@@ -195,7 +204,7 @@ async function inboundWorkload(server: Server, cli: Cli, bot: Awaited<ReturnType
   // a ceiling that only a lost reply reaches (then the check below fails the bench).
   const last = (o: { chat: number }) => bot.sent.get(String(o.chat))?.at(-1) ?? "";
   const confirmedAll = () => officers.every((o) => /^✅ Đã nộp/.test(last(o)));
-  for (const until = Date.now() + 30_000; !confirmedAll() && Date.now() < until; ) await sleep(50);
+  for (const until = Date.now() + 30_000; !confirmedAll() && Date.now() < until;) await sleep(50);
   const submitted = officers.filter((o) => /^✅ Đã nộp/.test(last(o)));
   const stuck = officers.find((o) => !submitted.includes(o));
   if (stuck) console.warn(`officer ${stuck.phone} was last told: ${last(stuck)}`);
@@ -259,7 +268,9 @@ for (let run = 0; run < RUNS; run++) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`run ${run + 1}: pglite_first=${first.at(-1)} pglite_idle=${restart.at(-1)} pglite_after_inbound=${afterInbound.at(-1)} bare_pglite=${bare.at(-1)} MB`);
+  console.log(
+    `run ${run + 1}: pglite_first=${first.at(-1)} pglite_idle=${restart.at(-1)} pglite_after_inbound=${afterInbound.at(-1)} bare_pglite=${bare.at(-1)} MB`,
+  );
 }
 figures.pglite_first_mb = median(first);
 figures.pglite_idle_mb = median(restart);
@@ -294,4 +305,8 @@ await bot.close();
 figures.officers = OFFICERS;
 figures.submitted_min = confirmed;
 console.log(`server: node ${args.join(" ")}; workload: ${OFFICERS} officers × ${texts.length + 1} webhook updates`);
-console.log(Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(" "));
+console.log(
+  Object.entries(figures)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" "),
+);

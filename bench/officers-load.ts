@@ -25,7 +25,14 @@ async function main() {
   const post = (body: string) =>
     new Promise<{ status: number; body: string }>((ok, fail) => {
       const req = request(
-        { host: "127.0.0.1", port: job.port, path: "/webhooks/telegram", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": job.secret } },
+        {
+          host: "127.0.0.1",
+          port: job.port,
+          path: "/webhooks/telegram",
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-telegram-bot-api-secret-token": job.secret },
+        },
         (res) => {
           let text = "";
           res.on("data", (d: Buffer) => (text += d.toString()));
@@ -42,7 +49,10 @@ async function main() {
     job.chats.map(async (chat) => {
       for (const text of job.texts) {
         if (job.thinkMs > 0) await new Promise((ok) => setTimeout(ok, job.thinkMs * (0.5 + Math.random())));
-        const body = JSON.stringify({ update_id: updateId++, message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, text } });
+        const body = JSON.stringify({
+          update_id: updateId++,
+          message: { message_id: 1, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "x" }, text },
+        });
         const t0 = performance.now();
         const res = await post(body);
         latencies.push(performance.now() - t0);

@@ -46,7 +46,11 @@ function timeToReady(args: string[], env: Record<string, string>, ready: RegExp)
       child.stderr!.removeAllListeners("data").on("data", () => {});
       child.off("exit", onExit);
       const startupMs = /"startupMs":(\d+)/.exec(tail)?.[1];
-      child.once("exit", (code) => (code === 0 || code === null ? resolve({ ms, startupMs: startupMs ? Number(startupMs) : undefined }) : reject(new Error(`stop exited ${code}:\n${tail}`))));
+      child.once("exit", (code) =>
+        code === 0 || code === null
+          ? resolve({ ms, startupMs: startupMs ? Number(startupMs) : undefined })
+          : reject(new Error(`stop exited ${code}:\n${tail}`)),
+      );
       child.kill("SIGTERM");
     };
     child.stdout!.on("data", on);
@@ -57,7 +61,8 @@ function timeToReady(args: string[], env: Record<string, string>, ready: RegExp)
 execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
 
 const listening = /listening on http:\/\/localhost:(\d+)/;
-const server = (dir: string, extra: Record<string, string> = {}) => timeToReady(["dist/main.js"], { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DATA_DIR: dir, ...extra }, listening);
+const server = (dir: string, extra: Record<string, string> = {}) =>
+  timeToReady(["dist/main.js"], { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DATA_DIR: dir, ...extra }, listening);
 // The bare baseline: Node, PGlite's import, its init (or reopen) of the folder and one query.
 const bareScript = `import { PGlite } from "@electric-sql/pglite"; const db = await PGlite.create(process.argv[1]); await db.query("select 1"); console.log("bare ready"); process.on("SIGTERM", async () => { await db.close(); process.exit(0); }); setInterval(() => {}, 1000);`;
 const bare = (folder: string) => timeToReady(["--input-type=module", "-e", bareScript, folder], {}, /bare ready/);
@@ -94,8 +99,20 @@ for (let run = 0; run < RUNS; run++) {
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
-  console.log(`run ${run + 1}: ${Object.entries(f).map(([k, v]) => `${k}=${v.at(-1)}`).join(" ")} ms`);
+  console.log(
+    `run ${run + 1}: ${Object.entries(f)
+      .map(([k, v]) => `${k}=${v.at(-1)}`)
+      .join(" ")} ms`,
+  );
 }
 const m = Object.fromEntries(Object.entries(f).map(([k, v]) => [`${k}_ms`, median(v)]));
-console.log(`server: node dist/main.js (node ${process.version}); load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; goal: first_over_bare_ms ≤ 2000, restart_ms ≤ 1500`);
-console.log(Object.entries(m).map(([k, v]) => `${k}=${v}`).join(" "));
+console.log(
+  `server: node dist/main.js (node ${process.version}); load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}; goal: first_over_bare_ms ≤ 2000, restart_ms ≤ 1500`,
+);
+console.log(
+  Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" "),
+);

@@ -6,26 +6,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-const urlWithoutTrailingSlash = optionalString.refine(
-  (v) => v === undefined || /^https?:\/\/[^\s]+[^/]$/.test(v),
-  "phải là URL http(s) không có dấu / ở cuối",
-);
+const urlWithoutTrailingSlash = optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+[^/]$/.test(v), "phải là URL http(s) không có dấu / ở cuối");
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: optionalString.refine(
-    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-    "phải bắt đầu bằng postgres:// hoặc postgresql://",
-  ),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "phải bắt đầu bằng postgres:// hoặc postgresql://"),
   /**
    * PostgreSQL as the role that owns the tables, used only to migrate at start-up; DATABASE_URL is
    * then the application role, which owns nothing (docs/app-role.sql). Unset: DATABASE_URL migrates.
    */
-  DATABASE_MIGRATION_URL: optionalString.refine(
-    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
-    "phải bắt đầu bằng postgres:// hoặc postgresql://",
-  ),
+  DATABASE_MIGRATION_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "phải bắt đầu bằng postgres:// hoặc postgresql://"),
   /**
    * off: statements are sent unnamed, for PgBouncer in transaction pooling before 1.21 (or with
    * max_prepared_statements = 0), where a named statement prepared on one server connection is
@@ -36,7 +27,10 @@ const configSchema = z.object({
   /** Folder for the daily automatic backups (README, Backups); unset = no automatic backup. */
   BACKUP_DIR: optionalString,
   /** When the daily backup runs (local time, TZ_REPORTS). */
-  BACKUP_TIME: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("02:30"),
+  BACKUP_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM")
+    .default("02:30"),
   /** How many automatic backups BACKUP_DIR keeps; older ones are removed. */
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
   PUBLIC_URL: urlWithoutTrailingSlash,
@@ -51,10 +45,7 @@ const configSchema = z.object({
         return false;
       }
     }, "không phải múi giờ IANA hợp lệ"),
-  TELEGRAM_BOT_TOKEN: optionalString.refine(
-    (v) => v === undefined || /^\d+:[\w-]+$/.test(v),
-    "không đúng dạng token của BotFather (<số>:<chuỗi>)",
-  ),
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[\w-]+$/.test(v), "không đúng dạng token của BotFather (<số>:<chuỗi>)"),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine(
     (v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v),
     "chỉ gồm A-Z, a-z, 0-9, _ và -, tối đa 256 ký tự (quy định của Telegram)",
@@ -94,18 +85,24 @@ const configSchema = z.object({
    */
   ZALO_OA_INFO_IMAGE_URL: optionalString.refine((v) => v === undefined || /^https:\/\/[^\s]+$/.test(v), "phải là URL https công khai"),
   /** The code of Zalo's domain verification: GET /zalo_verifier<code>.html serves its page. */
-  ZALO_SITE_VERIFICATION: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{6,128}$/.test(v), "chỉ gồm A-Z, a-z, 0-9, _ và - (mã trong tên tệp zalo_verifier….html)"),
-  ADMIN_API_TOKEN: optionalString.refine(
-    (v) => v === undefined || v.length >= 16,
-    "cần ít nhất 16 ký tự",
+  ZALO_SITE_VERIFICATION: optionalString.refine(
+    (v) => v === undefined || /^[A-Za-z0-9_-]{6,128}$/.test(v),
+    "chỉ gồm A-Z, a-z, 0-9, _ và - (mã trong tên tệp zalo_verifier….html)",
   ),
+  ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "cần ít nhất 16 ký tự"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
   /** Who an unregistered user should contact; shown in Vietnamese replies. */
   SUPPORT_CONTACT: z.string().default("cán bộ phụ trách công tác trẻ em của huyện/tỉnh"),
   /** Quiet hours (local time): nothing but urgent incident alerts is delivered in between. */
-  QUIET_HOURS_START: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("21:00"),
-  QUIET_HOURS_END: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM").default("07:00"),
+  QUIET_HOURS_START: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM")
+    .default("21:00"),
+  QUIET_HOURS_END: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "dạng HH:MM")
+    .default("07:00"),
   /** Telegram allows about 30 messages/s per bot and 1/s per chat; aim a little under. */
   TELEGRAM_RATE_PER_SEC: z.coerce.number().positive().max(1000).default(29),
   TELEGRAM_CHAT_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
@@ -130,7 +127,14 @@ const configSchema = z.object({
    * Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs, or
    * "loopback"); unset = the socket's address is the client's, whatever the headers say.
    */
-  TRUST_PROXY: optionalString.transform((v) => (v === undefined ? [] : v.split(",").map((x) => x.trim()).filter(Boolean))),
+  TRUST_PROXY: optionalString.transform((v) =>
+    v === undefined
+      ? []
+      : v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+  ),
   DEMO_SEED: z
     .enum(["auto", "off"])
     .default("auto")
@@ -150,9 +154,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
   }
   return parsed.data;
 }

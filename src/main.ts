@@ -76,7 +76,14 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   const pgliteOf = () => (db as unknown as { $client: PGlite }).$client;
   const backupSource = () => (database.kind === "pglite" ? { pglite: pgliteOf() } : { url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL! });
   const backups: BackupSchedule | undefined = config.BACKUP_DIR
-    ? createBackupSchedule({ dir: resolve(config.BACKUP_DIR), keep: config.BACKUP_KEEP, kind: database.kind, backup: (file) => backupTo(file, backupSource(), clock), clock, logger })
+    ? createBackupSchedule({
+        dir: resolve(config.BACKUP_DIR),
+        keep: config.BACKUP_KEEP,
+        kind: database.kind,
+        backup: (file) => backupTo(file, backupSource(), clock),
+        clock,
+        logger,
+      })
     : undefined;
   const forms = createFormRegistry();
 
@@ -87,7 +94,13 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   const inboundPort: InboundPort = {
     handle: (msg) => (connected.handler ? connected.handler.handle(msg) : Promise.reject(new Error("inbound handler not connected yet"))),
   };
-  const { telegram, zaloBot, zaloOa, zaloOaClient, infoImageUrl, senders } = buildChannels(config, { db, logger, clock, inbound: inboundPort, telegramBotInfo: overrides.telegramBotInfo });
+  const { telegram, zaloBot, zaloOa, zaloOaClient, infoImageUrl, senders } = buildChannels(config, {
+    db,
+    logger,
+    clock,
+    inbound: inboundPort,
+    telegramBotInfo: overrides.telegramBotInfo,
+  });
   const quietHours = { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END, timeZone: config.TZ_REPORTS };
   const outbox = createOutbox({
     db,
@@ -189,7 +202,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     mount: [
       mountAdminApi({ db, forms, sessions, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
-      mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents }),
+      mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents, clock }),
       mountWeb({
         db,
         clock,
@@ -205,12 +218,15 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
           const b = await backups?.health();
           return [
             ...(h?.status === "degraded"
-              ? [`Zalo OA không gửi được tin: mã truy cập không làm mới được (${h.reason}). Quản trị viên OA cần cấp cặp mã mới (developers.zalo.me → Công cụ → API Explorer → OA Access Token), đặt vào ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao.`]
+              ? [
+                  `Zalo OA không gửi được tin: mã truy cập không làm mới được (${h.reason}). Quản trị viên OA cần cấp cặp mã mới (developers.zalo.me → Công cụ → API Explorer → OA Access Token), đặt vào ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao.`,
+                ]
               : []),
             ...(b?.status === "degraded" ? [`Sao lưu tự động cần kiểm tra: ${b.reason}. Xem nhật ký của baocao và thư mục BACKUP_DIR.`] : []),
           ];
         },
-        drainNotices: () => outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: describeFailure(err) }, "notice delivery failed; the worker retries")),
+        drainNotices: () =>
+          outbox.drainOnce(50, "notice").catch((err) => logger.error({ err: describeFailure(err) }, "notice delivery failed; the worker retries")),
       }),
       mountAdminWeb({
         db,
@@ -304,7 +320,10 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     if (zaloOa) {
       if (!config.ZALO_OA_SECRET_KEY) logger.warn("Zalo OA: ZALO_OA_SECRET_KEY is not set, the webhook is disabled (sending still works)");
       else logger.info("Zalo OA: webhook at POST /webhooks/zalo-oa");
-      if (!infoImageUrl) logger.warn("Zalo OA: no image for the phone-sharing form (set ZALO_OA_INFO_IMAGE_URL, or an https PUBLIC_URL): officers are asked for their invite code instead");
+      if (!infoImageUrl)
+        logger.warn(
+          "Zalo OA: no image for the phone-sharing form (set ZALO_OA_INFO_IMAGE_URL, or an https PUBLIC_URL): officers are asked for their invite code instead",
+        );
     }
 
     await new Promise<void>((ok) => {
@@ -384,7 +403,16 @@ function buildChannels(config: Config, deps: { db: Db; logger: Logger; clock: ()
         })
       : undefined;
   const zaloOa = zaloOaClient
-    ? createZaloOaChannel({ client: zaloOaClient, secretKey: config.ZALO_OA_SECRET_KEY, appId: config.ZALO_OA_APP_ID, maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S, infoImageUrl, clock, inbound, logger })
+    ? createZaloOaChannel({
+        client: zaloOaClient,
+        secretKey: config.ZALO_OA_SECRET_KEY,
+        appId: config.ZALO_OA_APP_ID,
+        maxEventAgeS: config.ZALO_OA_MAX_EVENT_AGE_S,
+        infoImageUrl,
+        clock,
+        inbound,
+        logger,
+      })
     : undefined;
   const senders: Readonly<Record<string, ChannelSender>> = Object.freeze({
     simulator: simulatorSender,

@@ -40,9 +40,9 @@ export async function tableDigest(query: Query): Promise<BackupManifest["tables"
   await query("set local timezone to 'UTC'");
   await query("set local datestyle to 'ISO, YMD'");
   await query("set local extra_float_digits to 1");
-  const { rows } = (await query(
-    "select schemaname, tablename from pg_tables where schemaname in ('public', 'drizzle') order by schemaname, tablename",
-  )) as { rows: { schemaname: string; tablename: string }[] };
+  const { rows } = (await query("select schemaname, tablename from pg_tables where schemaname in ('public', 'drizzle') order by schemaname, tablename")) as {
+    rows: { schemaname: string; tablename: string }[];
+  };
   const tables: BackupManifest["tables"] = {};
   for (const { schemaname, tablename } of rows) {
     const name = `"${schemaname.replaceAll('"', '""')}"."${tablename.replaceAll('"', '""')}"`;
@@ -146,7 +146,10 @@ export async function backupTo(file: string, source: { pglite: PGlite } | { url:
     return manifest;
   }
   const pgDump = await findOnPath("pg_dump");
-  if (!pgDump) throw new BackupError(`Không tìm thấy pg_dump trên PATH (cài gói postgresql-client cùng phiên bản với máy chủ PostgreSQL), hoặc sao lưu bằng tay: ${PG_DUMP_COMMAND}`);
+  if (!pgDump)
+    throw new BackupError(
+      `Không tìm thấy pg_dump trên PATH (cài gói postgresql-client cùng phiên bản với máy chủ PostgreSQL), hoặc sao lưu bằng tay: ${PG_DUMP_COMMAND}`,
+    );
   const part = `${file}.part`;
   // Created first, owner-only: pg_dump keeps the mode of the file it writes into.
   writeFileSync(part, "", { mode: 0o600 });
@@ -196,7 +199,8 @@ export async function restorePglite(file: string, dataDir: string): Promise<Back
     );
   }
   const data = await readBackup(file);
-  if (data[0] !== 0x1f || data[1] !== 0x8b) throw new BackupError(`${file} không phải bản sao lưu PGlite của baocao (tệp .tar.gz do "npm run cli -- backup" tạo ra).`);
+  if (data[0] !== 0x1f || data[1] !== 0x8b)
+    throw new BackupError(`${file} không phải bản sao lưu PGlite của baocao (tệp .tar.gz do "npm run cli -- backup" tạo ra).`);
   const { PGlite } = await import("@electric-sql/pglite");
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pglite = await PGlite.create(dataDir, { loadDataDir: new Blob([new Uint8Array(data)]) });
@@ -318,11 +322,16 @@ export function createBackupSchedule(deps: BackupScheduleDeps) {
     async health(): Promise<BackupHealth> {
       const newest = scheduledBackups(deps.dir)[0];
       const info = newest
-        ? { lastBackupAt: newest.at.toISOString(), ageHours: Math.round(((deps.clock().getTime() - newest.at.getTime()) / 3_600_000) * 10) / 10, file: newest.file }
+        ? {
+            lastBackupAt: newest.at.toISOString(),
+            ageHours: Math.round(((deps.clock().getTime() - newest.at.getTime()) / 3_600_000) * 10) / 10,
+            file: newest.file,
+          }
         : {};
       if (lastFailure) return { status: "degraded", reason: `lần sao lưu gần nhất thất bại (${lastFailure.at.toISOString()}): ${lastFailure.reason}`, ...info };
       if (!newest) return { status: "degraded", reason: `chưa có bản sao lưu nào trong ${deps.dir}` };
-      if (deps.clock().getTime() - newest.at.getTime() > maxAgeMs) return { status: "degraded", reason: `bản sao lưu gần nhất đã ${info.ageHours} giờ`, ...info };
+      if (deps.clock().getTime() - newest.at.getTime() > maxAgeMs)
+        return { status: "degraded", reason: `bản sao lưu gần nhất đã ${info.ageHours} giờ`, ...info };
       return { status: "ok", ...info };
     },
     /** true when no backup newer than a day is there: the service takes one soon after it starts. */

@@ -88,7 +88,13 @@ export function createInboundHandler(deps: InboundDeps) {
     deps.onProcessed?.(msg.channel, outcome.duplicate ? "duplicate" : "processed");
     // One line per update: ids and outcome only, never what was typed.
     logger.info(
-      { channel: msg.channel, dedupeKey: msg.dedupeKey, outcome: outcome.duplicate ? "duplicate" : "processed", replies: outcome.rows.length, ms: Math.round(performance.now() - started) },
+      {
+        channel: msg.channel,
+        dedupeKey: msg.dedupeKey,
+        outcome: outcome.duplicate ? "duplicate" : "processed",
+        replies: outcome.rows.length,
+        ms: Math.round(performance.now() - started),
+      },
       "inbound update",
     );
     if (outcome.duplicate) return { duplicate: true, replies: 0 };
@@ -105,7 +111,13 @@ export function createInboundHandler(deps: InboundDeps) {
    * sent it, refreshing "last seen" when it is a few minutes old — one round trip for all three.
    */
   async function claimEvent(tx: Tx, msg: InboundMessage): Promise<{ officer: ActingOfficer | null } | undefined> {
-    const [row] = await runStatement<ActingOfficer & { fresh: number }>(tx, CLAIM_EVENT, [msg.channel, msg.dedupeKey, msg.externalUserId, clock().toISOString(), LAST_SEEN_RESOLUTION_S]);
+    const [row] = await runStatement<ActingOfficer & { fresh: number }>(tx, CLAIM_EVENT, [
+      msg.channel,
+      msg.dedupeKey,
+      msg.externalUserId,
+      clock().toISOString(),
+      LAST_SEEN_RESOLUTION_S,
+    ]);
     if (!row) return undefined;
     const { fresh: _fresh, ...officer } = row;
     return { officer: officer.id === null ? null : officer };
@@ -117,7 +129,11 @@ export function createInboundHandler(deps: InboundDeps) {
     return Array.isArray(conversation) ? { replies: conversation } : conversation;
   }
 
-  async function converse(tx: Tx, msg: InboundMessage, linked: ActingOfficer | null): Promise<Reply[] | { replies: Reply[]; held?: HeldWrite; urgent?: boolean }> {
+  async function converse(
+    tx: Tx,
+    msg: InboundMessage,
+    linked: ActingOfficer | null,
+  ): Promise<Reply[] | { replies: Reply[]; held?: HeldWrite; urgent?: boolean }> {
     // An edit would silently rewrite an answer already checked and stored (or redeem a code):
     // nothing is applied, and the officer is told how to change an answer instead.
     if (msg.edited) return [{ officerId: linked?.id ?? null, message: await editedNotice(tx, linked) }];
@@ -126,7 +142,9 @@ export function createInboundHandler(deps: InboundDeps) {
       const officer = await redeemInvite(tx, inviteCode, clock());
       if (officer) return welcome(tx, officer, msg);
       if (!linked) {
-        return [{ officerId: null, message: { text: "Mã mời không đúng, đã dùng hoặc đã hết hạn. Anh/chị vui lòng xin mã mới từ " + deps.supportContact + "." } }];
+        return [
+          { officerId: null, message: { text: "Mã mời không đúng, đã dùng hoặc đã hết hạn. Anh/chị vui lòng xin mã mới từ " + deps.supportContact + "." } },
+        ];
       }
     }
 
@@ -139,7 +157,10 @@ export function createInboundHandler(deps: InboundDeps) {
     }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
     if (msg.choice?.startsWith(INCIDENT_ACK_PREFIX)) {
-      return { replies: [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }], urgent: true };
+      return {
+        replies: [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }],
+        urgent: true,
+      };
     }
     const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
     if (ack) return [{ officerId: officer.id, message: ack }];
@@ -148,10 +169,14 @@ export function createInboundHandler(deps: InboundDeps) {
   }
 
   async function editedNotice(tx: Tx, officer: ActingOfficer | null): Promise<OutboundMessage> {
-    const [session] = officer ? await tx.select({ state: conversationSessions.state }).from(conversationSessions).where(eq(conversationSessions.officerId, officer.id)) : [];
+    const [session] = officer
+      ? await tx.select({ state: conversationSessions.state }).from(conversationSessions).where(eq(conversationSessions.officerId, officer.id))
+      : [];
     const state = session?.state as SessionState | undefined;
     if (state?.report && state.mode !== "idle" && !state.incident) {
-      return { text: `Tin nhắn đã sửa không được ghi nhận: baocao giữ nội dung anh/chị gửi lần đầu. Để sửa một câu trả lời, anh/chị gõ "sửa N" (N là số câu, ví dụ "sửa 3").` };
+      return {
+        text: `Tin nhắn đã sửa không được ghi nhận: baocao giữ nội dung anh/chị gửi lần đầu. Để sửa một câu trả lời, anh/chị gõ "sửa N" (N là số câu, ví dụ "sửa 3").`,
+      };
     }
     return { text: "Tin nhắn đã sửa không được ghi nhận. Anh/chị vui lòng gửi lại thành một tin nhắn mới." };
   }
@@ -163,7 +188,9 @@ export function createInboundHandler(deps: InboundDeps) {
     if (msg.contact) {
       // Only the sender's own card proves the number: anyone can forward someone else's contact.
       if (msg.contact.userId !== msg.externalUserId) {
-        return [{ officerId: null, message: { text: "Anh/chị vui lòng chia sẻ số điện thoại của chính mình (nút «Chia sẻ số điện thoại»).", requestContact: true } }];
+        return [
+          { officerId: null, message: { text: "Anh/chị vui lòng chia sẻ số điện thoại của chính mình (nút «Chia sẻ số điện thoại»).", requestContact: true } },
+        ];
       }
       const phone = normalizePhone(msg.contact.phone);
       const officer = phone ? await findOfficerByPhone(tx, phone) : undefined;
@@ -178,7 +205,10 @@ export function createInboundHandler(deps: InboundDeps) {
       {
         officerId: null,
         message: canShareContact
-          ? { text: `${greeting}\nĐể bắt đầu, anh/chị vui lòng chia sẻ số điện thoại để xác nhận là cán bộ đã đăng ký, hoặc gửi mã mời anh/chị đã nhận.`, requestContact: true }
+          ? {
+              text: `${greeting}\nĐể bắt đầu, anh/chị vui lòng chia sẻ số điện thoại để xác nhận là cán bộ đã đăng ký, hoặc gửi mã mời anh/chị đã nhận.`,
+              requestContact: true,
+            }
           : { text: `${greeting}\nĐể bắt đầu, anh/chị vui lòng gửi mã mời (10 ký tự) anh/chị đã nhận. Chưa có mã? Anh/chị liên hệ ${deps.supportContact}.` },
       },
     ];
@@ -208,7 +238,9 @@ function notRegistered(support: string): string {
 /** "/start CODE" deep links, or a code typed alone ("ma ABCD…" also works on Zalo). */
 function extractInviteCode(msg: InboundMessage): string | undefined {
   if (msg.startPayload && /^[A-Za-z0-9]{6,32}$/.test(msg.startPayload)) return msg.startPayload;
-  const t = cleanText(msg.text ?? "").toUpperCase().replace(/^(MÃ|MA|CODE)\s*:?\s*/u, "");
+  const t = cleanText(msg.text ?? "")
+    .toUpperCase()
+    .replace(/^(MÃ|MA|CODE)\s*:?\s*/u, "");
   if (/^[A-HJ-NP-Z2-9]{10}$/.test(t)) return t;
   return undefined;
 }

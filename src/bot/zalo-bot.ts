@@ -37,11 +37,20 @@ export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; re
   if (typeof event.event_name === "string" && m === undefined) return { reason: `event ${event.event_name.slice(0, 80)} carries no message` };
   const from = m?.from?.id;
   const chat = m?.chat?.id ?? from;
-  if (typeof event.event_name !== "string" || typeof m !== "object" || m === null || Array.isArray(m) || typeof m.message_id !== "string" || typeof from !== "string" || typeof chat !== "string") {
+  if (
+    typeof event.event_name !== "string" ||
+    typeof m !== "object" ||
+    m === null ||
+    Array.isArray(m) ||
+    typeof m.message_id !== "string" ||
+    typeof from !== "string" ||
+    typeof chat !== "string"
+  ) {
     return { reason: "missing event_name, message.message_id or message.from.id", malformed: true };
   }
   const isText = event.event_name === "message.text.received";
-  if ((isText && typeof m.text !== "string") || (m.caption !== undefined && typeof m.caption !== "string")) return { reason: "text is not a string", malformed: true };
+  if ((isText && typeof m.text !== "string") || (m.caption !== undefined && typeof m.caption !== "string"))
+    return { reason: "text is not a string", malformed: true };
   if (m.chat?.chat_type && m.chat.chat_type !== "PRIVATE") return { reason: "group chats are not served" };
   const base = {
     channel: "zalo_bot" as const,
@@ -50,7 +59,13 @@ export function parseZaloBotEvent(body: unknown): { message?: InboundMessage; re
     dedupeKey: `${event.event_name}:${m.message_id}`,
   };
   if (isText) return { message: { ...base, text: m.text! } };
-  const kind = event.event_name.includes("image") ? "photo" : event.event_name.includes("sticker") ? "sticker" : event.event_name.includes("voice") ? "voice" : "other";
+  const kind = event.event_name.includes("image")
+    ? "photo"
+    : event.event_name.includes("sticker")
+      ? "sticker"
+      : event.event_name.includes("voice")
+        ? "voice"
+        : "other";
   return { message: { ...base, attachment: { kind } } };
 }
 

@@ -73,7 +73,13 @@ export function createZaloOaClient(deps: ZaloOaClientDeps) {
     if (!deps.initialAccessToken || !deps.initialRefreshToken) throw new ZaloOaApiError(-216, "no access token configured");
     await deps.db
       .insert(zaloOaTokens)
-      .values({ id: 1, accessToken: deps.initialAccessToken, refreshToken: deps.initialRefreshToken, expiresAt: new Date(deps.clock().getTime() + 20 * 3_600_000), updatedAt: deps.clock() })
+      .values({
+        id: 1,
+        accessToken: deps.initialAccessToken,
+        refreshToken: deps.initialRefreshToken,
+        expiresAt: new Date(deps.clock().getTime() + 20 * 3_600_000),
+        updatedAt: deps.clock(),
+      })
       .onConflictDoNothing();
     return currentToken();
   }
@@ -173,7 +179,12 @@ export function createZaloOaClient(deps: ZaloOaClientDeps) {
     const expiresIn = Number(data.expires_in ?? 90_000);
     await tx
       .update(zaloOaTokens)
-      .set({ accessToken: data.access_token, refreshToken: data.refresh_token, expiresAt: new Date(deps.clock().getTime() + expiresIn * 1000), updatedAt: deps.clock() })
+      .set({
+        accessToken: data.access_token,
+        refreshToken: data.refresh_token,
+        expiresAt: new Date(deps.clock().getTime() + expiresIn * 1000),
+        updatedAt: deps.clock(),
+      })
       .where(eq(zaloOaTokens.id, 1));
     failure = undefined;
     deps.logger.info("zalo OA token pair refreshed and stored");
@@ -232,7 +243,10 @@ export function createZaloOaClient(deps: ZaloOaClientDeps) {
       call<{ message_id: string }>("/v3.0/oa/message/cs", {
         recipient: { user_id: userId },
         message: {
-          attachment: { type: "template", payload: { template_type: "request_user_info", elements: [{ title: element.title, subtitle: element.subtitle, image_url: element.imageUrl }] } },
+          attachment: {
+            type: "template",
+            payload: { template_type: "request_user_info", elements: [{ title: element.title, subtitle: element.subtitle, image_url: element.imageUrl }] },
+          },
         },
       }),
   };

@@ -62,7 +62,8 @@ export function malformedZaloOaEvent(e: OaEvent): string | undefined {
   const isObject = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x);
   const user = e.event_name === "follow" ? e.follower : e.sender;
   if (!isObject(user) || typeof user!.id !== "string") return "no user id";
-  if (e.message !== undefined && (!isObject(e.message) || (e.message.msg_id !== undefined && typeof e.message.msg_id !== "string"))) return "message is not an object";
+  if (e.message !== undefined && (!isObject(e.message) || (e.message.msg_id !== undefined && typeof e.message.msg_id !== "string")))
+    return "message is not an object";
   if (e.event_name === "user_send_text" && typeof e.message?.text !== "string") return "text is not a string";
   if (e.event_name === "user_submit_info" && (!isObject(e.info) || typeof e.info!.phone !== "string")) return "info.phone is not a string";
   return undefined;
@@ -182,7 +183,11 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
     let formSent = false;
     if (deps.infoImageUrl && templatesAllowed()) {
       try {
-        await client.requestUserInfo(chatId, { title: "baocao — xác nhận cán bộ", subtitle: "Anh/chị vui lòng chia sẻ số điện thoại đã đăng ký", imageUrl: deps.infoImageUrl });
+        await client.requestUserInfo(chatId, {
+          title: "baocao — xác nhận cán bộ",
+          subtitle: "Anh/chị vui lòng chia sẻ số điện thoại đã đăng ký",
+          imageUrl: deps.infoImageUrl,
+        });
         formSent = true;
       } catch (err) {
         const e = toDeliveryError(err);

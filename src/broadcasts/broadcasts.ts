@@ -63,8 +63,22 @@ export async function broadcastStatus(db: DbOrTx, id: number) {
     if (!prev || (rank[r.status ?? ""] ?? -1) > (rank[prev.status ?? ""] ?? -1)) best.set(r.officerId, r);
   }
   const recipients = [...best.values()].map((r) => {
-    const status: RecipientStatus = r.ackAt ? "acknowledged" : r.status === null ? "unreachable" : r.status === "sending" || r.status === "cancelled" ? "queued" : r.status;
-    return { officerId: r.officerId, name: r.name, unit: r.unit, channel: r.channel, status, sentAt: r.sentAt?.toISOString() ?? null, acknowledgedAt: r.ackAt?.toISOString() ?? null };
+    const status: RecipientStatus = r.ackAt
+      ? "acknowledged"
+      : r.status === null
+        ? "unreachable"
+        : r.status === "sending" || r.status === "cancelled"
+          ? "queued"
+          : r.status;
+    return {
+      officerId: r.officerId,
+      name: r.name,
+      unit: r.unit,
+      channel: r.channel,
+      status,
+      sentAt: r.sentAt?.toISOString() ?? null,
+      acknowledgedAt: r.ackAt?.toISOString() ?? null,
+    };
   });
   const counts: Record<string, number> = {};
   for (const r of recipients) counts[r.status] = (counts[r.status] ?? 0) + 1;
@@ -84,7 +98,13 @@ export async function acknowledge(tx: DbOrTx, officerId: number, input: { text?:
     .select({ broadcastId: broadcastRecipients.broadcastId, ackAt: broadcastRecipients.ackAt })
     .from(broadcastRecipients)
     .innerJoin(broadcasts, eq(broadcasts.id, broadcastRecipients.broadcastId))
-    .where(and(eq(broadcastRecipients.officerId, officerId), eq(broadcasts.requireAck, true), id !== undefined ? eq(broadcasts.id, id) : isNull(broadcastRecipients.ackAt)))
+    .where(
+      and(
+        eq(broadcastRecipients.officerId, officerId),
+        eq(broadcasts.requireAck, true),
+        id !== undefined ? eq(broadcasts.id, id) : isNull(broadcastRecipients.ackAt),
+      ),
+    )
     .orderBy(desc(broadcasts.sendAt))
     .limit(1);
   const target = pending[0];

@@ -20,31 +20,65 @@ const THEMES: Record<string, string> = {
 
 const JUNE_1: StepRule = { kind: "solar", day: 1, month: 6 };
 
-export const SHIPPED_CAMPAIGNS: { key: string; name: string; themes?: Record<string, string>; steps: { key: string; rule: StepRule; sendAt?: string; text: string }[] }[] = [
+export const SHIPPED_CAMPAIGNS: {
+  key: string;
+  name: string;
+  themes?: Record<string, string>;
+  steps: { key: string; rule: StepRule; sendAt?: string; text: string }[];
+}[] = [
   {
     key: "action-month",
     name: "Tháng hành động vì trẻ em",
     themes: THEMES,
     steps: [
-      { key: "launch", rule: { kind: "last-weekday", month: 5, weekday: 1 }, text: "Tuần này phát động Tháng hành động vì trẻ em {year} (1–30/6), chủ đề: «{theme}». Anh/chị chuẩn bị kế hoạch hoạt động của xã và tuyên truyền Tổng đài 111." },
-      { key: "june-1", rule: JUNE_1, text: "Hôm nay 1/6, Ngày Quốc tế Thiếu nhi, mở đầu Tháng hành động vì trẻ em {year}. Anh/chị ghi lại các hoạt động, quà tặng trẻ em để báo cáo cuối tháng." },
-      { key: "weekly", rule: { kind: "weekly", from: { day: 8, month: 6 }, to: { day: 29, month: 6 }, weekday: 1 }, text: "Tháng hành động vì trẻ em: anh/chị nhớ rà soát điểm nguy cơ tai nạn, đuối nước và cập nhật hoạt động của xã trong tuần." },
-      { key: "report", rule: { kind: "solar", day: 30, month: 6 }, text: "Tháng hành động vì trẻ em {year} kết thúc hôm nay. Xã gửi báo cáo kết quả về tỉnh trước 20/7." },
+      {
+        key: "launch",
+        rule: { kind: "last-weekday", month: 5, weekday: 1 },
+        text: "Tuần này phát động Tháng hành động vì trẻ em {year} (1–30/6), chủ đề: «{theme}». Anh/chị chuẩn bị kế hoạch hoạt động của xã và tuyên truyền Tổng đài 111.",
+      },
+      {
+        key: "june-1",
+        rule: JUNE_1,
+        text: "Hôm nay 1/6, Ngày Quốc tế Thiếu nhi, mở đầu Tháng hành động vì trẻ em {year}. Anh/chị ghi lại các hoạt động, quà tặng trẻ em để báo cáo cuối tháng.",
+      },
+      {
+        key: "weekly",
+        rule: { kind: "weekly", from: { day: 8, month: 6 }, to: { day: 29, month: 6 }, weekday: 1 },
+        text: "Tháng hành động vì trẻ em: anh/chị nhớ rà soát điểm nguy cơ tai nạn, đuối nước và cập nhật hoạt động của xã trong tuần.",
+      },
+      {
+        key: "report",
+        rule: { kind: "solar", day: 30, month: 6 },
+        text: "Tháng hành động vì trẻ em {year} kết thúc hôm nay. Xã gửi báo cáo kết quả về tỉnh trước 20/7.",
+      },
     ],
   },
   {
     key: "trung-thu",
     name: "Tết Trung thu",
     steps: [
-      { key: "before", rule: { kind: "relative", to: { kind: "lunar", day: 15, month: 8 }, days: -7 }, text: "Còn một tuần nữa là Tết Trung thu (15/8 âm lịch). Anh/chị rà soát danh sách trẻ em có hoàn cảnh đặc biệt để tặng quà, vui Trung thu." },
-      { key: "day", rule: { kind: "lunar", day: 15, month: 8 }, text: "Hôm nay là Tết Trung thu. Chúc các em vui, an toàn; anh/chị ghi lại số suất quà đã trao để báo cáo." },
+      {
+        key: "before",
+        rule: { kind: "relative", to: { kind: "lunar", day: 15, month: 8 }, days: -7 },
+        text: "Còn một tuần nữa là Tết Trung thu (15/8 âm lịch). Anh/chị rà soát danh sách trẻ em có hoàn cảnh đặc biệt để tặng quà, vui Trung thu.",
+      },
+      {
+        key: "day",
+        rule: { kind: "lunar", day: 15, month: 8 },
+        text: "Hôm nay là Tết Trung thu. Chúc các em vui, an toàn; anh/chị ghi lại số suất quà đã trao để báo cáo.",
+      },
     ],
   },
   {
     key: "summer-safety",
     name: "Phòng, chống đuối nước mùa hè",
     steps: [
-      { key: "weekly", rule: { kind: "weekly", from: { day: 1, month: 6 }, to: { day: 31, month: 8 }, weekday: 5 }, sendAt: "07:30", text: "Mùa hè: anh/chị nhắc thôn, bản cảnh báo ao, hồ, sông suối nguy hiểm, không để trẻ em đi bơi một mình. Có sự việc, gọi ngay Tổng đài 111." },
+      {
+        key: "weekly",
+        rule: { kind: "weekly", from: { day: 1, month: 6 }, to: { day: 31, month: 8 }, weekday: 5 },
+        sendAt: "07:30",
+        text: "Mùa hè: anh/chị nhắc thôn, bản cảnh báo ao, hồ, sông suối nguy hiểm, không để trẻ em đi bơi một mình. Có sự việc, gọi ngay Tổng đài 111.",
+      },
     ],
   },
 ];

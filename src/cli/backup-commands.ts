@@ -95,14 +95,20 @@ async function restore(file: string, config: Config): Promise<CliResult> {
         exitCode: 1,
       };
     }
-    if (manifest && manifest.database !== "postgres") return { output: `${file} là bản sao lưu PGlite: khôi phục nó với DATABASE_URL bỏ trống (vào DATA_DIR).`, exitCode: 1 };
+    if (manifest && manifest.database !== "postgres")
+      return { output: `${file} là bản sao lưu PGlite: khôi phục nó với DATABASE_URL bỏ trống (vào DATA_DIR).`, exitCode: 1 };
     // The owner creates the tables: they then belong to it, as after a migration.
     restored = await restorePostgres(file, config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL, pgRestore);
     where = "cơ sở dữ liệu PostgreSQL";
   } else {
     const service = runningService(config.DATA_DIR);
-    if (service) return { output: `baocao đang chạy trên ${resolve(config.DATA_DIR)} (pid ${service.pid}): dừng dịch vụ và chọn một DATA_DIR mới, trống, để khôi phục vào.`, exitCode: 1 };
-    if (manifest && manifest.database !== "pglite") return { output: `${file} là bản sao lưu PostgreSQL: khôi phục nó với DATABASE_URL trỏ tới một cơ sở dữ liệu mới, trống.`, exitCode: 1 };
+    if (service)
+      return {
+        output: `baocao đang chạy trên ${resolve(config.DATA_DIR)} (pid ${service.pid}): dừng dịch vụ và chọn một DATA_DIR mới, trống, để khôi phục vào.`,
+        exitCode: 1,
+      };
+    if (manifest && manifest.database !== "pglite")
+      return { output: `${file} là bản sao lưu PostgreSQL: khôi phục nó với DATABASE_URL trỏ tới một cơ sở dữ liệu mới, trống.`, exitCode: 1 };
     const dataDir = join(resolve(config.DATA_DIR), "pglite");
     restored = await restorePglite(file, dataDir);
     makePrivate(resolve(config.DATA_DIR));
@@ -112,6 +118,7 @@ async function restore(file: string, config: Config): Promise<CliResult> {
   const summary = `Đã khôi phục ${file} vào ${where}: ${tables.length} bảng, ${tables.reduce((s, t) => s + t.rows, 0)} dòng.`;
   if (!manifest) return { output: `${summary}\nKhông có tệp kiểm tra ${file}.json nên không đối chiếu được số dòng.`, exitCode: 0 };
   const differences = compareDigests(manifest.tables, restored);
-  if (differences.length > 0) return { output: `${summary}\nKHÔNG KHỚP với bản sao lưu (${manifest.takenAt}):\n${differences.map((d) => `  - ${d}`).join("\n")}`, exitCode: 1 };
+  if (differences.length > 0)
+    return { output: `${summary}\nKHÔNG KHỚP với bản sao lưu (${manifest.takenAt}):\n${differences.map((d) => `  - ${d}`).join("\n")}`, exitCode: 1 };
   return { output: `${summary}\nĐã đối chiếu: mọi bảng khớp số dòng và nội dung với lúc sao lưu (${manifest.takenAt}).`, exitCode: 0 };
 }

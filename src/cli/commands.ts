@@ -89,11 +89,15 @@ export async function runCommand(args: string[], ctx: CliContext): Promise<CliRe
       const phone = normalizePhone(rest[0]);
       const officer = phone ? await findOfficerByPhone(ctx.db, phone) : undefined;
       if (!officer) return fail(`Không có cán bộ nào đăng ký số ${rest[0]}.`);
-      if (officer.role !== "admin") return fail("Chỉ quản trị viên (vai trò admin) được đăng nhập bằng mật khẩu; cán bộ khác đăng nhập bằng đường dẫn gửi qua chat.");
+      if (officer.role !== "admin")
+        return fail("Chỉ quản trị viên (vai trò admin) được đăng nhập bằng mật khẩu; cán bộ khác đăng nhập bằng đường dẫn gửi qua chat.");
       if (password.length < 12) return fail("Mật khẩu cần ít nhất 12 ký tự.");
       // argon2 (a native addon) is loaded only here, not by every process that runs a command.
       const { hash } = await import("@node-rs/argon2");
-      await ctx.db.update(officers).set({ passwordHash: await hash(password) }).where(eq(officers.id, officer.id));
+      await ctx.db
+        .update(officers)
+        .set({ passwordHash: await hash(password) })
+        .where(eq(officers.id, officer.id));
       return ok(`Đã đặt mật khẩu cho ${officer.name}.`);
     }
     if (group === "report" && action === "status" && rest[0] && rest[1]) {

@@ -115,7 +115,11 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
   if (state.mode === "confirm_cancel") {
     const yes = command?.name === "yes" || command?.name === "cancel" || /^(co|c|yes|dong y|huy|1)$/.test(fold(input.text ?? ""));
     if (yes) {
-      return { state: IDLE, effects: { ...noEffects(), cancel: true }, messages: [{ text: `Đã hủy ${report.periodLabel}. Gõ "báo cáo" khi muốn làm lại.`, choices: [{ value: "cmd:start", label: "Làm báo cáo" }] }] };
+      return {
+        state: IDLE,
+        effects: { ...noEffects(), cancel: true },
+        messages: [{ text: `Đã hủy ${report.periodLabel}. Gõ "báo cáo" khi muốn làm lại.`, choices: [{ value: "cmd:start", label: "Làm báo cáo" }] }],
+      };
     }
     const back: SessionState = { mode: state.before ?? "asking", report };
     const again = back.mode === "review" ? review(report, ctx, []) : reask(back, slots, ctx, [{ text: "Không hủy. Tiếp tục báo cáo." }]);
@@ -133,7 +137,11 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
     case "help": {
       if (state.mode === "asking" && current) {
         const help = current.question.help ?? "Câu này không có giải thích thêm.";
-        return { state, effects: noEffects(), messages: [{ text: `Giải thích câu ${current.number}: ${help}\n\n${COMMAND_HELP}` }, renderAt(current, slots, ctx)] };
+        return {
+          state,
+          effects: noEffects(),
+          messages: [{ text: `Giải thích câu ${current.number}: ${help}\n\n${COMMAND_HELP}` }, renderAt(current, slots, ctx)],
+        };
       }
       return { state, effects: noEffects(), messages: [{ text: COMMAND_HELP }] };
     }
@@ -142,7 +150,11 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
         ? { state, effects: noEffects(), messages: [reviewMessage(report, ctx, slots), renderAt(current, slots, ctx)] }
         : review(report, ctx, []);
     case "pause":
-      return { state: { mode: "paused", report }, effects: noEffects(), messages: [{ text: `Đã tạm dừng ${report.periodLabel}; các câu trả lời đã được lưu.`, choices: [{ value: "cmd:resume", label: "Tiếp tục" }] }] };
+      return {
+        state: { mode: "paused", report },
+        effects: noEffects(),
+        messages: [{ text: `Đã tạm dừng ${report.periodLabel}; các câu trả lời đã được lưu.`, choices: [{ value: "cmd:resume", label: "Tiếp tục" }] }],
+      };
     case "cancel":
       return confirmCancel(state, report);
     case "start":
@@ -154,7 +166,15 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
       }
       const target = slots.find((s) => s.number === command.number || s.number === `${command.number}.1`);
       if (!target) {
-        return { state, effects: noEffects(), messages: [{ text: `Không có câu ${command.number} trong báo cáo này (có thể câu đó đang được bỏ qua theo câu trả lời trước). Gõ "xem" để xem danh sách câu.` }] };
+        return {
+          state,
+          effects: noEffects(),
+          messages: [
+            {
+              text: `Không có câu ${command.number} trong báo cáo này (có thể câu đó đang được bỏ qua theo câu trả lời trước). Gõ "xem" để xem danh sách câu.`,
+            },
+          ],
+        };
       }
       return ask({ ...report, cursor: target.key, editing: true }, target, slots, ctx, []);
     }
@@ -168,7 +188,8 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
       return trySubmit(report, slots, ctx);
     case "skip": {
       if (state.mode !== "asking" || !current) return reask(state, slots, ctx, []);
-      if (current.question.required) return { state, effects: noEffects(), messages: [{ text: "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)] };
+      if (current.question.required)
+        return { state, effects: noEffects(), messages: [{ text: "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)] };
       return accept(state, report, current, null, ctx);
     }
     default:
@@ -243,7 +264,12 @@ function trySubmit(report: ActiveReport, slots: Slot[], ctx: ReportContext): Ste
   if (missing.length > 0) {
     const first = missing[0]!;
     return ask({ ...report, cursor: first.key, editing: false }, first, slots, ctx, [
-      { text: `Còn ${missing.length} câu chưa trả lời (${missing.slice(0, 8).map((s) => s.number).join(", ")}${missing.length > 8 ? ", …" : ""}).` },
+      {
+        text: `Còn ${missing.length} câu chưa trả lời (${missing
+          .slice(0, 8)
+          .map((s) => s.number)
+          .join(", ")}${missing.length > 8 ? ", …" : ""}).`,
+      },
     ]);
   }
   const failures = failingChecks(ctx.form, ctx.answers);

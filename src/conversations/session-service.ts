@@ -15,7 +15,6 @@ import type { OutboundMessage } from "../domain/messages.js";
 import { deadlinesForUnit, loadCalendar, reportingContext } from "../reporting/reporting-calendar.js";
 import type { ActingOfficer } from "../directory/officers.js";
 
-
 export interface ConversationDeps {
   forms: FormRegistry;
   clock: () => Date;
@@ -53,7 +52,11 @@ export const MENU: OutboundMessage = {
 export function createConversationService(deps: ConversationDeps) {
   const { forms, clock, timeZone } = deps;
 
-  async function handle(tx: Tx, officer: ActingOfficer, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }): Promise<ConversationOutcome> {
+  async function handle(
+    tx: Tx,
+    officer: ActingOfficer,
+    input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } },
+  ): Promise<ConversationOutcome> {
     const command = parseCommand(input);
     const { state, report: loaded } = await openSession(tx, officer.id);
     const now = clock();
@@ -177,7 +180,9 @@ export function createConversationService(deps: ConversationDeps) {
       return {
         state: IDLE,
         effects: none,
-        messages: [{ text: `Đơn vị đã nộp ${label} lúc ${formatDateTime(submission.submittedAt!, timeZone)}${submission.late ? " (trễ hạn)" : ""}. Cảm ơn anh/chị!` }],
+        messages: [
+          { text: `Đơn vị đã nộp ${label} lúc ${formatDateTime(submission.submittedAt!, timeZone)}${submission.late ? " (trễ hạn)" : ""}. Cảm ơn anh/chị!` },
+        ],
       };
     }
     let returned: { comment: string | null; questions: string[] | null } | undefined;
@@ -188,7 +193,11 @@ export function createConversationService(deps: ConversationDeps) {
         .where(and(eq(submissionEvents.submissionId, submission.id), eq(submissionEvents.kind, "returned")))
         .orderBy(desc(submissionEvents.id))
         .limit(1);
-      [submission] = await tx.update(submissions).set({ status: "in_progress", updatedAt: sql`now()` }).where(eq(submissions.id, submission.id)).returning();
+      [submission] = await tx
+        .update(submissions)
+        .set({ status: "in_progress", updatedAt: sql`now()` })
+        .where(eq(submissions.id, submission.id))
+        .returning();
       await tx.insert(submissionEvents).values({ submissionId: submission!.id, kind: "reopened", officerId: officer.id });
     }
     let fresh = false;
@@ -241,7 +250,15 @@ export function createConversationService(deps: ConversationDeps) {
     return { ...result, messages: [dueNote, ...result.messages] };
   }
 
-  async function applyEffects(tx: Tx, submissionId: number, officerId: number, effects: Effects, now: Date, today: string, label: string): Promise<OutboundMessage[]> {
+  async function applyEffects(
+    tx: Tx,
+    submissionId: number,
+    officerId: number,
+    effects: Effects,
+    now: Date,
+    today: string,
+    label: string,
+  ): Promise<OutboundMessage[]> {
     if (effects.writes.length > 0) await upsertAnswers(tx, submissionId, effects.writes, now);
     if (effects.deletes.length > 0) {
       await tx.delete(answers).where(and(eq(answers.submissionId, submissionId), inArray(answers.key, effects.deletes)));
@@ -286,7 +303,11 @@ export function createConversationService(deps: ConversationDeps) {
  * runs for every message, and round trips are most of what a message costs.
  */
 async function openSession(tx: Tx, officerId: number): Promise<{ state: SessionState; report?: { status: string; answers: Answers } }> {
-  const [row] = await runStatement<{ state: SessionState; current: boolean; status: string | null; answers: [string, { v: unknown }][] | null }>(tx, OPEN_SESSION, [officerId]);
+  const [row] = await runStatement<{ state: SessionState; current: boolean; status: string | null; answers: [string, { v: unknown }][] | null }>(
+    tx,
+    OPEN_SESSION,
+    [officerId],
+  );
   if (!row) {
     // First message ever: create the row, then lock it like any other.
     await tx.insert(conversationSessions).values({ officerId, state: IDLE }).onConflictDoNothing();
@@ -315,17 +336,33 @@ const OPEN_SESSION: Statement = {
 };
 
 async function saveState(tx: Tx, officerId: number, state: SessionState): Promise<void> {
-  await tx.update(conversationSessions).set({ state, updatedAt: sql`now()` }).where(eq(conversationSessions.officerId, officerId));
+  await tx
+    .update(conversationSessions)
+    .set({ state, updatedAt: sql`now()` })
+    .where(eq(conversationSessions.officerId, officerId));
 }
 
 function answerRows(submissionId: number, writes: AnswerWrite[], now: Date) {
-  return writes.map((w) => ({ submissionId, key: w.key, questionId: w.questionId, valueNum: typeof w.value === "number" ? w.value : null, value: { v: w.value }, answeredAt: now }));
+  return writes.map((w) => ({
+    submissionId,
+    key: w.key,
+    questionId: w.questionId,
+    valueNum: typeof w.value === "number" ? w.value : null,
+    value: { v: w.value },
+    answeredAt: now,
+  }));
 }
 
-const answerUpsert = { target: [answers.submissionId, answers.key], set: { value: sql`excluded.value`, valueNum: sql`excluded.value_num`, answeredAt: sql`excluded.answered_at` } };
+const answerUpsert = {
+  target: [answers.submissionId, answers.key],
+  set: { value: sql`excluded.value`, valueNum: sql`excluded.value_num`, answeredAt: sql`excluded.answered_at` },
+};
 
 async function upsertAnswers(tx: Tx, submissionId: number, writes: AnswerWrite[], now: Date): Promise<void> {
-  await tx.insert(answers).values(answerRows(submissionId, writes, now)).onConflictDoUpdate(answerUpsert);
+  await tx
+    .insert(answers)
+    .values(answerRows(submissionId, writes, now))
+    .onConflictDoUpdate(answerUpsert);
 }
 
 /** Answers, the submission's last change and the new session state, as one write for the caller to run. */

@@ -32,7 +32,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = rootCause(err) as ErrorLike | undefined;
   if (!e || typeof e !== "object") return false;
   if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Cannot use a pool after calling end/i.test(e.message ?? "");
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Cannot use a pool after calling end/i.test(
+    e.message ?? "",
+  );
 }
 
 /** A loggable description of a failure that never includes the statement's parameters. */

@@ -22,7 +22,10 @@ export interface Recipient {
 export async function resolveRecipients(db: DbOrTx, audience: Audience): Promise<{ reachable: Recipient[]; unlinked: { officerId: number; name: string }[] }> {
   const roles = audience.roles && audience.roles.length > 0 ? inArray(officers.role, audience.roles) : undefined;
   if (audience.rootCode === undefined) return recipientsWhere(db, and(eq(units.scheme, audience.scheme), roles));
-  const [root] = await db.select().from(units).where(and(eq(units.scheme, audience.scheme), eq(units.code, audience.rootCode)));
+  const [root] = await db
+    .select()
+    .from(units)
+    .where(and(eq(units.scheme, audience.scheme), eq(units.code, audience.rootCode)));
   if (!root) return { reachable: [], unlinked: [] };
   return recipientsWhere(db, and(inScopeSql(root, units), roles));
 }

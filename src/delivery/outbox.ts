@@ -110,7 +110,11 @@ export function createOutbox(deps: OutboxDeps) {
     });
     const ids: number[] = [];
     for (let i = 0; i < values.length; i += 1000) {
-      const inserted = await tx.insert(outbox).values(values.slice(i, i + 1000)).onConflictDoNothing().returning({ id: outbox.id });
+      const inserted = await tx
+        .insert(outbox)
+        .values(values.slice(i, i + 1000))
+        .onConflictDoNothing()
+        .returning({ id: outbox.id });
       ids.push(...inserted.map((r) => r.id));
     }
     return ids;
@@ -121,7 +125,11 @@ export function createOutbox(deps: OutboxDeps) {
    * "sending"), so they go out right after commit without a second transaction. If the process
    * dies first, stale recovery sends them.
    */
-  async function enqueueClaimed(tx: DbOrTx, replies: Pick<NewOutboxRow, "officerId" | "channel" | "chatId" | "payload">[], held?: HeldWrite): Promise<OutboxRow[]> {
+  async function enqueueClaimed(
+    tx: DbOrTx,
+    replies: Pick<NewOutboxRow, "officerId" | "channel" | "chatId" | "payload">[],
+    held?: HeldWrite,
+  ): Promise<OutboxRow[]> {
     if (replies.length === 0) {
       if (held) await runHeldWrite(tx, held);
       return [];
@@ -145,7 +153,12 @@ export function createOutbox(deps: OutboxDeps) {
       const claimed = await tx
         .update(outbox)
         .set({ status: "sending", attempts: sql`${outbox.attempts} + 1`, claimedAt: clock() })
-        .where(inArray(outbox.id, due.map((d) => d.id)))
+        .where(
+          inArray(
+            outbox.id,
+            due.map((d) => d.id),
+          ),
+        )
         .returning();
       // UPDATE … RETURNING gives no order: messages to one chat must go out as they were written.
       return claimed.sort((a, b) => a.id - b.id);
@@ -162,7 +175,10 @@ export function createOutbox(deps: OutboxDeps) {
     if (row.kind !== "reply" && row.kind !== "alert") {
       const allowed = nextAllowed(clock(), deps.quietHours);
       if (allowed.getTime() > clock().getTime()) {
-        await db.update(outbox).set({ status: "queued", notBefore: allowed, attempts: sql`${outbox.attempts} - 1` }).where(eq(outbox.id, row.id));
+        await db
+          .update(outbox)
+          .set({ status: "queued", notBefore: allowed, attempts: sql`${outbox.attempts} - 1` })
+          .where(eq(outbox.id, row.id));
         return;
       }
     }
@@ -440,7 +456,6 @@ export function createOutbox(deps: OutboxDeps) {
     await handBack(handedBack.splice(0));
   }
 
-
   /**
    * Sends due urgent alerts now rather than at the worker's next pass. Like deliverClaimed it
    * never rejects and is tracked, so a webhook need not wait for it.
@@ -477,11 +492,17 @@ export function createOutbox(deps: OutboxDeps) {
 
   /** Queued reminders about something that no longer needs them (a unit just submitted). */
   async function cancelTopic(tx: DbOrTx, topic: string): Promise<void> {
-    await tx.update(outbox).set({ status: "cancelled" }).where(and(eq(outbox.topic, topic), eq(outbox.status, "queued")));
+    await tx
+      .update(outbox)
+      .set({ status: "cancelled" })
+      .where(and(eq(outbox.topic, topic), eq(outbox.status, "queued")));
   }
 
   async function queuedCount(): Promise<number> {
-    const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(outbox).where(eq(outbox.status, "queued"));
+    const [row] = await db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(outbox)
+      .where(eq(outbox.status, "queued"));
     return row?.n ?? 0;
   }
 

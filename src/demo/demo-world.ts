@@ -63,13 +63,7 @@ const DEMO_CALENDAR = [
 ];
 
 /** A demo account: flagged demo, or placed in the demo tree. Such accounts never change what official units share. */
-export function isDemoAccount(officer: { demo: boolean }, own: Pick<Unit, "scheme">): boolean {
-  return officer.demo || own.scheme === DEMO_SCHEME;
-}
-
-/** Why a demo account may not change a setting every official unit shares, in Vietnamese. */
-export const demoRefusal = (what: string) =>
-  `Tài khoản mẫu không được thay đổi cấu hình chung: ${what} áp dụng cho mọi đơn vị thật. Anh/chị chỉ thử được trong Tỉnh Mẫu (dữ liệu thử).`;
+export { demoRefusal, isDemoAccount } from "../directory/demo-accounts.js";
 
 /** The simulator's chat id for an officer. */
 export const simulatorChatOf = (officerId: number) => `sim-${officerId}`;
@@ -124,14 +118,22 @@ export async function seedDemo(db: Db): Promise<string> {
       const linked = await tx.select({ id: channelLinks.id }).from(channelLinks).where(eq(channelLinks.officerId, row.id));
       await tx
         .insert(channelLinks)
-        .values({ officerId: row.id, channel: "simulator", externalId: simulatorChatOf(row.id), chatId: simulatorChatOf(row.id), preferred: linked.length === 0 })
+        .values({
+          officerId: row.id,
+          channel: "simulator",
+          externalId: simulatorChatOf(row.id),
+          chatId: simulatorChatOf(row.id),
+          preferred: linked.length === 0,
+        })
         .onConflictDoNothing();
     }
     const [template] = await tx.select({ id: reportTemplates.id }).from(reportTemplates).where(eq(reportTemplates.id, DEFAULT_TEMPLATE_ID));
     if (template) {
       await tx
         .insert(deadlineCalendars)
-        .values(DEMO_CALENDAR.map((r) => ({ templateId: template.id, scopeUnitId: tree.get(DEMO_PROVINCE.code)!.id, year: 0, ...r, source: DEMO_CALENDAR_SOURCE })))
+        .values(
+          DEMO_CALENDAR.map((r) => ({ templateId: template.id, scopeUnitId: tree.get(DEMO_PROVINCE.code)!.id, year: 0, ...r, source: DEMO_CALENDAR_SOURCE })),
+        )
         .onConflictDoNothing();
     }
     await seedDemoCampaigns(tx, DEMO_PROVINCE.code);
@@ -147,17 +149,30 @@ export async function seedDemo(db: Db): Promise<string> {
 async function ensureDemoTree(tx: DbOrTx): Promise<Map<string, Unit>> {
   const rows: (typeof units.$inferInsert)[] = [
     { scheme: DEMO_SCHEME, code: DEMO_PROVINCE.code, name: DEMO_PROVINCE.name, level: "province", parentCode: null, path: DEMO_PROVINCE.code },
-    ...DEMO_COMMUNES.map((c) => ({ scheme: DEMO_SCHEME, code: c.code, name: c.name, level: "commune" as const, parentCode: DEMO_PROVINCE.code, path: `${DEMO_PROVINCE.code}.${c.code}` })),
+    ...DEMO_COMMUNES.map((c) => ({
+      scheme: DEMO_SCHEME,
+      code: c.code,
+      name: c.name,
+      level: "commune" as const,
+      parentCode: DEMO_PROVINCE.code,
+      path: `${DEMO_PROVINCE.code}.${c.code}`,
+    })),
   ];
   for (const row of rows) {
     await tx
       .insert(units)
       .values(row)
-      .onConflictDoUpdate({ target: [units.scheme, units.code], set: { name: row.name, level: row.level, parentCode: row.parentCode ?? null, path: row.path, updatedAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: [units.scheme, units.code],
+        set: { name: row.name, level: row.level, parentCode: row.parentCode ?? null, path: row.path, updatedAt: sql`now()` },
+      });
   }
   const tree = await tx.select().from(units).where(eq(units.scheme, DEMO_SCHEME));
   const province = tree.find((u) => u.code === DEMO_PROVINCE.code)!;
-  await tx.update(units).set({ parentId: province.id }).where(and(eq(units.scheme, DEMO_SCHEME), eq(units.parentCode, DEMO_PROVINCE.code)));
+  await tx
+    .update(units)
+    .set({ parentId: province.id })
+    .where(and(eq(units.scheme, DEMO_SCHEME), eq(units.parentCode, DEMO_PROVINCE.code)));
   return new Map(tree.map((u) => [u.code, u]));
 }
 
@@ -210,7 +225,13 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
         continue;
       }
       const target = targetOf(r.officerId);
-      const [taken] = target?.level === "commune" ? await tx.select({ id: submissions.id }).from(submissions).where(and(eq(submissions.periodId, r.periodId), eq(submissions.unitId, target.id))) : [];
+      const [taken] =
+        target?.level === "commune"
+          ? await tx
+              .select({ id: submissions.id })
+              .from(submissions)
+              .where(and(eq(submissions.periodId, r.periodId), eq(submissions.unitId, target.id)))
+          : [];
       if (target?.level === "commune" && !taken) await tx.update(submissions).set({ unitId: target.id }).where(eq(submissions.id, r.id));
       else await tx.delete(submissions).where(eq(submissions.id, r.id));
       movedReports++;
@@ -221,7 +242,11 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
       .from(incidents)
       .innerJoin(units, eq(units.id, incidents.unitId))
       .where(and(inArray(incidents.reporterId, ids), ne(units.scheme, DEMO_SCHEME)));
-    for (const i of cases) await tx.update(incidents).set({ unitId: (targetOf(i.reporterId) ?? province).id }).where(eq(incidents.id, i.id));
+    for (const i of cases)
+      await tx
+        .update(incidents)
+        .set({ unitId: (targetOf(i.reporterId) ?? province).id })
+        .where(eq(incidents.id, i.id));
 
     // Real cases a demo officer took in: escalation to the real supervisors starts again now.
     const taken = await tx
@@ -235,10 +260,21 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
         .update(incidents)
         .set({
           ...(i.assignedTo !== null && ids.includes(i.assignedTo) ? { assignedTo: null } : {}),
-          ...(undoAck ? { acknowledgedAt: null, acknowledgedBy: null, status: i.status === "acknowledged" ? "new" : i.status, nextEscalationAt: sql`${incidents.createdAt}` } : {}),
+          ...(undoAck
+            ? {
+                acknowledgedAt: null,
+                acknowledgedBy: null,
+                status: i.status === "acknowledged" ? "new" : i.status,
+                nextEscalationAt: sql`${incidents.createdAt}`,
+              }
+            : {}),
         })
         .where(eq(incidents.id, i.id));
-      await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "note", detail: { text: "Hệ thống: huỷ tiếp nhận/phân công của tài khoản mẫu (dữ liệu thử); cảnh báo được gửi lại cho cấp trên." } });
+      await tx.insert(incidentEvents).values({
+        incidentId: i.id,
+        kind: "note",
+        detail: { text: "Hệ thống: huỷ tiếp nhận/phân công của tài khoản mẫu (dữ liệu thử); cảnh báo được gửi lại cho cấp trên." },
+      });
     }
 
     await tx.delete(outbox).where(and(inArray(outbox.officerId, ids), eq(outbox.channel, "simulator")));
@@ -247,7 +283,11 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
     await tx.delete(conversationSessions).where(inArray(conversationSessions.officerId, ids));
     // Deactivated, and out of the real unit too: a demo account is never seated in one, and the next start has nothing left to repair.
     const orphans = stray.filter((o) => !targetOf(o.id)).map((o) => o.id);
-    if (orphans.length > 0) await tx.update(officers).set({ active: false, unitId: province.id, updatedAt: sql`now()` }).where(inArray(officers.id, orphans));
+    if (orphans.length > 0)
+      await tx
+        .update(officers)
+        .set({ active: false, unitId: province.id, updatedAt: sql`now()` })
+        .where(inArray(officers.id, orphans));
     lines.push(
       `Đã chuyển ${stray.length - orphans.length} cán bộ mẫu khỏi đơn vị thật sang ${DEMO_PROVINCE.name}` +
         `${orphans.length ? `, ngừng ${orphans.length} cán bộ mẫu khác` : ""}; ${movedReports} báo cáo và ${cases.length} báo cáo khẩn của họ chuyển theo` +
@@ -262,7 +302,13 @@ async function repairOldDemo(tx: DbOrTx, tree: Map<string, Unit>): Promise<strin
     .innerJoin(officers, eq(officers.id, channelLinks.officerId))
     .innerJoin(units, eq(units.id, officers.unitId))
     .where(and(eq(channelLinks.channel, "simulator"), or(eq(officers.demo, false), ne(units.scheme, DEMO_SCHEME), eq(officers.active, false))));
-  if (outside.length > 0) await tx.delete(channelLinks).where(inArray(channelLinks.id, outside.map((l) => l.id)));
+  if (outside.length > 0)
+    await tx.delete(channelLinks).where(
+      inArray(
+        channelLinks.id,
+        outside.map((l) => l.id),
+      ),
+    );
   return lines;
 }
 
@@ -283,7 +329,12 @@ export async function demoSeedNeeded(db: Db): Promise<boolean> {
     .from(officers)
     .innerJoin(units, eq(units.id, officers.unitId))
     .leftJoin(channelLinks, and(eq(channelLinks.officerId, officers.id), eq(channelLinks.channel, "simulator")))
-    .where(or(and(eq(officers.demo, true), ne(units.scheme, DEMO_SCHEME)), and(sql`${channelLinks.id} is not null`, or(eq(officers.demo, false), ne(units.scheme, DEMO_SCHEME)))))
+    .where(
+      or(
+        and(eq(officers.demo, true), ne(units.scheme, DEMO_SCHEME)),
+        and(sql`${channelLinks.id} is not null`, or(eq(officers.demo, false), ne(units.scheme, DEMO_SCHEME))),
+      ),
+    )
     .limit(1);
   return stray !== undefined;
 }

@@ -7,9 +7,7 @@ import type { Unit } from "./units.js";
  * Who is acting: a signed-in officer (web, JSON API by session, chat), or the holder of the
  * admin API token / the operator's CLI, who acts on the whole country of a tree.
  */
-export type Actor =
-  | { kind: "officer"; officer: ActingOfficer; unit: Unit; scope: Scope }
-  | { kind: "system"; name: "admin-api-token" | "cli"; scope: Scope };
+export type Actor = { kind: "officer"; officer: ActingOfficer; unit: Unit; scope: Scope } | { kind: "system"; name: "admin-api-token" | "cli"; scope: Scope };
 
 export const officerActor = (officer: ActingOfficer, unit: Unit): Actor => ({
   kind: "officer",

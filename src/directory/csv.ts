@@ -58,10 +58,7 @@ function cellText(v: unknown): string {
 }
 
 /** Finds the column for each wanted field among header aliases, comparing folded text. */
-export function mapHeader<K extends string>(
-  header: string[],
-  aliases: Record<K, string[]>,
-): { columns: Record<K, string | undefined>; missing: K[] } {
+export function mapHeader<K extends string>(header: string[], aliases: Record<K, string[]>): { columns: Record<K, string | undefined>; missing: K[] } {
   const folded = new Map(header.map((h) => [fold(h).replace(/\s+/g, "_"), h]));
   const columns = {} as Record<K, string | undefined>;
   const missing: K[] = [];

@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import type { Db, DbOrTx } from "../db/client.js";
+import type { DbOrTx } from "../db/client.js";
 import type { InboundMessage, OutboundMessage } from "../domain/messages.js";
 import { channelLinks, inviteCodes, officers, pendingLinks, units, type Channel, type OfficerRole, type PendingLinkDecision } from "../db/schema/index.js";
 import { normalizePhone } from "../domain/phone.js";
 import { fold } from "../domain/text.js";
 import { mapHeader, readTable } from "./csv.js";
 import type { ImportReport, RejectedRow } from "./import-report.js";
-import { ImportFileError, type Scheme, type Unit } from "./units.js";
+import { ImportFileError, type Scheme, type Unit, type UnitLevel } from "./units.js";
+import { contains, inScopeSql, type Placed } from "../domain/scope.js";
+import { LEVEL_NAMES, ROLE_NAMES } from "./labels.js";
 
 export type Officer = typeof officers.$inferSelect;
 /** The officer a chat message acts as: everything but the password hash, which chat never needs. */
@@ -53,7 +55,7 @@ export function hashInviteCode(code: string): string {
 // Crockford-style alphabet: no 0/O or 1/I/L to misread when typed from a paper slip.
 const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
 
-function newInviteCode(): string {
+export function newInviteCode(): string {
   const bytes = randomBytes(10);
   return Array.from(bytes, (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join("");
 }
@@ -74,16 +76,14 @@ const outOfReach = (phone: string) => `số điện thoại "${phone}" đã đư
 const adminOnly = (phone: string) => `số điện thoại "${phone}" là của một tài khoản quản trị: chỉ quản trị viên mới thay đổi được`;
 
 /** SQL on an existing officers row: the importer may change it (the same rule as refuseOutOfReach). */
-function reachableSql(within: Pick<Unit, "scheme" | "path"> | undefined, allowAdmin: boolean): SQL {
+function reachableSql(within: Placed | undefined, allowAdmin: boolean): SQL {
   const conds: SQL[] = [];
-  if (within) {
-    conds.push(sql`${officers.unitId} in (select u.id from ${units} u where u.scheme = ${within.scheme} and (u.path = ${within.path} or u.path like ${within.path} || '.%'))`);
-  }
+  if (within) conds.push(sql`${officers.unitId} in (select ${units.id} from ${units} where ${inScopeSql(within, units)})`);
   if (!allowAdmin) conds.push(sql`${officers.role} <> 'admin'`);
   return and(...conds)!;
 }
 
-export function createOfficerDirectory(deps: { db: Db; clock: () => Date; inviteTtlHours: number }) {
+export function createOfficerDirectory(deps: { db: DbOrTx; clock: () => Date; inviteTtlHours: number }) {
   const { db, clock } = deps;
 
   /**
@@ -96,7 +96,7 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
   async function importFile(
     content: Buffer,
     fileName: string,
-    opts: { dryRun?: boolean; within?: Pick<Unit, "scheme" | "path">; allowAdminRole?: boolean } = {},
+    opts: { dryRun?: boolean; within?: Placed; allowAdminRole?: boolean } = {},
   ): Promise<ImportReport & { good: { line: number; name: string; phone: string; role: OfficerRole; unitCode: string }[] }> {
     const { header, rows } = await readTable(content, fileName);
     const { columns, missing } = mapHeader(header, HEADER_ALIASES);
@@ -113,7 +113,7 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
 
     const allUnits = await db.select({ id: units.id, scheme: units.scheme, code: units.code, level: units.level, path: units.path }).from(units);
     const unitIndex = new Map(allUnits.map((u) => [`${u.scheme}:${u.code}`, u]));
-    const inReach = (u: Pick<Unit, "scheme" | "path">) => !opts.within || (u.scheme === opts.within.scheme && (u.path === opts.within.path || u.path.startsWith(`${opts.within.path}.`)));
+    const inReach = (u: Placed) => !opts.within || contains(opts.within, u);
 
     const rejected: RejectedRow[] = [];
     const byPhone = new Map<string, number>();
@@ -129,17 +129,22 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
       const phone = normalizePhone(phoneRaw);
       if (!phone) reasons.push(`số điện thoại "${phoneRaw}" không hợp lệ`);
       const role = parseRole(roleRaw);
-      if (!role) reasons.push(`vai trò "${roleRaw}" không hợp lệ (commune, district, province hoặc admin)`);
+      if (!role)
+        reasons.push(
+          `vai trò "${roleRaw}" không hợp lệ (${Object.values(ROLE_NAMES)
+            .join(", ")
+            .replace(/, (?=[^,]*$)/, " hoặc ")})`,
+        );
       const scheme = parseScheme(schemeRaw);
       if (!scheme) reasons.push(`hệ mã "${schemeRaw}" không hợp lệ (pre2025 hoặc post2025)`);
       // Spreadsheets drop leading zeros: "4" in a commune column is "00004".
       const unit = scheme ? findUnitByLooseCode(unitIndex, scheme, unitCode) : undefined;
       if (scheme && !unit) reasons.push(`không có đơn vị mã "${unitCode}" trong hệ mã ${scheme}`);
       if (unit && role && !ROLE_LEVELS[role].includes(unit.level)) {
-        reasons.push(`vai trò ${role} không thuộc đơn vị cấp ${unit.level}`);
+        reasons.push(`vai trò ${ROLE_NAMES[role]} không thuộc đơn vị cấp ${LEVEL_NAMES[unit.level as UnitLevel]}`);
       }
       if (unit && !inReach(unit)) reasons.push(`đơn vị "${unitCode}" ngoài phạm vi quản lý của anh/chị`);
-      if (role === "admin" && opts.allowAdminRole === false) reasons.push("chỉ quản trị viên mới thêm được vai trò admin");
+      if (role === "admin" && opts.allowAdminRole === false) reasons.push("chỉ quản trị viên mới thêm được vai trò quản trị viên");
       if (phone && byPhone.has(phone)) reasons.push(`trùng số điện thoại với dòng ${byPhone.get(phone)}`);
       if (reasons.length > 0) {
         rejected.push({ line, reason: reasons.join("; ") });
@@ -159,13 +164,24 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
           .select({ phone: officers.phone, role: officers.role, scheme: units.scheme, path: units.path })
           .from(officers)
           .innerJoin(units, eq(units.id, officers.unitId))
-          .where(inArray(officers.phone, good.slice(i, i + 1000).map((g) => g.phone)));
+          .where(
+            inArray(
+              officers.phone,
+              good.slice(i, i + 1000).map((g) => g.phone),
+            ),
+          );
         // Locked until the rows are written: nobody moves them between this check and the upsert.
         for (const h of await (lock ? query.for("update", { of: officers }) : query)) holders.set(h.phone, h);
       }
       good = good.filter((g) => {
         const holder = holders.get(g.phone);
-        const reason = !holder ? undefined : !inReach(holder) ? outOfReach(g.phoneRaw) : holder.role === "admin" && opts.allowAdminRole === false ? adminOnly(g.phoneRaw) : undefined;
+        const reason = !holder
+          ? undefined
+          : !inReach(holder)
+            ? outOfReach(g.phoneRaw)
+            : holder.role === "admin" && opts.allowAdminRole === false
+              ? adminOnly(g.phoneRaw)
+              : undefined;
         if (reason) rejected.push({ line: g.line, reason });
         return !reason;
       });
@@ -207,7 +223,10 @@ export function createOfficerDirectory(deps: { db: Db; clock: () => Date; invite
   async function createInvite(phoneInput: string, channel: Channel): Promise<{ code: string; officer: Officer; expiresAt: Date }> {
     const phone = normalizePhone(phoneInput);
     if (!phone) throw new OfficerNotFoundError(`Số điện thoại "${phoneInput}" không hợp lệ.`);
-    const [officer] = await db.select().from(officers).where(and(eq(officers.phone, phone), eq(officers.active, true)));
+    const [officer] = await db
+      .select()
+      .from(officers)
+      .where(and(eq(officers.phone, phone), eq(officers.active, true)));
     if (!officer) throw new OfficerNotFoundError(`Không có cán bộ nào đăng ký số ${phoneInput}.`);
     const code = newInviteCode();
     const expiresAt = new Date(clock().getTime() + deps.inviteTtlHours * 3_600_000);
@@ -242,22 +261,22 @@ export async function redeemInvite(tx: DbOrTx, code: string, now: Date): Promise
     .where(and(eq(inviteCodes.codeHash, hashInviteCode(code)), isNull(inviteCodes.usedAt), gt(inviteCodes.expiresAt, now)))
     .returning({ officerId: inviteCodes.officerId });
   if (!invite) return undefined;
-  const [officer] = await tx.select().from(officers).where(and(eq(officers.id, invite.officerId), eq(officers.active, true)));
+  const [officer] = await tx
+    .select()
+    .from(officers)
+    .where(and(eq(officers.id, invite.officerId), eq(officers.active, true)));
   return officer;
 }
 
 /** Links (or moves) a platform account to an officer; the first linked channel becomes preferred. */
-export async function linkChannel(
-  tx: DbOrTx,
-  officerId: number,
-  link: { channel: Channel; externalId: string; chatId: string },
-): Promise<void> {
+export async function linkChannel(tx: DbOrTx, officerId: number, link: { channel: Channel; externalId: string; chatId: string }): Promise<void> {
   // The platform account may have belonged to someone else (a shared phone handed over).
-  await tx
-    .delete(channelLinks)
-    .where(and(eq(channelLinks.channel, link.channel), eq(channelLinks.externalId, link.externalId)));
+  await tx.delete(channelLinks).where(and(eq(channelLinks.channel, link.channel), eq(channelLinks.externalId, link.externalId)));
   // A request of this account still waiting for a supervisor has nothing left to decide.
-  await tx.update(pendingLinks).set({ decidedAt: sql`now()`, decision: "linked" }).where(openRequestOf(link.channel, link.externalId));
+  await tx
+    .update(pendingLinks)
+    .set({ decidedAt: sql`now()`, decision: "linked" })
+    .where(openRequestOf(link.channel, link.externalId));
   const existing = await tx.select({ id: channelLinks.id }).from(channelLinks).where(eq(channelLinks.officerId, officerId));
   await tx
     .insert(channelLinks)
@@ -269,7 +288,10 @@ export async function linkChannel(
 }
 
 export async function findOfficerByPhone(tx: DbOrTx, phone: string): Promise<Officer | undefined> {
-  const [o] = await tx.select().from(officers).where(and(eq(officers.phone, phone), eq(officers.active, true)));
+  const [o] = await tx
+    .select()
+    .from(officers)
+    .where(and(eq(officers.phone, phone), eq(officers.active, true)));
   return o;
 }
 
@@ -288,7 +310,11 @@ const openRequestOf = (channel: Channel, externalId: string) =>
 export async function pendingLinkReply(tx: DbOrTx, msg: InboundMessage, now: Date, supportContact: string): Promise<OutboundMessage | undefined> {
   if (msg.contact?.unconfirmed) {
     const phone = normalizePhone(msg.contact.phone);
-    if (!phone) return { text: "Số điện thoại trong biểu mẫu không hợp lệ. Anh/chị vui lòng gửi lại số đã đăng ký với baocao, hoặc gửi mã mời (10 ký tự) anh/chị đã nhận.", requestContact: true };
+    if (!phone)
+      return {
+        text: "Số điện thoại trong biểu mẫu không hợp lệ. Anh/chị vui lòng gửi lại số đã đăng ký với baocao, hoặc gửi mã mời (10 ký tự) anh/chị đã nhận.",
+        requestContact: true,
+      };
     const officer = await findOfficerByPhone(tx, phone);
     await tx.update(pendingLinks).set({ decidedAt: now, decision: "replaced" }).where(openRequestOf(msg.channel, msg.externalUserId));
     const request = { officerId: officer?.id ?? null, phone, chatId: msg.chatId, displayName: msg.contact.name ?? null, requestedAt: now };
@@ -304,7 +330,9 @@ export async function pendingLinkReply(tx: DbOrTx, msg: InboundMessage, now: Dat
   }
   const [open] = await tx.select({ id: pendingLinks.id }).from(pendingLinks).where(openRequestOf(msg.channel, msg.externalUserId)).limit(1);
   if (!open) return undefined;
-  return { text: `Yêu cầu liên kết tài khoản Zalo này đang chờ cán bộ cấp trên của anh/chị xác nhận. Anh/chị có thể gửi mã mời (10 ký tự) để liên kết ngay; cần hỗ trợ, anh/chị liên hệ ${supportContact}.` };
+  return {
+    text: `Yêu cầu liên kết tài khoản Zalo này đang chờ cán bộ cấp trên của anh/chị xác nhận. Anh/chị có thể gửi mã mời (10 ký tự) để liên kết ngay; cần hỗ trợ, anh/chị liên hệ ${supportContact}.`,
+  };
 }
 
 /** An open request with its officer and the officer's unit, locked until the caller's transaction ends. */
@@ -323,7 +351,13 @@ export async function lockOpenPendingLink(tx: DbOrTx, id: number) {
  * A supervisor's decision on an open request (the caller has locked it and checked that the
  * officer is theirs to decide for). Approval links the account to the officer.
  */
-export async function decidePendingLink(tx: DbOrTx, link: PendingLink, decision: Extract<PendingLinkDecision, "approved" | "rejected">, decidedBy: number, now: Date): Promise<void> {
+export async function decidePendingLink(
+  tx: DbOrTx,
+  link: PendingLink,
+  decision: Extract<PendingLinkDecision, "approved" | "rejected">,
+  decidedBy: number,
+  now: Date,
+): Promise<void> {
   await tx.update(pendingLinks).set({ decidedAt: now, decidedBy, decision }).where(eq(pendingLinks.id, link.id));
   if (decision === "approved" && link.officerId !== null) {
     await linkChannel(tx, link.officerId, { channel: link.channel, externalId: link.externalId, chatId: link.chatId });

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db, DbOrTx } from "../db/client.js";
+import type { DbOrTx } from "../db/client.js";
 import { unitMappings, units } from "../db/schema/index.js";
 import { readTable, type TableRow } from "./csv.js";
 import type { ImportReport, RejectedRow } from "./import-report.js";
@@ -26,7 +26,19 @@ export const NATIONAL_CODE = "VN";
 
 /** The whole country in one scheme: the empty path lies above every province's. */
 export function nationalRoot(scheme: Scheme): ReportRoot {
-  return { id: 0, scheme, code: NATIONAL_CODE, name: "Toàn quốc", level: "country", parentId: null, parentCode: null, path: "", validFrom: null, validTo: null, updatedAt: new Date(0) };
+  return {
+    id: 0,
+    scheme,
+    code: NATIONAL_CODE,
+    name: "Toàn quốc",
+    level: "country",
+    parentId: null,
+    parentCode: null,
+    path: "",
+    validFrom: null,
+    validTo: null,
+    updatedAt: new Date(0),
+  };
 }
 
 /** How many path segments lie above the root's children (0 for the country, whose children are provinces). */
@@ -52,7 +64,7 @@ export function detectUnitFile(header: string[]): UnitFileKind | undefined {
   return undefined;
 }
 
-export function createUnitDirectory(deps: { db: Db }) {
+export function createUnitDirectory(deps: { db: DbOrTx }) {
   const { db } = deps;
 
   /** Imports any of the official unit files; the file kind is recognised by its header. */
@@ -60,9 +72,7 @@ export function createUnitDirectory(deps: { db: Db }) {
     const { header, rows } = await readTable(content, fileName);
     const kind = detectUnitFile(header);
     if (!kind) {
-      throw new ImportFileError(
-        "Không nhận ra tệp: cần cột code,name,level,parent_code (danh mục đơn vị) hoặc old_code,new_code (bảng chuyển đổi).",
-      );
+      throw new ImportFileError("Không nhận ra tệp: cần cột code,name,level,parent_code (danh mục đơn vị) hoặc old_code,new_code (bảng chuyển đổi).");
     }
     if (kind === "units") {
       if (!scheme) throw new ImportFileError("Cần chọn hệ mã: --scheme pre2025 hoặc --scheme post2025.");
@@ -111,10 +121,7 @@ export function createUnitDirectory(deps: { db: Db }) {
 
     // Paths need the whole file: a commune's path is its district's path plus its own code.
     const paths = new Map<string, string>();
-    const existing = await db
-      .select({ code: units.code, path: units.path })
-      .from(units)
-      .where(eq(units.scheme, scheme));
+    const existing = await db.select({ code: units.code, path: units.path }).from(units).where(eq(units.scheme, scheme));
     const existingPaths = new Map(existing.map((u) => [u.code, u.path]));
     const pathOf = (code: string, seen = new Set<string>()): string | undefined => {
       const known = paths.get(code);
@@ -237,13 +244,11 @@ export class ImportFileError extends Error {
   override name = "ImportFileError";
 }
 
-/** Every unit in the subtree of `root` (itself included): one indexed prefix query. */
-export function subtreeCondition(root: Pick<Unit, "scheme" | "path">) {
-  return and(eq(units.scheme, root.scheme), sql`(${units.path} = ${root.path} or ${units.path} like ${root.path} || '.%')`);
-}
-
 export async function findUnit(db: DbOrTx, scheme: Scheme, code: string): Promise<Unit | undefined> {
-  const [u] = await db.select().from(units).where(and(eq(units.scheme, scheme), eq(units.code, code)));
+  const [u] = await db
+    .select()
+    .from(units)
+    .where(and(eq(units.scheme, scheme), eq(units.code, code)));
   return u;
 }
 

@@ -66,10 +66,15 @@ export function formatDate(iso: string): string {
  * "hôm qua 17h", "hôm nay 8:15", "20/11 9h", "20/11/2026 09:30". Times are local to `timeZone`.
  */
 export function parseVietnameseDateTime(input: string, now: Date, timeZone: string): Date | undefined {
-  const f = fold(input).replace(/\s+luc\s+/, " ").trim();
+  const f = fold(input)
+    .replace(/\s+luc\s+/, " ")
+    .trim();
   if (/^(bay gio|vua xong|vua moi|ngay bay gio|now|luc nay)$/.test(f)) return now;
   const today = localDate(now, timeZone);
-  const m = /^(?:(hom nay|hom qua|hom kia|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?)\s*)?(?:(\d{1,2})\s*(?:h|gio|:)\s*(\d{1,2})?\s*(?:phut|p)?\s*(sang|chieu|toi|trua|dem)?)?$/.exec(f);
+  const m =
+    /^(?:(hom nay|hom qua|hom kia|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?)\s*)?(?:(\d{1,2})\s*(?:h|gio|:)\s*(\d{1,2})?\s*(?:phut|p)?\s*(sang|chieu|toi|trua|dem)?)?$/.exec(
+      f,
+    );
   if (!m || (!m[1] && !m[2])) return undefined;
   const date = m[1] ? parseVietnameseDate(m[1], today) : today;
   if (!date) return undefined;

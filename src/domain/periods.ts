@@ -67,12 +67,7 @@ export interface CalendarEntry {
  * and a row for this year over an every-year row. A recurring row's "deadline" carries only
  * day and month; the year comes from the period.
  */
-export function deadlineFor(
-  entries: CalendarEntry[],
-  spec: PeriodSpec,
-  unitPath: string,
-  level: ReportingLevel,
-): string {
+export function deadlineFor(entries: CalendarEntry[], spec: PeriodSpec, unitPath: string, level: ReportingLevel): string {
   const year = Number(spec.key.slice(0, 4));
   const candidates = entries.filter(
     (e) =>
@@ -81,10 +76,7 @@ export function deadlineFor(
       (e.year === undefined || e.year === year) &&
       (e.scopePath === undefined || pathWithin(e.scopePath, unitPath)),
   );
-  candidates.sort(
-    (a, b) =>
-      (b.scopePath?.length ?? -1) - (a.scopePath?.length ?? -1) || (b.year === undefined ? 0 : 1) - (a.year === undefined ? 0 : 1),
-  );
+  candidates.sort((a, b) => (b.scopePath?.length ?? -1) - (a.scopePath?.length ?? -1) || (b.year === undefined ? 0 : 1) - (a.year === undefined ? 0 : 1));
   const best = candidates[0];
   if (!best) return defaultDeadline(spec, level);
   return best.year === undefined ? `${year}${best.deadline.slice(4)}` : best.deadline;

@@ -17,7 +17,16 @@ const minutes = (hhmm: string) => {
 
 /** Local wall-clock minutes since midnight and the zone's UTC offset in minutes at `at`. */
 function localParts(at: Date, timeZone: string): { minute: number; offset: number } {
-  const p = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", year: "numeric", month: "2-digit", day: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  const p = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
   const get = (t: string) => Number(p.find((x) => x.type === t)?.value);
   const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
   return { minute: get("hour") * 60 + get("minute"), offset: Math.round((asUtc - at.getTime()) / 60_000) };

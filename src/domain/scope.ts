@@ -58,4 +58,3 @@ export function withinOrNotFound<T extends Placed>(scope: Placed, unit: T | unde
   if (!unit || !contains(scope, unit)) throw new AppError("not_found", `Không tìm thấy ${what}.`);
   return unit;
 }
-

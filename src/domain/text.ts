@@ -64,22 +64,24 @@ function settleBidi(s: string): string {
  * would reorder what the officer sees are kept (see `hasReorderingControl`).
  */
 export function cleanText(input: string): string {
-  return settleBidi(
-    collapseSpaces(
-      input
-        .replace(LONE_SURROGATE, "")
-        // NFC first too: the same text typed NFC or NFD must clean alike. "↮" decomposes to "↔"
-        // (a pictograph, removed) plus a combining mark, so only its NFC form survived.
-        .normalize("NFC")
-        .replace(INVISIBLE, "")
-        .replace(CONTROL, "")
-        .replace(EMOJI, " "),
-    ),
-  )
-    // NFC last: an invisible mark between a letter and its accent ("a\u200b\u0308") only
-    // lets them compose once it is gone. Normalising first left "ä" decomposed, so the same
-    // answer cleaned twice (the webhook, then the parser) gave two different strings.
-    .normalize("NFC");
+  return (
+    settleBidi(
+      collapseSpaces(
+        input
+          .replace(LONE_SURROGATE, "")
+          // NFC first too: the same text typed NFC or NFD must clean alike. "↮" decomposes to "↔"
+          // (a pictograph, removed) plus a combining mark, so only its NFC form survived.
+          .normalize("NFC")
+          .replace(INVISIBLE, "")
+          .replace(CONTROL, "")
+          .replace(EMOJI, " "),
+      ),
+    )
+      // NFC last: an invisible mark between a letter and its accent ("a\u200b\u0308") only
+      // lets them compose once it is gone. Normalising first left "ä" decomposed, so the same
+      // answer cleaned twice (the webhook, then the parser) gave two different strings.
+      .normalize("NFC")
+  );
 }
 
 /** True when the text holds a bidi control that can reorder what the officer sees (after `cleanText`, only those remain). */
@@ -100,16 +102,18 @@ export function clip(text: string, n: number): string {
 
 /** Lower case without diacritics ("Không" → "khong", "Đã nhận" → "da nhan"), for matching only. */
 export function fold(input: string): string {
-  return cleanText(input)
-    // Matching reads the words, whatever direction they would be shown in.
-    .replace(REORDERING_ALL, "")
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .replace(/[đĐ]/g, "d")
-    .toLowerCase()
-    .replace(/[.!?…,;:]+$/u, "")
-    .replace(/\s+/g, " ")
-    .trim();
+  return (
+    cleanText(input)
+      // Matching reads the words, whatever direction they would be shown in.
+      .replace(REORDERING_ALL, "")
+      .normalize("NFD")
+      .replace(/\p{M}/gu, "")
+      .replace(/[đĐ]/g, "d")
+      .toLowerCase()
+      .replace(/[.!?…,;:]+$/u, "")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }
 
 const graphemes = new Intl.Segmenter("vi", { granularity: "grapheme" });

@@ -34,7 +34,7 @@ export function isWorkingDay(date: string): boolean {
 /** The date `n` working days after `date` (weekends and public holidays skipped). */
 export function addWorkingDays(date: string, n: number): string {
   let d = date;
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     d = addDays(d, 1);
     if (isWorkingDay(d)) left--;
   }

@@ -140,7 +140,10 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       if ((q.min ?? 0) >= 0 && /^-/.test(raw)) return { ok: false, message: "Số không được âm." };
       const n = parsed.value === 0 ? 0 : parsed.value;
       if (q.money && !Number.isInteger(n)) {
-        return { ok: false, message: `Số tiền tính bằng đồng, không có phần lẻ (anh/chị vừa gõ ${formatVietnameseNumber(n)} đồng). Nếu là triệu, anh/chị gõ ví dụ 1,5 triệu hoặc 1.500.000.` };
+        return {
+          ok: false,
+          message: `Số tiền tính bằng đồng, không có phần lẻ (anh/chị vừa gõ ${formatVietnameseNumber(n)} đồng). Nếu là triệu, anh/chị gõ ví dụ 1,5 triệu hoặc 1.500.000.`,
+        };
       }
       if (q.type === "integer" && !Number.isInteger(n)) return { ok: false, message: "Câu này cần một số nguyên (ví dụ 12), không có phần lẻ." };
       const min = q.min ?? 0;
@@ -160,7 +163,10 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
       return { ok: true, value: hit.value };
     }
     case "multiple": {
-      const parts = raw.split(/[,;\n]+|\s+(?=\d)/).map((p) => p.trim()).filter(Boolean);
+      const parts = raw
+        .split(/[,;\n]+|\s+(?=\d)/)
+        .map((p) => p.trim())
+        .filter(Boolean);
       const picked: string[] = [];
       for (const p of parts) {
         const hit = matchChoice(choices!, p);
@@ -216,9 +222,7 @@ function numberRefusal(q: Question, parsed: Extract<NumberParse, { ok: false }>)
     case "spaced_digits":
       return "Các chữ số cần viết liền nhau, hàng nghìn ngăn bằng dấu chấm (ví dụ 1.234.567); mỗi câu chỉ một số.";
     case "ambiguous":
-      return q.money
-        ? 'Số tiền này chưa rõ. Anh/chị viết một cách thôi, ví dụ "2,3 triệu", "2 triệu 300 nghìn" hoặc "2.300.000".'
-        : `Số này chưa rõ. ${need}`;
+      return q.money ? 'Số tiền này chưa rõ. Anh/chị viết một cách thôi, ví dụ "2,3 triệu", "2 triệu 300 nghìn" hoặc "2.300.000".' : `Số này chưa rõ. ${need}`;
     default:
       return q.money ? `Câu này cần số tiền (ví dụ 5.000.000 hoặc 5 triệu).` : need;
   }

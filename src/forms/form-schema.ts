@@ -123,14 +123,13 @@ export const formSchema = z
         if (!s.repeat) topLevel.add(q.id);
       }
     }
-    const numeric = new Set(
-      form.sections.flatMap((s) => s.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((q) => q.id)),
-    );
+    const numeric = new Set(form.sections.flatMap((s) => s.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((q) => q.id)));
     for (const c of form.checks) {
       const ids = c.kind === "sum" ? [c.total, ...c.parts] : [c.left, c.right];
       for (const i of ids) if (!numeric.has(i) || !topLevel.has(i)) ctx.addIssue({ code: "custom", message: `kiểm tra dùng ${i}: cần câu số ngoài nhóm lặp` });
     }
-    for (const c of form.computed) for (const i of c.sum) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
+    for (const c of form.computed)
+      for (const i of c.sum) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
   });
 
 export type Question = z.output<typeof questionSchema>;

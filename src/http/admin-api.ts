@@ -15,7 +15,7 @@ import { findUnit } from "../directory/units.js";
 import { findPeriod, periodStatus } from "../reporting/period-status.js";
 import { deadlinesForUnit, loadCalendar } from "../reporting/reporting-calendar.js";
 import { jsonBearerAuth, NotFoundError } from "./errors.js";
-import { renderApiDocs } from "./api-docs.js";
+import { ApiDocs } from "./api-docs.js";
 
 export interface AdminApiDeps {
   db: Db;
@@ -98,7 +98,12 @@ const periodStatusRoute = createRoute({
   summary: "Who reported, who is late, and the totals, for a unit's children in the tree",
   security: [{ bearer: [] }],
   request: {
-    params: z.object({ periodId: z.string().regex(/^\d+$|^\d{4}-[A-Z0-9]+$/).openapi({ example: "2026-H1" }) }),
+    params: z.object({
+      periodId: z
+        .string()
+        .regex(/^\d+$|^\d{4}-[A-Z0-9]+$/)
+        .openapi({ example: "2026-H1" }),
+    }),
     query: z.object({
       unit: z
         .string()
@@ -114,7 +119,6 @@ const periodStatusRoute = createRoute({
     404: { description: "Unknown period or unit", content: { "application/json": { schema: ErrorSchema } } },
   },
 });
-
 
 export function mountAdminApi(deps: AdminApiDeps) {
   return (app: OpenAPIHono) => {
@@ -201,7 +205,9 @@ export function mountAdminApi(deps: AdminApiDeps) {
           200: {
             description: "The file",
             content: {
-              [format === "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv"]: { schema: z.string().openapi({ format: "binary" }) },
+              [format === "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv"]: {
+                schema: z.string().openapi({ format: "binary" }),
+              },
             },
           },
           401: { description: "Missing or wrong bearer token", content: { "application/json": { schema: ErrorSchema } } },
@@ -235,6 +241,6 @@ export function mountAdminApi(deps: AdminApiDeps) {
       openapi: "3.1.0",
       info: { title: "baocao admin API", version: "1", description: "Báo cáo công tác trẻ em — API quản trị. Xác thực bằng Bearer ADMIN_API_TOKEN." },
     });
-    app.get("/api/docs", (c) => c.html(renderApiDocs()));
+    app.get("/api/docs", (c) => c.html(ApiDocs()));
   };
 }

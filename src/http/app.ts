@@ -14,9 +14,8 @@ import { OfficerNotFoundError } from "../directory/officers.js";
 import { NotFoundError } from "./errors.js";
 import { isAppError } from "../domain/app-error.js";
 import { appErrorJson } from "./app-error-response.js";
-import { errorPage } from "./components/error-page.js";
+import { errorPage, messagePage } from "./components/error-page.js";
 import { describeFailure, isDatabaseUnavailable } from "../db/errors.js";
-import { page } from "./html.js";
 
 /** Bodies are refused past this unless the route is listed in UPLOAD_LIMITS (forms, JSON). */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -128,7 +127,7 @@ export function createHttpApp(deps: HttpDeps) {
         onError: (c) =>
           wantsJson(c.req.path)
             ? c.json({ error: "Nội dung gửi lên quá lớn" }, 413)
-            : c.html(page("Nội dung quá lớn", "<h1>Nội dung gửi lên quá lớn</h1><p>Vui lòng rút gọn nội dung hoặc chọn tệp nhỏ hơn.</p>"), 413),
+            : messagePage(c, 413, "Nội dung gửi lên quá lớn", "Vui lòng rút gọn nội dung hoặc chọn tệp nhỏ hơn."),
       });
       limiters.set(maxSize, m);
     }
@@ -141,7 +140,11 @@ export function createHttpApp(deps: HttpDeps) {
     if (!ok) return c.json({ status: "database unreachable", database: deps.database.kind }, 503);
     // A degraded part is reported, but the instance still answers 200: restarting it would not help.
     const parts = Object.fromEntries(
-      await Promise.all(Object.entries(deps.health ?? {}).map(async ([name, check]) => [name, await check().catch((err: Error) => ({ status: "degraded" as const, reason: err.message }))] as const)),
+      await Promise.all(
+        Object.entries(deps.health ?? {}).map(
+          async ([name, check]) => [name, await check().catch((err: Error) => ({ status: "degraded" as const, reason: err.message }))] as const,
+        ),
+      ),
     );
     const degraded = Object.values(parts).some((p) => p.status === "degraded");
     return c.json({ status: degraded ? "degraded" : "ok", database: deps.database.kind, ...parts }, 200);
@@ -162,7 +165,10 @@ export function createHttpApp(deps: HttpDeps) {
     problems.push(...(deps.channels?.problems ?? []));
     if (deps.stopping?.()) problems.push("stopping");
     const ready = problems.length === 0;
-    return c.json({ status: ready ? "ready" : "not ready", database: deps.database.kind, pendingMigrations, channels: deps.channels?.modes ?? {}, problems }, ready ? 200 : 503);
+    return c.json(
+      { status: ready ? "ready" : "not ready", database: deps.database.kind, pendingMigrations, channels: deps.channels?.modes ?? {}, problems },
+      ready ? 200 : 503,
+    );
   });
 
   app.get("/metrics", async (c) => {

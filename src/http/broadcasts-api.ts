@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "../db/client.js";
-import { findUnit } from "../directory/units.js";
-import { broadcastStatus, createBroadcast } from "../broadcasts/broadcasts.js";
+import { broadcastStatus } from "../broadcasts/broadcasts.js";
+import { sendBroadcast } from "../broadcasts/send-broadcast.js";
+import { systemActor } from "../directory/actor.js";
 import type { Planners } from "../scheduler/planners.js";
 import { jsonBearerAuth, NotFoundError } from "./errors.js";
 
@@ -10,7 +11,11 @@ const ErrorSchema = z.object({ error: z.string() });
 const AudienceSchema = z
   .object({
     scheme: z.enum(["pre2025", "post2025"]).default("post2025"),
-    rootCode: z.string().regex(/^\d{2,5}$/).optional().openapi({ description: "Unit whose subtree receives it; omit for the whole country", example: "12" }),
+    rootCode: z
+      .string()
+      .regex(/^\d{2,5}$/)
+      .optional()
+      .openapi({ description: "Unit whose subtree receives it; omit for the whole country", example: "12" }),
     roles: z.array(z.enum(["commune", "district", "province", "admin"])).optional(),
   })
   .openapi("Audience");
@@ -76,7 +81,9 @@ const get = createRoute({
 
 export function mountBroadcastsApi(deps: { db: Db; adminToken?: string; clock: () => Date; planners: Planners; drain: () => Promise<unknown> }) {
   return (app: OpenAPIHono) => {
-    const guard = deps.adminToken ? jsonBearerAuth(deps.adminToken) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
+    const guard = deps.adminToken
+      ? jsonBearerAuth(deps.adminToken)
+      : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
     app.use("/api/broadcasts", guard);
     app.use("/api/broadcasts/*", guard);
 
@@ -96,16 +103,15 @@ export function mountBroadcastsApi(deps: { db: Db; adminToken?: string; clock: (
 
     app.openapi(create, async (c) => {
       const body = c.req.valid("json");
-      if (body.audience.rootCode && !(await findUnit(deps.db, body.audience.scheme, body.audience.rootCode))) {
-        throw new NotFoundError(`Không có đơn vị mã ${body.audience.rootCode}`);
-      }
-      const b = await createBroadcast(deps.db, { ...body, sendAt: body.sendAt ? new Date(body.sendAt) : undefined }, deps.clock());
+      // The token holder acts on the whole country of the tree named in the audience; an unknown unit is a 404.
+      const ctx = { actor: systemActor("admin-api-token", body.audience.scheme), db: deps.db, clock: deps.clock };
+      const sent = await sendBroadcast(ctx, { ...body, sendAt: body.sendAt ? new Date(body.sendAt) : undefined });
       // Due now: plan at once rather than at the next planner tick, and start sending.
-      if (b.sendAt.getTime() <= deps.clock().getTime()) {
+      if (sent.dueNow) {
         await deps.planners.planBroadcasts();
         void deps.drain();
       }
-      return c.json(await view(b.id), 201);
+      return c.json(await view(sent.broadcast.id), 201);
     });
 
     app.openapi(get, async (c) => c.json(await view(Number(c.req.valid("param").id)), 200));

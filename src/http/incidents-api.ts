@@ -1,9 +1,10 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "../db/client.js";
 import type { IncidentService } from "../incidents/incident-service.js";
-import { jsonBearerAuth, NotFoundError } from "./errors.js";
+import { systemActor } from "../directory/actor.js";
+import { jsonBearerAuth } from "./errors.js";
 
-const ErrorSchema = z.object({ error: z.string() });
+const ErrorSchema = z.object({ error: z.string(), code: z.string().optional() });
 
 const IncidentSchema = z
   .object({
@@ -46,15 +47,18 @@ const getCase = createRoute({
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function mountIncidentsApi(deps: { db: Db; adminToken?: string; incidents: IncidentService }) {
+export function mountIncidentsApi(deps: { db: Db; adminToken?: string; incidents: IncidentService; clock?: () => Date }) {
   return (app: OpenAPIHono) => {
-    const guard = deps.adminToken ? jsonBearerAuth(deps.adminToken) : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
+    const guard = deps.adminToken
+      ? jsonBearerAuth(deps.adminToken)
+      : async (c: import("hono").Context) => c.json({ error: "API quản trị chưa bật: đặt ADMIN_API_TOKEN" }, 401);
     app.use("/api/incidents", guard);
     app.use("/api/incidents/*", guard);
     app.openapi(getCase, async (c) => {
-      // The token sees every case: only a ref that does not exist is refused (and audited).
-      const found = await deps.incidents.read(deps.db, c.req.valid("param").ref, { actor: "admin-api-token", via: "api" });
-      if (!found) throw new NotFoundError("Không tìm thấy");
+      // The token sees every case of every tree: only a ref that does not exist is refused (and
+      // audited), as AppError not_found → 404 {error, code} by app.onError.
+      const ctx = { actor: systemActor("admin-api-token", ""), db: deps.db, clock: deps.clock ?? (() => new Date()) };
+      const found = await deps.incidents.readIncident(ctx, { ref: c.req.valid("param").ref, via: "api" });
       const i = found.incident;
       return c.json(
         {
@@ -73,7 +77,12 @@ export function mountIncidentsApi(deps: { db: Db; adminToken?: string; incidents
             acknowledgedAt: iso(i.acknowledgedAt),
             createdAt: i.createdAt.toISOString(),
           },
-          clocks: { emergency: found.clocks.emergency.toISOString(), supportPlan: found.clocks.supportPlan, approval: found.clocks.approval, separationEnds: iso(found.clocks.separationEnds ?? null) },
+          clocks: {
+            emergency: found.clocks.emergency.toISOString(),
+            supportPlan: found.clocks.supportPlan,
+            approval: found.clocks.approval,
+            separationEnds: iso(found.clocks.separationEnds ?? null),
+          },
           timeline: found.timeline.map((e) => ({ at: e.at.toISOString(), kind: e.kind, officerId: e.officerId, detail: e.detail })),
         },
         200,

@@ -33,8 +33,11 @@ export function createSessions(deps: { db: Db; clock: () => Date; publicUrl?: st
     },
     async start(c: Context, officerId: number): Promise<void> {
       const id = randomBytes(32).toString("base64url");
-      await db.insert(webSessions).values({ idHash: sha256(id), officerId, expiresAt: new Date(clock().getTime() + SESSION_HOURS * 3_600_000) });
-      await db.insert(auditLog).values({ actor: `officer:${officerId}`, action: "signin", target: "web" });
+      // The sign-in and its audit row stand or fall together.
+      await db.transaction(async (tx) => {
+        await tx.insert(webSessions).values({ idHash: sha256(id), officerId, expiresAt: new Date(clock().getTime() + SESSION_HOURS * 3_600_000) });
+        await tx.insert(auditLog).values({ actor: `officer:${officerId}`, action: "signin", target: "web" });
+      });
       setCookie(c, COOKIE, id, { httpOnly: true, sameSite: "Lax", secure: secure(c), path: "/", maxAge: SESSION_HOURS * 3600 });
     },
     /** The message the next page shows after this action (see flash.ts). */

@@ -85,7 +85,8 @@ export function mountSimulator(deps: { db: Db; inbound: InboundHandler; enabled?
     app.get("/simulator/api/messages", async (c) => {
       const officerId = Number(c.req.query("officerId"));
       const after = Number(c.req.query("after") ?? 0);
-      if (!Number.isInteger(officerId) || officerId <= 0 || officerId > MAX_ID || !Number.isInteger(after) || after < 0 || after > MAX_ID) return c.json({ error: "Tham số không hợp lệ" }, 400);
+      if (!Number.isInteger(officerId) || officerId <= 0 || officerId > MAX_ID || !Number.isInteger(after) || after < 0 || after > MAX_ID)
+        return c.json({ error: "Tham số không hợp lệ" }, 400);
       // The chat of someone who is no longer a demo officer of the demo tree is nobody's to read.
       if (!(await findDemoOfficer(db, officerId))) return c.json({ error: "Không có cán bộ mẫu này" }, 404);
       const rows = await db

@@ -68,11 +68,39 @@ export function detailQuestions(type: string): Question[] {
   return [
     ...(sub ? [q({ id: "subtype", type: "single", label: "Cụ thể là gì? (không bắt buộc)", choices: sub, required: false })] : []),
     q({ id: "child_age", type: "integer", label: "Trẻ bao nhiêu tuổi? (không ghi tên trẻ)", min: 0, max: 15, unit: "tuổi", required: false }),
-    q({ id: "child_sex", type: "single", label: "Giới tính của trẻ?", choices: [{ value: "nam", label: "Nam" }, { value: "nu", label: "Nữ" }], required: false }),
+    q({
+      id: "child_sex",
+      type: "single",
+      label: "Giới tính của trẻ?",
+      choices: [
+        { value: "nam", label: "Nam" },
+        { value: "nu", label: "Nữ" },
+      ],
+      required: false,
+    }),
     q({ id: "description", type: "text", label: "Mô tả ngắn sự việc (không ghi tên, địa chỉ nhà của trẻ)", maxLength: 500, required: false }),
     q({ id: "actions", type: "multiple", label: "Đã làm gì? (chọn các số, cách nhau bởi dấu phẩy)", choices: INCIDENT_ACTIONS, required: false }),
   ];
 }
+
+/**
+ * The detail questions' fields as a case page names them ("Tuổi của trẻ", not `child_age`): the
+ * short form of each question above, for the timeline's "Bổ sung thông tin (…)".
+ */
+export const INCIDENT_FIELD_LABELS: Record<string, string> = {
+  type: "Loại sự việc",
+  occurred_at: "Thời gian xảy ra",
+  place: "Nơi xảy ra",
+  subtype: "Cụ thể",
+  child_age: "Tuổi của trẻ",
+  child_sex: "Giới tính của trẻ",
+  description: "Mô tả sự việc",
+  actions: "Đã làm gì",
+};
+
+export const incidentTypeLabel = (t: string) => INCIDENT_TYPES.find((x) => x.value === t)?.label ?? t;
+export const incidentSubtypeLabel = (type: string, sub: string) => SUBTYPES[type]?.find((x) => x.value === sub)?.label ?? sub;
+export const incidentActionLabel = (a: string) => INCIDENT_ACTIONS.find((x) => x.value === a)?.label ?? a;
 
 export interface IncidentState {
   phase: "essentials" | "details" | "attachment" | "note";
@@ -101,7 +129,13 @@ const questionsOf = (s: IncidentState) => (s.phase === "essentials" ? ESSENTIALS
 function ask(s: IncidentState): OutboundMessage {
   const list = questionsOf(s);
   const question = list[s.index]!;
-  const slot: Slot = { key: question.id, number: String(s.index + 1), section: { id: "incident", title: "", questions: [question] }, question, kind: "question" };
+  const slot: Slot = {
+    key: question.id,
+    number: String(s.index + 1),
+    section: { id: "incident", title: "", questions: [question] },
+    question,
+    kind: "question",
+  };
   const msg = renderSlot(slot, { index: s.index, total: list.length });
   // No question numbers here: the officer is in a hurry.
   return { ...msg, text: msg.text.replace(/^Câu \S+ \(\d+\/\d+\)\. /, s.phase === "essentials" ? "🚨 " : "") };
@@ -113,11 +147,19 @@ export function startIncident(): IncidentStep {
 }
 
 export function startCaseNote(incidentId: number, ref: string): IncidentStep {
-  return { state: { phase: "note", index: 0, answers: {}, incidentId, ref }, effects: [], messages: [{ text: `Cập nhật ${ref}: anh/chị gõ việc đã làm hoặc tình hình mới của trẻ (không ghi tên trẻ).` }] };
+  return {
+    state: { phase: "note", index: 0, answers: {}, incidentId, ref },
+    effects: [],
+    messages: [{ text: `Cập nhật ${ref}: anh/chị gõ việc đã làm hoặc tình hình mới của trẻ (không ghi tên trẻ).` }],
+  };
 }
 
 /** Applies one message. `filed` is the case once created (the service fills it in after `create`). */
-export function stepIncident(state: IncidentState, input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } }, ctx: ParseContext): IncidentStep {
+export function stepIncident(
+  state: IncidentState,
+  input: { text?: string; choice?: string; attachment?: { kind: string; fileId?: string } },
+  ctx: ParseContext,
+): IncidentStep {
   const folded = (input.text ?? "").normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/gi, "d").toLowerCase().trim();
 
   if (state.phase === "note") {
@@ -129,7 +171,11 @@ export function stepIncident(state: IncidentState, input: { text?: string; choic
 
   if (state.phase === "attachment") {
     if (input.attachment?.fileId) {
-      return { state, effects: [{ kind: "attach", fileId: input.attachment.fileId, fileKind: input.attachment.kind }], messages: [{ text: 'Đã nhận tệp. Gửi thêm, hoặc gõ "xong".' }] };
+      return {
+        state,
+        effects: [{ kind: "attach", fileId: input.attachment.fileId, fileKind: input.attachment.kind }],
+        messages: [{ text: 'Đã nhận tệp. Gửi thêm, hoặc gõ "xong".' }],
+      };
     }
     return { effects: [], messages: [{ text: `Đã cập nhật ${state.ref}. Cảm ơn anh/chị. Gõ "cập nhật ${state.ref}" khi có thông tin mới.` }], done: true };
   }

@@ -1,11 +1,15 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lte, ne, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db, DbOrTx } from "../db/client.js";
 import { auditLog, incidentEvents, incidents, officers, units } from "../db/schema/index.js";
 import type { ActingOfficer } from "../directory/officers.js";
 import { ancestorsOf, type Unit } from "../directory/units.js";
+import { auditName, officerActor, type Actor, type ServiceContext } from "../directory/actor.js";
+import { AppError } from "../domain/app-error.js";
+import { contains, inScopeSql, strictlyBelow } from "../domain/scope.js";
 import { addDays, formatDateTime, localDate } from "../domain/dates.js";
-import { addWorkingDays } from "../domain/working-days.js";
-import { INCIDENT_TYPES, type IncidentEffect } from "./incident-flow.js";
+import { incidentTypeLabel, type IncidentEffect } from "./incident-flow.js";
+import { clocksOf, legalClocks, type ClockView } from "./incident-clocks.js";
 import type { OutboundMessage } from "../domain/messages.js";
 import type { NewOutboxRow } from "../delivery/outbox.js";
 import { recipientsOfUnits, type Recipient } from "../delivery/audience.js";
@@ -13,16 +17,6 @@ import { clip } from "../domain/text.js";
 
 export type Incident = typeof incidents.$inferSelect;
 
-/**
- * Who looks a case up: `actor` as the audit log names them (`officer:12`, `admin-api-token`);
- * `within` their own unit (they see cases of it and below), `null` when they have none, absent for
- * the API token, which sees every case; `via` the way in, recorded with a refused look-up.
- */
-export interface IncidentReader {
-  actor: string;
-  within?: Pick<Unit, "scheme" | "path"> | null;
-  via?: string;
-}
 export const INCIDENT_ACK_PREFIX = "inc-ack:";
 
 export interface IncidentDeps {
@@ -34,18 +28,61 @@ export interface IncidentDeps {
   ackMinutes: number;
 }
 
-const typeLabel = (t: string) => INCIDENT_TYPES.find((x) => x.value === t)?.label ?? t;
+const typeLabel = incidentTypeLabel;
+export { legalClocks } from "./incident-clocks.js";
 
-/** The legal clocks of Nghị định 56/2017: 12 h emergency, 5 + 2 working days, 15 days separation. */
-export function legalClocks(i: Pick<Incident, "createdAt" | "separated">, timeZone: string) {
-  const received = localDate(i.createdAt, timeZone);
-  const plan = addWorkingDays(received, 5);
-  return {
-    emergency: new Date(i.createdAt.getTime() + 12 * 3_600_000),
-    supportPlan: plan,
-    approval: addWorkingDays(plan, 2),
-    separationEnds: i.separated ? new Date(i.createdAt.getTime() + 15 * 86_400_000) : undefined,
-  };
+/** A case is looked up by the ref people type ("KC-2026-0042") or, from a chat button, by its id. */
+const CaseKey = z.union([z.object({ ref: z.string().trim().min(1).max(200) }), z.object({ id: z.number().int() })]);
+/** `via`: the way in, recorded with a refused look-up ("web", "note", "api"); without it a refusal is not audited. */
+const Via = z.string().max(20).optional();
+export const AcknowledgeInput = z.intersection(CaseKey, z.object({ via: Via }));
+export const AssignInput = z.object({ ref: z.string().trim().min(1).max(200), officerId: z.number().int(), via: Via });
+export const NoteInput = z.object({ ref: z.string().trim().min(1).max(200), text: z.string().max(20_000), via: Via });
+export const CloseInput = z.object({ ref: z.string().trim().min(1).max(200), outcome: z.string().max(20_000), via: Via });
+export const ReadInput = z.object({ ref: z.string().max(200), via: z.string().max(20).default("read") });
+export const ListInput = z.object({ closed: z.boolean() });
+
+/** Checks a use case's input at its entry: a bad one is `invalid_input`, never a crash. */
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success)
+    throw new AppError(
+      "invalid_input",
+      "Dữ liệu gửi lên không hợp lệ.",
+      r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+    );
+  return r.data;
+}
+
+const NOT_FOUND = () => new AppError("not_found", "Không tìm thấy báo cáo khẩn này.");
+
+/** The actor supervises the case's unit: an officer above it (never a commune officer), or an admin of its tree. */
+export const supervises = (actor: Actor, unit: Pick<Unit, "scheme" | "path">): boolean =>
+  actor.kind === "officer" && actor.officer.role !== "commune" && strictlyBelow(actor.scope, unit);
+/** The actor may write on the case (a note, closing it): its own unit's officers and its supervisors. */
+const mayWrite = (actor: Actor, i: Incident, unit: Unit) => actor.kind === "officer" && (actor.officer.unitId === i.unitId || supervises(actor, unit));
+/** Every case is visible to the API token and the CLI; an officer sees those of their scope. */
+const visibleTo = (actor: Actor, unit: Unit) => actor.kind === "system" || contains(actor.scope, unit);
+
+export interface IncidentCase {
+  incident: Incident;
+  unit: Unit;
+  timeline: (typeof incidentEvents.$inferSelect)[];
+  clocks: ReturnType<typeof legalClocks>;
+  /** Names of the officers the case and its timeline mention (reporter, assignee, each step's author). */
+  names: Record<number, string>;
+  mayAcknowledge: boolean;
+  /** Officers the case may be handed to (its unit and each level above), when the reader may assign. */
+  assignable: { id: number; name: string; unit: string }[] | undefined;
+}
+
+export interface IncidentListRow {
+  incident: Incident;
+  unit: string;
+  reporter: string;
+  clocks: ClockView[];
+  /** The nearest clock still running (the last one when all ran out). */
+  next: ClockView;
 }
 
 export function createIncidentService(deps: IncidentDeps) {
@@ -58,7 +95,11 @@ export function createIncidentService(deps: IncidentDeps) {
    */
   async function supervisors(tx: DbOrTx, unit: Unit, withAdmins: boolean): Promise<Recipient[]> {
     const chain = (await ancestorsOf(tx, unit)).filter((u) => u.id !== unit.id);
-    const { reachable } = await recipientsOfUnits(tx, chain.map((u) => u.id), withAdmins ? ["district", "province", "admin"] : ["district", "province"]);
+    const { reachable } = await recipientsOfUnits(
+      tx,
+      chain.map((u) => u.id),
+      withAdmins ? ["district", "province", "admin"] : ["district", "province"],
+    );
     return reachable;
   }
 
@@ -86,7 +127,9 @@ export function createIncidentService(deps: IncidentDeps) {
         payload: alertMessage(i, unit!.name, level > 0),
       })),
     );
-    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: level === 0 ? "alerted" : "escalated", detail: { level, officers: to.map((r) => r.officerId) } });
+    await tx
+      .insert(incidentEvents)
+      .values({ incidentId: i.id, kind: level === 0 ? "alerted" : "escalated", detail: { level, officers: to.map((r) => r.officerId) } });
     return to;
   }
 
@@ -117,7 +160,9 @@ export function createIncidentService(deps: IncidentDeps) {
         {
           text:
             `✅ Đã gửi báo cáo khẩn ${ref}.\n` +
-            (names.length > 0 ? `Đã báo ngay cho: ${names.join(", ")}.` : "⚠️ Chưa có cán bộ cấp trên nào liên kết kênh chat: anh/chị gọi điện báo cấp trên và Tổng đài 111.") +
+            (names.length > 0
+              ? `Đã báo ngay cho: ${names.join(", ")}.`
+              : "⚠️ Chưa có cán bộ cấp trên nào liên kết kênh chat: anh/chị gọi điện báo cấp trên và Tổng đài 111.") +
             `\nNếu trẻ đang gặp nguy hiểm: báo công an, gọi Tổng đài 111. Biện pháp khẩn cấp phải thực hiện trong 12 giờ.`,
         },
       ],
@@ -133,7 +178,10 @@ export function createIncidentService(deps: IncidentDeps) {
       await tx.update(incidents).set(set).where(eq(incidents.id, incidentId));
       await tx.insert(incidentEvents).values({ incidentId, kind: "updated", officerId: officer.id, detail: { field: effect.field } });
     } else if (effect.kind === "note") {
-      await tx.update(incidents).set({ status: sql`case when ${incidents.status} = 'closed' then 'closed' else 'in_progress' end` }).where(eq(incidents.id, incidentId));
+      await tx
+        .update(incidents)
+        .set({ status: sql`case when ${incidents.status} = 'closed' then 'closed' else 'in_progress' end` })
+        .where(eq(incidents.id, incidentId));
       await tx.insert(incidentEvents).values({ incidentId, kind: "note", officerId: officer.id, detail: { text: effect.text } });
     } else if (effect.kind === "attach") {
       await tx
@@ -144,115 +192,32 @@ export function createIncidentService(deps: IncidentDeps) {
     }
   }
 
-  /** A supervisor's one-tap acknowledgement. Only officers above the unit (or admins) may. */
-  async function acknowledge(tx: DbOrTx, officer: ActingOfficer, incidentId: number): Promise<OutboundMessage> {
-    const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
-    if (!i || !(await maySupervise(tx, officer, i))) return { text: "Không tìm thấy báo cáo khẩn này." };
-    if (i.acknowledgedAt) {
-      const [by] = await tx.select({ name: officers.name }).from(officers).where(eq(officers.id, i.acknowledgedBy!));
-      return { text: `${i.ref} đã được ${by?.name ?? "cán bộ khác"} tiếp nhận lúc ${formatDateTime(i.acknowledgedAt, timeZone)}.` };
-    }
-    const now = clock();
-    await tx.update(incidents).set({ status: "acknowledged", acknowledgedAt: now, acknowledgedBy: officer.id, nextEscalationAt: null }).where(eq(incidents.id, i.id));
-    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "acknowledged", officerId: officer.id });
-    const reporter = (await recipientsOfUnits(tx, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
-    if (reporter) {
-      await deps.enqueue(tx, [
-        { officerId: reporter.officerId, channel: reporter.channel, chatId: reporter.chatId, kind: "alert", urgent: true, dedupeKey: `incident:${i.id}:ack`, payload: { text: `${i.ref} đã được ${officer.name} tiếp nhận.` } },
-      ]);
-    }
-    return { text: `Đã tiếp nhận ${i.ref}. Người báo cáo đã được thông báo.` };
-  }
-
-  async function maySupervise(tx: DbOrTx, officer: ActingOfficer, i: Incident): Promise<boolean> {
-    if (officer.role === "commune") return false;
-    const [own] = await tx.select().from(units).where(eq(units.id, officer.unitId));
-    const [unit] = await tx.select().from(units).where(eq(units.id, i.unitId));
-    return !!own && !!unit && own.scheme === unit.scheme && unit.path.startsWith(`${own.path}.`);
-  }
-
   /** Tells the reporter on chat what happened to their case (never the case details themselves). */
   async function notifyReporter(tx: DbOrTx, i: Incident, step: string, text: string): Promise<void> {
     const reporter = (await recipientsOfUnits(tx, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
     if (!reporter) return;
     const link = deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : "";
     await deps.enqueue(tx, [
-      { officerId: reporter.officerId, channel: reporter.channel, chatId: reporter.chatId, kind: "alert", urgent: true, dedupeKey: `incident:${i.id}:${step}`, payload: { text: `${text}${link}` } },
+      {
+        officerId: reporter.officerId,
+        channel: reporter.channel,
+        chatId: reporter.chatId,
+        kind: "alert",
+        urgent: true,
+        dedupeKey: `incident:${i.id}:${step}`,
+        payload: { text: `${text}${link}` },
+      },
     ]);
-  }
-
-  /**
-   * A supervisor hands the case to an officer (phân công) of the case's unit or a level above;
-   * the assignee and the reporter are told on chat.
-   */
-  async function assign(tx: DbOrTx, officer: ActingOfficer, incidentId: number, assigneeId: number): Promise<string | undefined> {
-    const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
-    if (!i || !(await maySupervise(tx, officer, i))) return "Không tìm thấy báo cáo khẩn này.";
-    if (i.status === "closed") return `${i.ref} đã đóng.`;
-    const [unit] = await tx.select().from(units).where(eq(units.id, i.unitId));
-    const chain = await ancestorsOf(tx, unit!);
-    const [assignee] = await tx
-      .select()
-      .from(officers)
-      .where(and(eq(officers.id, assigneeId), eq(officers.active, true), inArray(officers.unitId, chain.map((u) => u.id))));
-    if (!assignee) return "Cán bộ được phân công phải thuộc đơn vị của vụ việc hoặc cấp trên.";
-    const now = clock();
-    await tx
-      .update(incidents)
-      .set({
-        assignedTo: assignee.id,
-        status: i.status === "new" ? "acknowledged" : i.status,
-        // Assigning is also taking the case in: the escalation stops.
-        ...(i.acknowledgedAt ? {} : { acknowledgedAt: now, acknowledgedBy: officer.id, nextEscalationAt: null }),
-      })
-      .where(eq(incidents.id, i.id));
-    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "assigned", officerId: officer.id, detail: { to: assignee.id, name: assignee.name } });
-    const [link] = (await recipientsOfUnits(tx, [assignee.unitId])).reachable.filter((r) => r.officerId === assignee.id);
-    if (link && assignee.id !== i.reporterId) {
-      await deps.enqueue(tx, [
-        {
-          officerId: assignee.id,
-          channel: link.channel,
-          chatId: link.chatId,
-          kind: "alert",
-          urgent: true,
-          dedupeKey: `incident:${i.id}:assigned:${assignee.id}:${now.getTime()}`,
-          payload: { text: `📌 ${officer.name} phân công anh/chị theo dõi báo cáo khẩn ${i.ref} (${typeLabel(i.type)}).${deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : ""}` },
-        },
-      ]);
-    }
-    await notifyReporter(tx, i, `assigned:${now.getTime()}`, `${i.ref}: ${officer.name} đã phân công ${assignee.name} theo dõi vụ việc.`);
-    return undefined;
-  }
-
-  /** A note on the case timeline from the web; the reporter is told a note was added (not its text). */
-  async function addNote(tx: DbOrTx, officer: ActingOfficer, incidentId: number, text: string): Promise<string | undefined> {
-    const [i] = await tx.select().from(incidents).where(eq(incidents.id, incidentId)).for("update");
-    if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return "Không tìm thấy báo cáo khẩn này.";
-    const note = clip(text.trim(), 2000);
-    if (!note) return "Ghi chú đang trống.";
-    await apply(tx, officer, i.id, { kind: "note", text: note });
-    if (officer.id !== i.reporterId) await notifyReporter(tx, i, `note:${clock().getTime()}`, `${i.ref}: ${officer.name} đã ghi thêm diễn biến vào hồ sơ.`);
-    return undefined;
   }
 
   /** Cases an officer may update by chat: those of their own unit. A refused look-up is audited. */
   async function findForUpdate(tx: DbOrTx, officer: ActingOfficer, ref: string): Promise<Incident | undefined> {
-    const [i] = await tx.select().from(incidents).where(and(eq(incidents.ref, ref.toUpperCase()), eq(incidents.unitId, officer.unitId)));
+    const [i] = await tx
+      .select()
+      .from(incidents)
+      .where(and(eq(incidents.ref, ref.toUpperCase()), eq(incidents.unitId, officer.unitId)));
     if (!i) await refused(tx, `officer:${officer.id}`, ref, "chat");
     return i;
-  }
-
-  /** Closes a case with its outcome: its own unit's officers or a supervisor may. */
-  async function close(tx: DbOrTx, officer: ActingOfficer, ref: string, outcome: string): Promise<OutboundMessage> {
-    const [i] = await tx.select().from(incidents).where(eq(incidents.ref, ref.toUpperCase())).for("update");
-    if (!i || (i.unitId !== officer.unitId && !(await maySupervise(tx, officer, i)))) return { text: `Không tìm thấy ${ref}.` };
-    if (i.status === "closed") return { text: `${i.ref} đã đóng trước đó.` };
-    if (!outcome) return { text: `Anh/chị gõ kèm kết quả, ví dụ: "đóng ${i.ref}: trẻ đã an toàn, gia đình được hỗ trợ".` };
-    await tx.update(incidents).set({ status: "closed", outcome: clip(outcome, 1000), closedAt: clock(), nextEscalationAt: null }).where(eq(incidents.id, i.id));
-    await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "closed", officerId: officer.id });
-    if (officer.id !== i.reporterId) await notifyReporter(tx, i, "closed", `${i.ref} đã được ${officer.name} đóng hồ sơ (kết quả ghi trong hồ sơ).`);
-    return { text: `Đã đóng ${i.ref}. Kết quả đã được ghi lại.` };
   }
 
   /**
@@ -264,11 +229,20 @@ export function createIncidentService(deps: IncidentDeps) {
     const rows = await db
       .update(incidents)
       .set({ description: null, place: null, outcome: null, attachments: [] })
-      .where(and(eq(incidents.status, "closed"), lte(incidents.closedAt, cutoff), sql`(${incidents.description} is not null or ${incidents.place} is not null or ${incidents.outcome} is not null or ${incidents.attachments} <> '[]'::jsonb)`))
+      .where(
+        and(
+          eq(incidents.status, "closed"),
+          lte(incidents.closedAt, cutoff),
+          sql`(${incidents.description} is not null or ${incidents.place} is not null or ${incidents.outcome} is not null or ${incidents.attachments} <> '[]'::jsonb)`,
+        ),
+      )
       .returning({ id: incidents.id });
     for (const r of rows) {
       // Notes are free text and may hold the same details: erased with the rest.
-      await db.update(incidentEvents).set({ detail: {} }).where(and(eq(incidentEvents.incidentId, r.id), eq(incidentEvents.kind, "note")));
+      await db
+        .update(incidentEvents)
+        .set({ detail: {} })
+        .where(and(eq(incidentEvents.incidentId, r.id), eq(incidentEvents.kind, "note")));
       await db.insert(incidentEvents).values({ incidentId: r.id, kind: "retention_erased" });
     }
     return rows.length;
@@ -290,7 +264,10 @@ export function createIncidentService(deps: IncidentDeps) {
         if (!i) return false;
         const level = i.escalationLevel + 1;
         await alert(tx, i, level);
-        await tx.update(incidents).set({ escalationLevel: level, nextEscalationAt: new Date(now.getTime() + deps.ackMinutes * 60_000) }).where(eq(incidents.id, i.id));
+        await tx
+          .update(incidents)
+          .set({ escalationLevel: level, nextEscalationAt: new Date(now.getTime() + deps.ackMinutes * 60_000) })
+          .where(eq(incidents.id, i.id));
         return true;
       });
       if (!done) return n;
@@ -301,22 +278,36 @@ export function createIncidentService(deps: IncidentDeps) {
   /** Reminders to the reporter before each legal clock runs out (once per clock, by dedupe key). */
   async function remindClocks(db: Db): Promise<number> {
     const now = clock();
-    const open = await db.select().from(incidents).where(inArray(incidents.status, ["new", "acknowledged", "in_progress"]));
+    const open = await db
+      .select()
+      .from(incidents)
+      .where(inArray(incidents.status, ["new", "acknowledged", "in_progress"]));
     const rows: NewOutboxRow[] = [];
     const today = localDate(now, timeZone);
     for (const i of open) {
       const clocks = legalClocks(i, timeZone);
       const due: [string, string][] = [];
       const hoursLeft = (clocks.emergency.getTime() - now.getTime()) / 3_600_000;
-      if (hoursLeft > 0 && hoursLeft <= 2) due.push(["emergency", `còn dưới 2 giờ để thực hiện biện pháp khẩn cấp (hạn ${formatDateTime(clocks.emergency, timeZone)})`]);
-      if (today === addDays(clocks.supportPlan, -1)) due.push(["plan", `ngày mai (${clocks.supportPlan}) là hạn lập kế hoạch hỗ trợ, can thiệp (5 ngày làm việc)`]);
+      if (hoursLeft > 0 && hoursLeft <= 2)
+        due.push(["emergency", `còn dưới 2 giờ để thực hiện biện pháp khẩn cấp (hạn ${formatDateTime(clocks.emergency, timeZone)})`]);
+      if (today === addDays(clocks.supportPlan, -1))
+        due.push(["plan", `ngày mai (${clocks.supportPlan}) là hạn lập kế hoạch hỗ trợ, can thiệp (5 ngày làm việc)`]);
       if (today === addDays(clocks.approval, -1)) due.push(["approval", `ngày mai (${clocks.approval}) là hạn phê duyệt kế hoạch (2 ngày làm việc)`]);
-      if (clocks.separationEnds && today === localDate(new Date(clocks.separationEnds.getTime() - 86_400_000), timeZone)) due.push(["separation", "ngày mai hết 15 ngày tạm thời cách ly trẻ"]);
+      if (clocks.separationEnds && today === localDate(new Date(clocks.separationEnds.getTime() - 86_400_000), timeZone))
+        due.push(["separation", "ngày mai hết 15 ngày tạm thời cách ly trẻ"]);
       if (due.length === 0) continue;
       const reporter = (await recipientsOfUnits(db, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
       if (!reporter) continue;
       for (const [clockName, text] of due) {
-        rows.push({ officerId: reporter.officerId, channel: reporter.channel, chatId: reporter.chatId, kind: "alert", urgent: clockName === "emergency", dedupeKey: `incident:${i.id}:clock:${clockName}`, payload: { text: `⏰ ${i.ref}: ${text}. Gõ "cập nhật ${i.ref}" để ghi lại việc đã làm.` } });
+        rows.push({
+          officerId: reporter.officerId,
+          channel: reporter.channel,
+          chatId: reporter.chatId,
+          kind: "alert",
+          urgent: clockName === "emergency",
+          dedupeKey: `incident:${i.id}:clock:${clockName}`,
+          payload: { text: `⏰ ${i.ref}: ${text}. Gõ "cập nhật ${i.ref}" để ghi lại việc đã làm.` },
+        });
       }
     }
     return (await deps.enqueue(db, rows)).length;
@@ -331,41 +322,326 @@ export function createIncidentService(deps: IncidentDeps) {
     await tx.insert(auditLog).values({ actor, action: "incident.read_refused", target: clip(ref.trim().toUpperCase(), 40), detail: { via } });
   }
 
-  /**
-   * The case with this ref and its unit, if the reader may see it: `within` is the reader's own
-   * unit (the case's unit or one below it), absent for the API token (every case). Anything else
-   * is audited as a refused look-up and answered undefined, the same for a ref that does not exist.
-   */
-  async function find(tx: DbOrTx, ref: string, reader: IncidentReader): Promise<{ incident: Incident; unit: Unit } | undefined> {
-    const [row] = await tx.select({ incident: incidents, unit: units }).from(incidents).innerJoin(units, eq(units.id, incidents.unitId)).where(eq(incidents.ref, ref.trim().toUpperCase()));
-    const within = reader.within;
-    // The same subtree test as the web pages' (src/http/admin/kit.ts inSubtree): a root of path "" is the whole country.
-    const inside = (w: Pick<Unit, "scheme" | "path">, u: Unit) => w.scheme === u.scheme && (w.path === "" || u.path === w.path || u.path.startsWith(`${w.path}.`));
-    const visible = row && (within === undefined || (within !== null && inside(within, row.unit)));
-    if (!visible) {
-      await refused(tx, reader.actor, ref, reader.via ?? "read");
-      return undefined;
-    }
-    return row;
-  }
+  // ——— The use cases: typed input and result, the audit row in the change's own transaction. ———
 
   /**
-   * A case with its timeline for a reader allowed to see it; every read, and every refused
-   * look-up, is audited in the same transaction as the read itself.
+   * Runs `change` on the case, locked, if the actor may see it; otherwise `not_found` — the same
+   * for a case that does not exist — after recording the refused look-up (with `via`) outside the
+   * rolled-back work, so the refusal stays in the audit log.
    */
-  async function read(db: Db, ref: string, reader: IncidentReader) {
-    return db.transaction(async (tx) => {
-      const found = await find(tx, ref, reader);
-      if (!found) return undefined;
-      const i = found.incident;
-      await tx.insert(auditLog).values({ actor: reader.actor, action: "incident.read", target: i.ref });
-      const timeline = await tx.select().from(incidentEvents).where(eq(incidentEvents.incidentId, i.id)).orderBy(asc(incidentEvents.at), asc(incidentEvents.id));
-      const clocks = legalClocks(i, timeZone);
-      return { incident: i, unit: found.unit, timeline, clocks };
+  async function onCase<T>(
+    ctx: ServiceContext,
+    key: z.infer<typeof CaseKey>,
+    via: string | undefined,
+    change: (tx: DbOrTx, i: Incident, unit: Unit) => Promise<T>,
+  ): Promise<T> {
+    const out = await ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ incident: incidents, unit: units })
+        .from(incidents)
+        .innerJoin(units, eq(units.id, incidents.unitId))
+        .where("id" in key ? eq(incidents.id, key.id) : eq(incidents.ref, key.ref.toUpperCase()))
+        .for("update", { of: incidents });
+      if (!row || !visibleTo(ctx.actor, row.unit)) return { found: false as const };
+      return { found: true as const, value: await change(tx, row.incident, row.unit) };
+    });
+    if (!out.found) {
+      if (via) await refused(ctx.db, auditName(ctx.actor), "ref" in key ? key.ref : String(key.id), via);
+      throw NOT_FOUND();
+    }
+    return out.value;
+  }
+
+  const actingOfficer = (actor: Actor): ActingOfficer => {
+    if (actor.kind !== "officer") throw new AppError("forbidden", "Chỉ cán bộ đăng nhập mới xử lý được báo cáo khẩn.");
+    return actor.officer;
+  };
+  const audit = (tx: DbOrTx, ctx: ServiceContext, action: string, i: Incident, detail: Record<string, unknown> = {}) =>
+    tx.insert(auditLog).values({ actor: auditName(ctx.actor), action, target: i.ref, detail });
+
+  /**
+   * A supervisor takes the case in (tiếp nhận): the escalation stops and the reporter is told.
+   * Already taken in: nothing changes, and the result says by whom and when.
+   */
+  async function acknowledgeIncident(
+    ctx: ServiceContext,
+    raw: z.input<typeof AcknowledgeInput>,
+  ): Promise<{ incident: Incident; already?: { by: string | undefined; at: Date } }> {
+    const input = parse(AcknowledgeInput, raw);
+    return onCase(ctx, input, input.via, async (tx, i, unit) => {
+      const officer = actingOfficer(ctx.actor);
+      if (!supervises(ctx.actor, unit)) throw new AppError("forbidden", "Chỉ cấp trên của đơn vị báo cáo mới tiếp nhận được.");
+      if (i.acknowledgedAt) {
+        const [by] = i.acknowledgedBy === null ? [] : await tx.select({ name: officers.name }).from(officers).where(eq(officers.id, i.acknowledgedBy));
+        return { incident: i, already: { by: by?.name, at: i.acknowledgedAt } };
+      }
+      const [updated] = await tx
+        .update(incidents)
+        .set({ status: "acknowledged", acknowledgedAt: ctx.clock(), acknowledgedBy: officer.id, nextEscalationAt: null })
+        .where(eq(incidents.id, i.id))
+        .returning();
+      await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "acknowledged", officerId: officer.id });
+      const reporter = (await recipientsOfUnits(tx, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
+      if (reporter) {
+        await deps.enqueue(tx, [
+          {
+            officerId: reporter.officerId,
+            channel: reporter.channel,
+            chatId: reporter.chatId,
+            kind: "alert",
+            urgent: true,
+            dedupeKey: `incident:${i.id}:ack`,
+            payload: { text: `${i.ref} đã được ${officer.name} tiếp nhận.` },
+          },
+        ]);
+      }
+      await audit(tx, ctx, "incident.acknowledge", i);
+      return { incident: updated! };
     });
   }
 
-  return { create, apply, acknowledge, assign, addNote, close, maySupervise, findForUpdate, escalateDue, remindClocks, applyRetention, find, read };
+  /**
+   * A supervisor hands the case to an officer (phân công) of the case's unit or a level above;
+   * assigning also takes the case in. The assignee and the reporter are told on chat.
+   */
+  async function assignIncident(
+    ctx: ServiceContext,
+    raw: z.input<typeof AssignInput>,
+  ): Promise<{ incident: Incident; assignee: { id: number; name: string } }> {
+    const input = parse(AssignInput, raw);
+    return onCase(ctx, input, input.via, async (tx, i, unit) => {
+      const officer = actingOfficer(ctx.actor);
+      if (!supervises(ctx.actor, unit)) throw new AppError("forbidden", "Chỉ cấp trên của đơn vị báo cáo mới phân công được.");
+      if (i.status === "closed") throw new AppError("conflict", `${i.ref} đã đóng.`);
+      const chain = await ancestorsOf(tx, unit);
+      const [assignee] = await tx
+        .select()
+        .from(officers)
+        .where(
+          and(
+            eq(officers.id, input.officerId),
+            eq(officers.active, true),
+            inArray(
+              officers.unitId,
+              chain.map((u) => u.id),
+            ),
+          ),
+        );
+      if (!assignee) throw new AppError("invalid_input", "Cán bộ được phân công phải thuộc đơn vị của vụ việc hoặc cấp trên.");
+      const now = ctx.clock();
+      const [updated] = await tx
+        .update(incidents)
+        .set({
+          assignedTo: assignee.id,
+          status: i.status === "new" ? "acknowledged" : i.status,
+          // Assigning is also taking the case in: the escalation stops.
+          ...(i.acknowledgedAt ? {} : { acknowledgedAt: now, acknowledgedBy: officer.id, nextEscalationAt: null }),
+        })
+        .where(eq(incidents.id, i.id))
+        .returning();
+      await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "assigned", officerId: officer.id, detail: { to: assignee.id, name: assignee.name } });
+      const [link] = (await recipientsOfUnits(tx, [assignee.unitId])).reachable.filter((r) => r.officerId === assignee.id);
+      if (link && assignee.id !== i.reporterId) {
+        await deps.enqueue(tx, [
+          {
+            officerId: assignee.id,
+            channel: link.channel,
+            chatId: link.chatId,
+            kind: "alert",
+            urgent: true,
+            dedupeKey: `incident:${i.id}:assigned:${assignee.id}:${now.getTime()}`,
+            payload: {
+              text: `📌 ${officer.name} phân công anh/chị theo dõi báo cáo khẩn ${i.ref} (${typeLabel(i.type)}).${deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : ""}`,
+            },
+          },
+        ]);
+      }
+      await notifyReporter(tx, i, `assigned:${now.getTime()}`, `${i.ref}: ${officer.name} đã phân công ${assignee.name} theo dõi vụ việc.`);
+      await audit(tx, ctx, "incident.assign", i, { assignee: assignee.name, officerId: assignee.id });
+      return { incident: updated!, assignee: { id: assignee.id, name: assignee.name } };
+    });
+  }
+
+  /** A note on the case timeline; the reporter is told a note was added (never its text). */
+  async function noteIncident(ctx: ServiceContext, raw: z.input<typeof NoteInput>): Promise<{ incident: Incident }> {
+    const input = parse(NoteInput, raw);
+    return onCase(ctx, input, input.via, async (tx, i, unit) => {
+      const officer = actingOfficer(ctx.actor);
+      if (!mayWrite(ctx.actor, i, unit)) throw NOT_FOUND();
+      const note = clip(input.text.trim(), 2000);
+      if (!note) throw new AppError("invalid_input", "Ghi chú đang trống.");
+      await apply(tx, officer, i.id, { kind: "note", text: note });
+      if (officer.id !== i.reporterId)
+        await notifyReporter(tx, i, `note:${ctx.clock().getTime()}`, `${i.ref}: ${officer.name} đã ghi thêm diễn biến vào hồ sơ.`);
+      await audit(tx, ctx, "incident.note", i);
+      return { incident: i };
+    });
+  }
+
+  /** Closes the case with its outcome: its own unit's officers or a supervisor may. Closing twice changes nothing. */
+  async function closeIncident(ctx: ServiceContext, raw: z.input<typeof CloseInput>): Promise<{ incident: Incident; alreadyClosed: boolean }> {
+    const input = parse(CloseInput, raw);
+    return onCase(ctx, input, input.via, async (tx, i, unit) => {
+      const officer = actingOfficer(ctx.actor);
+      if (!mayWrite(ctx.actor, i, unit)) throw NOT_FOUND();
+      if (i.status === "closed") return { incident: i, alreadyClosed: true };
+      const outcome = input.outcome.trim();
+      if (!outcome) throw new AppError("invalid_input", "Cần ghi kết quả xử lý trước khi đóng hồ sơ.");
+      const [updated] = await tx
+        .update(incidents)
+        .set({ status: "closed", outcome: clip(outcome, 1000), closedAt: ctx.clock(), nextEscalationAt: null })
+        .where(eq(incidents.id, i.id))
+        .returning();
+      await tx.insert(incidentEvents).values({ incidentId: i.id, kind: "closed", officerId: officer.id });
+      if (officer.id !== i.reporterId) await notifyReporter(tx, i, "closed", `${i.ref} đã được ${officer.name} đóng hồ sơ (kết quả ghi trong hồ sơ).`);
+      await audit(tx, ctx, "incident.close", i);
+      return { incident: updated!, alreadyClosed: false };
+    });
+  }
+
+  /**
+   * A case with its timeline, for a reader allowed to see it; the read, or the refused look-up
+   * (the same row whether the case does not exist or lies outside the reader's scope), is audited
+   * in the same transaction as the read itself.
+   */
+  async function readIncident(ctx: ServiceContext, raw: z.input<typeof ReadInput>): Promise<IncidentCase> {
+    const input = parse(ReadInput, raw);
+    const found = await ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select({ incident: incidents, unit: units })
+        .from(incidents)
+        .innerJoin(units, eq(units.id, incidents.unitId))
+        .where(eq(incidents.ref, input.ref.trim().toUpperCase()));
+      if (!row || !visibleTo(ctx.actor, row.unit)) {
+        await refused(tx, auditName(ctx.actor), input.ref, input.via);
+        return undefined;
+      }
+      const i = row.incident;
+      await tx.insert(auditLog).values({ actor: auditName(ctx.actor), action: "incident.read", target: i.ref });
+      const timeline = await tx
+        .select()
+        .from(incidentEvents)
+        .where(eq(incidentEvents.incidentId, i.id))
+        .orderBy(asc(incidentEvents.at), asc(incidentEvents.id));
+      const ids = [...new Set([...timeline.map((e) => e.officerId), i.assignedTo, i.reporterId].filter((v): v is number => v !== null))];
+      const people = await tx.select({ id: officers.id, name: officers.name }).from(officers).where(inArray(officers.id, ids));
+      const mayAssign = supervises(ctx.actor, row.unit) && i.status !== "closed";
+      const assignable = mayAssign
+        ? await tx
+            .select({ id: officers.id, name: officers.name, unit: units.name })
+            .from(officers)
+            .innerJoin(units, eq(units.id, officers.unitId))
+            .where(
+              and(
+                eq(officers.active, true),
+                inArray(
+                  officers.unitId,
+                  (await ancestorsOf(tx, row.unit)).map((u) => u.id),
+                ),
+              ),
+            )
+            .orderBy(units.path, officers.name)
+        : undefined;
+      return {
+        incident: i,
+        unit: row.unit,
+        timeline,
+        clocks: legalClocks(i, timeZone),
+        names: Object.fromEntries(people.map((p) => [p.id, p.name])),
+        mayAcknowledge: supervises(ctx.actor, row.unit) && !i.acknowledgedAt,
+        assignable,
+      };
+    });
+    if (!found) throw NOT_FOUND();
+    return found;
+  }
+
+  /**
+   * The open (or closed) cases of the actor's scope, most urgent first: not yet taken in, then the
+   * nearest clock still running, newest on ties. The list and the refs it showed are audited.
+   */
+  async function listIncidents(ctx: ServiceContext, raw: z.input<typeof ListInput>): Promise<IncidentListRow[]> {
+    const input = parse(ListInput, raw);
+    const rows = await ctx.db
+      .select({ incident: incidents, unit: units.name, reporter: officers.name })
+      .from(incidents)
+      .innerJoin(units, eq(units.id, incidents.unitId))
+      .innerJoin(officers, eq(officers.id, incidents.reporterId))
+      .where(and(inScopeSql(ctx.actor.scope, units), input.closed ? eq(incidents.status, "closed") : ne(incidents.status, "closed")))
+      .orderBy(desc(incidents.createdAt))
+      .limit(500);
+    const now = ctx.clock();
+    const ranked = rows
+      .map((r) => ({ ...r, clocks: clocksOf(r.incident, now, timeZone) }))
+      .map((r) => ({ ...r, next: r.clocks.find((k) => !k.left.overdue) ?? r.clocks.at(-1)! }))
+      .sort(
+        (a, b) =>
+          Number(!!a.incident.acknowledgedAt) - Number(!!b.incident.acknowledgedAt) ||
+          (input.closed ? 0 : a.next.at.getTime() - b.next.at.getTime()) ||
+          b.incident.createdAt.getTime() - a.incident.createdAt.getTime(),
+      );
+    const where = ctx.actor.kind === "officer" ? `unit:${ctx.actor.unit.scheme}:${ctx.actor.unit.code}` : `unit:${ctx.actor.scope.scheme}:`;
+    await ctx.db.insert(auditLog).values({
+      actor: auditName(ctx.actor),
+      action: "incident.list",
+      target: where,
+      detail: { closed: input.closed, refs: ranked.map((r) => r.incident.ref) },
+    });
+    return ranked;
+  }
+
+  // ——— Chat adapters: the bot's calls, in the words chat has always used. ———
+
+  async function chatContext(tx: DbOrTx, officer: ActingOfficer): Promise<ServiceContext | undefined> {
+    const [unit] = await tx.select().from(units).where(eq(units.id, officer.unitId));
+    return unit ? { actor: officerActor(officer, unit), db: tx, clock } : undefined;
+  }
+  const refusal = (err: unknown, code: AppError["code"][]) => err instanceof AppError && code.includes(err.code);
+
+  /** The one-tap acknowledgement from an alert's button. */
+  async function acknowledge(tx: DbOrTx, officer: ActingOfficer, incidentId: number): Promise<OutboundMessage> {
+    const ctx = await chatContext(tx, officer);
+    if (!ctx || !Number.isSafeInteger(incidentId)) return { text: "Không tìm thấy báo cáo khẩn này." };
+    try {
+      const r = await acknowledgeIncident(ctx, { id: incidentId });
+      if (r.already) return { text: `${r.incident.ref} đã được ${r.already.by ?? "cán bộ khác"} tiếp nhận lúc ${formatDateTime(r.already.at, timeZone)}.` };
+      return { text: `Đã tiếp nhận ${r.incident.ref}. Người báo cáo đã được thông báo.` };
+    } catch (err) {
+      if (refusal(err, ["not_found", "forbidden"])) return { text: "Không tìm thấy báo cáo khẩn này." };
+      throw err;
+    }
+  }
+
+  /** "đóng KC-…: kết quả" typed on chat. */
+  async function close(tx: DbOrTx, officer: ActingOfficer, ref: string, outcome: string): Promise<OutboundMessage> {
+    const ctx = await chatContext(tx, officer);
+    if (!ctx) return { text: `Không tìm thấy ${ref}.` };
+    try {
+      const r = await closeIncident(ctx, { ref, outcome });
+      return { text: r.alreadyClosed ? `${r.incident.ref} đã đóng trước đó.` : `Đã đóng ${r.incident.ref}. Kết quả đã được ghi lại.` };
+    } catch (err) {
+      if (refusal(err, ["not_found", "forbidden"])) return { text: `Không tìm thấy ${ref}.` };
+      if (refusal(err, ["invalid_input"])) return { text: `Anh/chị gõ kèm kết quả, ví dụ: "đóng ${ref.toUpperCase()}: trẻ đã an toàn, gia đình được hỗ trợ".` };
+      throw err;
+    }
+  }
+
+  return {
+    create,
+    apply,
+    acknowledge,
+    close,
+    findForUpdate,
+    escalateDue,
+    remindClocks,
+    applyRetention,
+    acknowledgeIncident,
+    assignIncident,
+    noteIncident,
+    closeIncident,
+    readIncident,
+    listIncidents,
+  };
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;

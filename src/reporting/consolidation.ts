@@ -59,7 +59,13 @@ export function numericQuestions(form: FormDefinition): { no: number; section: s
  * back and puts a cache in front of every answer lookup.
  */
 const countedInSubtree = (periodId: number, root: ReportRoot) =>
-  and(eq(submissions.periodId, periodId), inArray(submissions.status, [...COUNTED]), eq(units.scheme, root.scheme), inSubtree(units.path, root), sql`${answers.valueNum} is not null`);
+  and(
+    eq(submissions.periodId, periodId),
+    inArray(submissions.status, [...COUNTED]),
+    eq(units.scheme, root.scheme),
+    inSubtree(units.path, root),
+    sql`${answers.valueNum} is not null`,
+  );
 
 /** Per question, over the counted reports of the subtree. */
 async function sumsByQuestion(db: DbOrTx, periodId: number, root: ReportRoot): Promise<Map<string, number>> {
@@ -108,7 +114,13 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
   const [previous] = await db
     .select()
     .from(periods)
-    .where(and(eq(periods.templateId, period.templateId), lt(periods.startsOn, period.startsOn), sql`split_part(${periods.key}, '-', 2) = split_part(${period.key}, '-', 2)`))
+    .where(
+      and(
+        eq(periods.templateId, period.templateId),
+        lt(periods.startsOn, period.startsOn),
+        sql`split_part(${periods.key}, '-', 2) = split_part(${period.key}, '-', 2)`,
+      ),
+    )
     .orderBy(desc(periods.startsOn))
     .limit(1);
 
@@ -147,7 +159,14 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
   const rows = coverage
     .map((c) => {
       const code = c.child || root.code;
-      return { code, name: names.get(code) ?? code, communes: c.communes, included: c.included, approved: c.approved, values: sums.perChild.get(c.child) ?? {} };
+      return {
+        code,
+        name: names.get(code) ?? code,
+        communes: c.communes,
+        included: c.included,
+        approved: c.approved,
+        values: sums.perChild.get(c.child) ?? {},
+      };
     })
     .sort((a, b) => a.code.localeCompare(b.code));
 

@@ -112,7 +112,12 @@ export function describeReminderSteps(steps: readonly number[]): string {
  * "a few days after the period" default). The row is chosen by the same rule: nearest scope,
  * then a row for this year over an every-year row.
  */
-export function effectiveDeadline<T extends CalendarEntry>(entries: readonly T[], spec: PeriodSpec, unitPath: string, level: ReportingLevel): { deadline: string; from?: T } {
+export function effectiveDeadline<T extends CalendarEntry>(
+  entries: readonly T[],
+  spec: PeriodSpec,
+  unitPath: string,
+  level: ReportingLevel,
+): { deadline: string; from?: T } {
   const year = Number(spec.key.slice(0, 4));
   const applies = entries.filter(
     (e) =>
@@ -121,6 +126,8 @@ export function effectiveDeadline<T extends CalendarEntry>(entries: readonly T[]
       (e.year === undefined || e.year === year) &&
       (e.scopePath === undefined || pathWithin(e.scopePath, unitPath)),
   );
-  const nearest = [...applies].sort((a, b) => (b.scopePath?.length ?? -1) - (a.scopePath?.length ?? -1) || (b.year === undefined ? 0 : 1) - (a.year === undefined ? 0 : 1))[0];
+  const nearest = [...applies].sort(
+    (a, b) => (b.scopePath?.length ?? -1) - (a.scopePath?.length ?? -1) || (b.year === undefined ? 0 : 1) - (a.year === undefined ? 0 : 1),
+  )[0];
   return { deadline: deadlineFor([...entries], spec, unitPath, level), ...(nearest ? { from: nearest } : {}) };
 }

@@ -87,7 +87,14 @@ export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot,
       }
     }
     if (child && child.level === "commune") {
-      Object.assign(child, { status, submissionId: r.submissionId, reviewStatus: r.status, late: r.late, submittedAt: r.submittedAt?.toISOString() ?? null, deadline });
+      Object.assign(child, {
+        status,
+        submissionId: r.submissionId,
+        reviewStatus: r.status,
+        late: r.late,
+        submittedAt: r.submittedAt?.toISOString() ?? null,
+        deadline,
+      });
     }
   }
 

@@ -2,14 +2,7 @@ import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.js";
 import { deadlineCalendars, periods, reportTemplates, units } from "../db/schema/index.js";
 import { addDays } from "../domain/dates.js";
-import {
-  deadlineFor,
-  periodsOfYear,
-  type CalendarEntry,
-  type Periodicity,
-  type PeriodSpec,
-  type ReportingLevel,
-} from "../domain/periods.js";
+import { deadlineFor, periodsOfYear, type CalendarEntry, type Periodicity, type PeriodSpec, type ReportingLevel } from "../domain/periods.js";
 
 export type Period = typeof periods.$inferSelect;
 export type ReportTemplate = typeof reportTemplates.$inferSelect;
@@ -62,7 +55,9 @@ export async function ensurePeriods(db: DbOrTx, template: ReportTemplate, years:
     periodsOfYear(template.periodicity as Periodicity, year).map((spec) => {
       const deadlines = [
         deadlineFor(calendar, spec, "", "commune"),
-        ...calendar.filter((c) => c.slot === spec.slot && c.level === "commune" && (c.year === undefined || c.year === year)).map((c) => (c.year === undefined ? `${year}${c.deadline.slice(4)}` : c.deadline)),
+        ...calendar
+          .filter((c) => c.slot === spec.slot && c.level === "commune" && (c.year === undefined || c.year === year))
+          .map((c) => (c.year === undefined ? `${year}${c.deadline.slice(4)}` : c.deadline)),
       ].sort();
       return {
         templateId: template.id,
@@ -108,7 +103,10 @@ export async function reportingContext(
   templateId: string,
   unitId: number,
   today: string,
-): Promise<{ template: ReportTemplate; period: Period | undefined; calendar: CalendarEntry[]; unit: { path: string; level: "province" | "district" | "commune" } } | undefined> {
+): Promise<
+  | { template: ReportTemplate; period: Period | undefined; calendar: CalendarEntry[]; unit: { path: string; level: "province" | "district" | "commune" } }
+  | undefined
+> {
   const open = db
     .select()
     .from(periods)
@@ -119,10 +117,20 @@ export async function reportingContext(
   const [row] = await db
     .select({
       template: reportTemplates,
-      period: { id: open.id, templateId: open.templateId, key: open.key, startsOn: open.startsOn, endsOn: open.endsOn, opensOn: open.opensOn, closedAt: open.closedAt },
+      period: {
+        id: open.id,
+        templateId: open.templateId,
+        key: open.key,
+        startsOn: open.startsOn,
+        endsOn: open.endsOn,
+        opensOn: open.opensOn,
+        closedAt: open.closedAt,
+      },
       unit: { path: units.path, level: units.level },
       // The calendar as loadCalendar reads it, as one JSON array.
-      calendar: sql<CalendarRow[]>`(select coalesce(json_agg(json_build_object('scopePath', scope.path, 'year', c.year, 'slot', c.slot, 'level', c.level, 'deadline', c.deadline)), '[]')
+      calendar: sql<
+        CalendarRow[]
+      >`(select coalesce(json_agg(json_build_object('scopePath', scope.path, 'year', c.year, 'slot', c.slot, 'level', c.level, 'deadline', c.deadline)), '[]')
         from ${deadlineCalendars} c left join ${units} scope on scope.id = c.scope_unit_id where c.template_id = ${reportTemplates.id})`,
     })
     .from(reportTemplates)

@@ -75,14 +75,23 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: 
   await db.transaction(async (tx) => {
     await tx
       .insert(reportTemplates)
-      .values({ id: DEFAULT_TEMPLATE_ID, name: "Báo cáo công tác trẻ em (6 tháng, năm)", formId: form.id, formVersion: form.version, periodicity: "six-month-and-yearly" })
+      .values({
+        id: DEFAULT_TEMPLATE_ID,
+        name: "Báo cáo công tác trẻ em (6 tháng, năm)",
+        formId: form.id,
+        formVersion: form.version,
+        periodicity: "six-month-and-yearly",
+      })
       .onConflictDoUpdate({ target: reportTemplates.id, set: { formVersion: sql`greatest(${reportTemplates.formVersion}, excluded.form_version)` } });
     await tx
       .insert(deadlineCalendars)
       .values(NATIONAL.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: null, year: 0, ...r, source: "Mặc định toàn quốc" })))
       .onConflictDoNothing();
     for (const letter of LETTERS) {
-      const [unit] = await tx.select({ id: units.id }).from(units).where(and(eq(units.scheme, letter.scheme), eq(units.code, letter.code)));
+      const [unit] = await tx
+        .select({ id: units.id })
+        .from(units)
+        .where(and(eq(units.scheme, letter.scheme), eq(units.code, letter.code)));
       if (!unit) continue;
       await tx
         .insert(deadlineCalendars)

@@ -22,8 +22,7 @@ export const inSubtree = (path: Column, root: Pick<Unit, "path">): SQL => inScop
  * ('' for the root itself). A literal depth, not a parameter: GROUP BY must see the
  * same expression as SELECT.
  */
-export const childCodeExpr = (root: Pick<Unit, "path">): SQL<string> =>
-  sql<string>`split_part(${units.path}, '.', ${sql.raw(String(rootDepth(root) + 1))})`;
+export const childCodeExpr = (root: Pick<Unit, "path">): SQL<string> => sql<string>`split_part(${units.path}, '.', ${sql.raw(String(rootDepth(root) + 1))})`;
 
 /**
  * The unit's report for the period, as a lateral subquery of `units`. There is at most one (unique
@@ -71,7 +70,8 @@ export async function subtreeReports(db: DbOrTx, period: Pick<Period, "id">, roo
 
 /** The root's children in the tree: the units one level below it. */
 export async function childrenOf(db: DbOrTx, root: ReportRoot): Promise<Pick<Unit, "code" | "name" | "level">[]> {
-  const below = root.path === "" ? sql`${units.level} = 'province'` : sql`${units.path} like ${root.path} || '.%' and ${units.path} not like ${root.path} || '.%.%'`;
+  const below =
+    root.path === "" ? sql`${units.level} = 'province'` : sql`${units.path} like ${root.path} || '.%' and ${units.path} not like ${root.path} || '.%.%'`;
   return db
     .select({ code: units.code, name: units.name, level: units.level })
     .from(units)

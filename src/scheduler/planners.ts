@@ -28,7 +28,8 @@ export interface PlannerDeps {
   beforeTick?: () => Promise<void>;
 }
 
-export const reminderTopic = (periodId: number, unitId: number) => `reminder:${periodId}:${unitId}`;
+import { reminderTopic } from "../reporting/reminder-topic.js";
+export { reminderTopic };
 
 /**
  * The planners turn the calendar into outbox rows. Planning is idempotent: every row has a
@@ -72,7 +73,11 @@ export function createPlanners(deps: PlannerDeps) {
         .filter((u): u is typeof u & { step: number } => u.step !== undefined);
       if (due.length === 0) continue;
 
-      const { reachable } = await recipientsOfUnits(db, due.map((u) => u.unitId), ["commune"]);
+      const { reachable } = await recipientsOfUnits(
+        db,
+        due.map((u) => u.unitId),
+        ["commune"],
+      );
       const rows: NewOutboxRow[] = [];
       for (const r of reachable) {
         const u = due.find((d) => d.unitId === r.unitId)!;
@@ -177,7 +182,10 @@ export function createPlanners(deps: PlannerDeps) {
         // Officers with no linked channel are recipients too: the status shows them as unreachable.
         const recipients = [...reachable, ...unlinked].map((r) => ({ broadcastId: b.id, officerId: r.officerId }));
         for (let i = 0; i < recipients.length; i += 1000) {
-          await tx.insert(broadcastRecipients).values(recipients.slice(i, i + 1000)).onConflictDoNothing();
+          await tx
+            .insert(broadcastRecipients)
+            .values(recipients.slice(i, i + 1000))
+            .onConflictDoNothing();
         }
         await tx.update(broadcasts).set({ plannedAt: clock() }).where(eq(broadcasts.id, b.id));
         return ids.length;

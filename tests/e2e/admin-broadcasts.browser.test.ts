@@ -48,7 +48,13 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
         "Phòng LĐTBXH thành phố,0912000505,district,105,pre2025",
       ].join("\n"),
     );
-    for (const [phone, chat] of [["84912000501", DISTRICT], ["84912000502", THEN_SIN], ["84912000503", TA_LENG], ["84912000504", GIANG_MA], ["84912000505", CITY]] as const) {
+    for (const [phone, chat] of [
+      ["84912000501", DISTRICT],
+      ["84912000502", THEN_SIN],
+      ["84912000503", TA_LENG],
+      ["84912000504", GIANG_MA],
+      ["84912000505", CITY],
+    ] as const) {
       await linkOfficer(t.database, phone, "telegram", String(chat));
     }
     s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-05-12T02:00:00Z"), env: { PUBLIC_URL: "https://baocao.example.vn" } });
@@ -75,6 +81,8 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
     await page.screenshot({ path: screenshotPath("broadcast-preview.png"), fullPage: true });
     await page.getByRole("button", { name: "Gửi văn bản" }).click();
     await page.waitForURL(/\/broadcasts\/\d+$/);
+    // The page says what happened, in words: three reached on chat, one not yet linked.
+    expect(await page.getByRole("status").textContent()).toBe("Đã gửi văn bản tới 3 cán bộ (1 người chưa liên kết kênh chat nên chưa nhận được).");
 
     const [b] = await t.database.db.select().from(broadcasts);
     expect(b!.requireAck).toBe(true);
@@ -100,6 +108,13 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
     await expect.poll(() => page.locator("[data-status=unreachable]").textContent()).toBe("1");
 
     await page.getByRole("button", { name: "Nhắc 2 người chưa xác nhận" }).click();
+    await page.getByRole("status").getByText("Đã nhắc 2 cán bộ chưa xác nhận.").waitFor();
+    // Statuses and channels in Vietnamese and by product name, never their codes.
+    const table = (await page.locator("table").textContent())!;
+    expect(table).toContain("Đã xác nhận");
+    expect(table).toContain("Không liên lạc được");
+    expect(table).toContain("Telegram");
+    expect(table).not.toMatch(/\b(telegram|acknowledged|unreachable|sent)\b/);
     await expect.poll(() => [THEN_SIN, TA_LENG, GIANG_MA].map((chat) => tg.texts(chat).filter((x) => x.startsWith("🔔 Nhắc lại")).length)).toEqual([0, 1, 1]);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Danh sách \(XLSX\)/ }).click()]);
@@ -111,7 +126,12 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
     wb.worksheets[0]!.eachRow((row, n) => {
       if (n > 1) rows[String(row.getCell(1).value)] = String(row.getCell(4).value);
     });
-    expect(rows).toEqual({ "Cán bộ Thèn Sin": "Đã xác nhận", "Cán bộ Tả Lèng": "Đã gửi", "Cán bộ Giang Ma": "Đã gửi", "Cán bộ Hồ Thầu": "Không liên lạc được" });
+    expect(rows).toEqual({
+      "Cán bộ Thèn Sin": "Đã xác nhận",
+      "Cán bộ Tả Lèng": "Đã gửi",
+      "Cán bộ Giang Ma": "Đã gửi",
+      "Cán bộ Hồ Thầu": "Không liên lạc được",
+    });
     const acks = await t.database.db.select().from(broadcastRecipients).where(eq(broadcastRecipients.broadcastId, b!.id));
     expect(acks.filter((a) => a.ackAt).length).toBe(1);
     const actions = (await t.database.db.select().from(auditLog)).map((a) => a.action);
@@ -125,6 +145,15 @@ describe.skipIf(!hasBrowser)("a district sends a directive from the browser and 
     expect(await other.content()).not.toContain("đuối nước");
     const remind = await other.request.post(`${s.url}/broadcasts/${b!.id}/remind`, { headers: { origin: s.url } });
     expect(remind.status()).toBe(404);
+    // A directive to another district's units: the composer comes back with the reason and what was typed.
+    const refused = await page.request.post(`${s.url}/broadcasts/preview`, {
+      headers: { origin: s.url },
+      multipart: { text: "Văn bản gửi nhầm huyện", root: "105", roles: "commune", sendAt: "", requireAck: "on" },
+    });
+    expect(refused.status()).toBe(400);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain("Đơn vị nhận không thuộc phạm vi của anh/chị.");
+    expect(refusedHtml).toContain(">Văn bản gửi nhầm huyện</textarea>");
     await page.context().close();
     await other.context().close();
   }, 120_000); // one long story through the browser: slow beside another browser file

@@ -14,7 +14,6 @@ const ADMIN = 9501;
 const HANOI = 9502;
 const LAICHAU_PROVINCE = 9503;
 
-
 describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browser", () => {
   const t = useTestDb("pglite");
   let tg: FakeTelegram;
@@ -33,9 +32,15 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
   const db = () => t.database.db;
   const campaignByKey = async (key: string) => (await db().select().from(campaigns).where(eq(campaigns.key, key)))[0]!;
   const stepsOf = (id: number) => db().select().from(campaignSteps).where(eq(campaignSteps.campaignId, id)).orderBy(asc(campaignSteps.id));
-  const auditOf = (id: number) => db().select().from(auditLog).where(eq(auditLog.target, `campaign:${id}`)).orderBy(asc(auditLog.id));
+  const auditOf = (id: number) =>
+    db()
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, `campaign:${id}`))
+      .orderBy(asc(auditLog.id));
   /** A form POST from the signed-in page's own origin (past CSRF), as a tampered form would arrive. */
-  const post = (page: Page, path: string, form: Record<string, string>) => page.request.post(`${s.url}${path}`, { form, headers: { origin: s.url }, maxRedirects: 0 });
+  const post = (page: Page, path: string, form: Record<string, string>) =>
+    page.request.post(`${s.url}${path}`, { form, headers: { origin: s.url }, maxRedirects: 0 });
 
   it("previews lunar dates, edits themes and steps, refuses bad input, pauses and resumes, creates a province campaign; others see only what is theirs", async () => {
     await loadProvince(t.database, "post2025", "12");
@@ -49,7 +54,12 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
         "Sở Y tế Lai Châu,0912000503,province,12,post2025",
       ].join("\n"),
     );
-    for (const [phone, chat] of [["84912000501", ADMIN], ["84912000502", HANOI], ["84912000503", LAICHAU_PROVINCE]] as const) await linkOfficer(t.database, phone, "telegram", String(chat));
+    for (const [phone, chat] of [
+      ["84912000501", ADMIN],
+      ["84912000502", HANOI],
+      ["84912000503", LAICHAU_PROVINCE],
+    ] as const)
+      await linkOfficer(t.database, phone, "telegram", String(chat));
     s = await startTestService(t, { telegram: tg, clock: () => new Date("2026-05-10T03:00:00Z") });
     const [admin] = await db().select().from(officers).where(eq(officers.phone, "84912000501"));
 
@@ -80,22 +90,36 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
     await page.getByRole("heading", { name: "Chủ đề năm" }).waitFor();
     await page.fill("input[name=theme_2027]", "Trẻ em được an toàn trên không gian mạng");
     await page.getByRole("button", { name: "Lưu chủ đề" }).click();
+    await page.getByRole("status").getByText("Đã lưu chủ đề năm 2027.").waitFor();
     const action = await campaignByKey("action-month");
     expect(action.themes["2027"]).toBe("Trẻ em được an toàn trên không gian mạng");
     expect(action.themes["2025"]).toBe("Ưu tiên nguồn lực hoàn thành các mục tiêu vì trẻ em");
     await page.goto(`${s.url}/campaigns/${action.id}?year=2027`);
-    expect(await page.locator("#preview").textContent()).toContain("Tháng hành động vì trẻ em 2027 (1–30/6), chủ đề: «Trẻ em được an toàn trên không gian mạng»");
+    expect(await page.locator("#preview").textContent()).toContain(
+      "Tháng hành động vì trẻ em 2027 (1–30/6), chủ đề: «Trẻ em được an toàn trên không gian mạng»",
+    );
     expect((await auditOf(action.id)).map((a) => [a.action, a.actor, a.detail])).toEqual([
       ["campaign.theme", `officer:${admin!.id}`, { changes: { "2027": { from: null, to: "Trẻ em được an toàn trên không gian mạng" } } }],
     ]);
 
     // A province campaign for Lai Châu.
     await page.goto(`${s.url}/campaigns`);
+    // Refused without any recipient group: the form comes back with the reason and the name as typed.
+    await page.fill("input[name=name]", "Tết an toàn cho trẻ em Lai Châu");
+    await page.uncheck("input[name=roles][value=commune]");
+    await page.getByRole("button", { name: "Tạo chiến dịch" }).click();
+    await page.getByRole("alert").getByText("Chọn ít nhất một nhóm người nhận.").waitFor();
+    expect(await page.inputValue("input[name=name]")).toBe("Tết an toàn cho trẻ em Lai Châu");
+    await page.check("input[name=roles][value=commune]");
     await page.fill("input[name=name]", "Tết an toàn cho trẻ em Lai Châu");
     await page.selectOption("select[name=root]", "12");
     await page.check("input[name=roles][value=province]");
     await page.getByRole("button", { name: "Tạo chiến dịch" }).click();
     await page.getByRole("heading", { name: "Tết an toàn cho trẻ em Lai Châu" }).waitFor();
+    await page.getByRole("status").getByText("Đã tạo chiến dịch «Tết an toàn cho trẻ em Lai Châu». Hãy thêm các bước gửi.").waitFor();
+    // The audience by unit name and roles in Vietnamese, the status in words: no codes.
+    expect(await page.getByText("Đối tượng:").textContent()).toMatch(/Lai Châu — Cán bộ xã, Cấp tỉnh$/);
+    expect(await page.locator("#state").textContent()).toBe("Đang chạy");
     const own = await campaignByKey("tet-an-toan-cho-tre-em-lai-chau");
     expect(own.audience).toEqual({ scheme: "post2025", rootCode: "12", roles: ["commune", "province"] });
     expect(own.active).toBe(true);
@@ -108,6 +132,7 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
     await page.fill("#add-step textarea[name=text]", "Hôm nay ông Công ông Táo: anh/chị nhắc các gia đình trông trẻ khi đốt vàng mã, thả cá chép ({year}).");
     await page.getByRole("button", { name: "Thêm bước" }).click();
     await page.locator("#steps", { hasText: "23/12 âm lịch" }).waitFor();
+    await page.getByRole("status").getByText("Đã thêm bước «23/12 âm lịch, 07:30».").waitFor();
     const [taoQuan] = await stepsOf(own.id);
     expect(taoQuan).toMatchObject({ rule: { kind: "lunar", day: 23, month: 12 }, sendAt: "07:30", key: `step-${taoQuan!.id}` });
     // Ông Công ông Táo of solar 2026 is 23 tháng Chạp Ất Tỵ: Tuesday 10/02/2026, a week before Tết Bính Ngọ (17/02).
@@ -144,19 +169,29 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
     await page.fill("#edit-step input[name=sendAt]", "09:15");
     await page.getByRole("button", { name: "Lưu bước" }).click();
     await page.locator(`tr[data-step="${taoQuan!.id}"]`, { hasText: "09:15" }).waitFor();
+    await page.getByRole("status").getByText("Đã sửa bước «23/12 âm lịch, 09:15».").waitFor();
     page.once("dialog", (d) => void d.accept());
     await page.locator(`tr[data-step="${beforeTet!.id}"]`).getByRole("button", { name: "Xoá" }).click();
     await expect.poll(async () => (await stepsOf(own.id)).map((st) => [st.id, st.sendAt])).toEqual([[taoQuan!.id, "09:15"]]);
+    await page.getByRole("status").getByText("Đã xoá bước «7 ngày trước 1/1 âm lịch, 08:00».").waitFor();
 
     // Pause: the list says so and the planner's filter (active = true) no longer picks it; then resume.
     await page.getByRole("button", { name: "Tạm dừng" }).click();
     await page.getByRole("button", { name: "Tiếp tục" }).waitFor();
+    await page
+      .getByRole("status")
+      .getByText("Đã tạm dừng chiến dịch «Tết an toàn cho trẻ em Lai Châu»: không tin nào được gửi cho tới khi tiếp tục.")
+      .waitFor();
+    expect(await page.locator("#state").textContent()).toBe("Tạm dừng");
     expect((await campaignByKey(own.key)).active).toBe(false);
     await page.goto(`${s.url}/campaigns`);
     expect(await page.locator(`tr[data-campaign="${own.id}"]`).textContent()).toContain("Tạm dừng");
+    expect(await page.locator(`tr[data-campaign="${own.id}"]`).textContent()).toContain("Lai Châu — Cán bộ xã, Cấp tỉnh");
+    expect(await page.locator(`tr[data-campaign="${own.id}"]`).textContent()).not.toMatch(/province|commune|\b12\b/);
     await page.getByRole("link", { name: "Tết an toàn cho trẻ em Lai Châu" }).click();
     await page.getByRole("button", { name: "Tiếp tục" }).click();
     await page.getByRole("button", { name: "Tạm dừng" }).waitFor();
+    await page.getByRole("status").getByText("Đã tiếp tục chiến dịch «Tết an toàn cho trẻ em Lai Châu»: các tin sẽ được gửi theo lịch.").waitFor();
     expect((await campaignByKey(own.key)).active).toBe(true);
 
     expect((await auditOf(own.id)).map((a) => a.action)).toEqual([
@@ -171,7 +206,10 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
     expect((await auditOf(own.id)).every((a) => a.actor === `officer:${admin!.id}`)).toBe(true);
 
     // Hà Nội's provincial officer: Lai Châu's campaign does not exist for them, reading or writing.
-    const before = { campaigns: await db().select().from(campaigns).orderBy(asc(campaigns.id)), steps: await db().select().from(campaignSteps).orderBy(asc(campaignSteps.id)) };
+    const before = {
+      campaigns: await db().select().from(campaigns).orderBy(asc(campaigns.id)),
+      steps: await db().select().from(campaignSteps).orderBy(asc(campaignSteps.id)),
+    };
     const auditCount = async () => (await db().select().from(auditLog).where(like(auditLog.action, "campaign.%"))).length;
     const audited = await auditCount();
     const hanoi = await signInByChat(browser, s, tg, "0912000502", HANOI);
@@ -200,7 +238,9 @@ describe.skipIf(!hasBrowser)("a provincial admin manages campaigns in the browse
     expect(await province.locator("input[name^=theme_]").count()).toBe(0);
     await province.getByText("Anh/chị chỉ được xem chiến dịch này.").waitFor();
     expect((await post(province, `/campaigns/${trungThu.id}/pause`, {})).status()).toBe(400);
-    expect((await post(province, `/campaigns/${trungThu.id}/steps`, { kind: "solar", day: "1", month: "6", sendAt: "08:00", text: "Tin lạ" })).status()).toBe(400);
+    expect((await post(province, `/campaigns/${trungThu.id}/steps`, { kind: "solar", day: "1", month: "6", sendAt: "08:00", text: "Tin lạ" })).status()).toBe(
+      400,
+    );
     expect((await post(province, "/campaigns", { name: "Chiến dịch lạ", root: "toan-quoc", roles: "commune" })).status()).toBe(400);
     await province.goto(`${s.url}/campaigns/${own.id}`);
     await province.locator("#add-step").waitFor();

@@ -70,7 +70,15 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
     const theSin = await officer("theSin");
     const [sub] = await t.database.db
       .insert(submissions)
-      .values({ periodId: period!.id, unitId: theSin.unitId, officerId: theSin.id, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: T0 })
+      .values({
+        periodId: period!.id,
+        unitId: theSin.unitId,
+        officerId: theSin.id,
+        formId: "child-affairs",
+        formVersion: 1,
+        status: "submitted",
+        submittedAt: T0,
+      })
       .returning();
     const district = await officer("district");
     const city = await officer("city");
@@ -123,7 +131,16 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
     // One case in Lai Châu (Thèn Sin), one in Điện Biên (Noong Bua), as filing them leaves them.
     await t.database.db.insert(incidents).values([
       { ref: "KC-2026-0001", unitId: theSin.unitId, reporterId: theSin.id, type: "duoi_nuoc", occurredAt: T0, place: "Bản Nà Khum", createdAt: T0 },
-      { ref: "KC-2026-0002", unitId: await unitId("03124"), reporterId: noongBua.id, type: "bao_luc", occurredAt: T0, place: "Tổ 3", description: "Trẻ bị đánh", createdAt: T0 },
+      {
+        ref: "KC-2026-0002",
+        unitId: await unitId("03124"),
+        reporterId: noongBua.id,
+        type: "bao_luc",
+        occurredAt: T0,
+        place: "Tổ 3",
+        description: "Trẻ bị đánh",
+        createdAt: T0,
+      },
     ]);
     const cookie = await sessionOf("province");
     const since = await lastAuditId();
@@ -172,7 +189,10 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
     const html = await (await get("/audit", await sessionOf("province"))).text();
     // The table's rows only: the filter's drop-down lists every label whether or not it was recorded.
     const rows = [...(html.match(/<table id="audit">[\s\S]*?<\/table>/)?.[0] ?? "").matchAll(/<tr><td>[\s\S]*?<\/tr>/g)].map((m) =>
-      [...m[0].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].slice(2, 4).map((c) => c[1]).join(" · "),
+      [...m[0].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)]
+        .slice(2, 4)
+        .map((c) => c[1])
+        .join(" · "),
     );
     expect(rows).toEqual([
       "Từ chối liên kết tài khoản Zalo · officer:42",
@@ -187,12 +207,15 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
   it("the API token asking for a ref that does not exist gets 404 and leaves a refused row; a commune officer asking on chat to update another province's case is told it is not found, and the look-up is audited", async () => {
     const noongBua = await officer("noongBua");
     const theSin = await officer("theSin");
-    await t.database.db.insert(incidents).values({ ref: "KC-2026-0002", unitId: await unitId("03124"), reporterId: noongBua.id, type: "bao_luc", occurredAt: T0, createdAt: T0 });
+    await t.database.db
+      .insert(incidents)
+      .values({ ref: "KC-2026-0002", unitId: await unitId("03124"), reporterId: noongBua.id, type: "bao_luc", occurredAt: T0, createdAt: T0 });
     const since = await lastAuditId();
 
     const res = await s.api("/api/incidents/KC-2026-9999");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: expect.any(String) });
+    // The one mapping of a use case's refusal for the API: the Vietnamese message and its code.
+    expect(await res.json()).toEqual({ error: expect.any(String), code: "not_found" });
     expect((await s.api("/api/incidents/KC-2026-0002")).status).toBe(200);
 
     expect((await s.postUpdate(textUpdate(THEN_SIN_CHAT, "cập nhật KC-2026-0002"))).status).toBe(200);

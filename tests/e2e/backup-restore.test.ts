@@ -25,7 +25,10 @@ const OFFICERS = 8;
 /** The CLI as an operator runs it (`npm run cli -- …`), with `env` as its environment. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: "warn", ...env } });
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    });
     return { code: 0, output: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -128,9 +131,15 @@ describe.each(dbKinds)("backup while officers report, restore into an empty targ
 
       // BACKUP_DIR with no backup yet: the service takes one soon after it starts, and /healthz shows its age.
       await expect
-        .poll(async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { backup?: { status: string } }).backup?.status, { timeout: 60_000, interval: 250 })
+        .poll(async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { backup?: { status: string } }).backup?.status, {
+          timeout: 60_000,
+          interval: 250,
+        })
         .toBe("ok");
-      const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; backup: { ageHours: number; lastBackupAt: string; file: string } };
+      const health = (await (await fetch(`${server.url}/healthz`)).json()) as {
+        status: string;
+        backup: { ageHours: number; lastBackupAt: string; file: string };
+      };
       expect(health.status).toBe("ok");
       expect(health.backup.ageHours).toBeLessThan(0.1);
       expect(existsSync(health.backup.file)).toBe(true);

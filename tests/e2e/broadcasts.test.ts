@@ -21,7 +21,13 @@ describe.each(dbKinds)("a province broadcasts a directive and sees who received 
     await loadLaiChau(t.database);
     await addOfficers(
       t.database,
-      ["name,phone,role,unit_code", "Mai,0912000001,commune,03388", "Sáng,0912000002,commune,03390", "Hoa,0912000003,commune,03405", "Chưa liên kết,0912000004,commune,03405"].join("\n"),
+      [
+        "name,phone,role,unit_code",
+        "Mai,0912000001,commune,03388",
+        "Sáng,0912000002,commune,03390",
+        "Hoa,0912000003,commune,03405",
+        "Chưa liên kết,0912000004,commune,03405",
+      ].join("\n"),
     );
     for (const i of [1, 2, 3]) await linkOfficer(t.database, `8491200000${i}`, "telegram", String(600 + i));
     s = await startTestService(t, { telegram: tg, clock });
@@ -32,13 +38,25 @@ describe.each(dbKinds)("a province broadcasts a directive and sees who received 
     const res = await s.api("/api/broadcasts", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ text: "Triển khai Công điện về phòng, chống đuối nước trẻ em dịp hè.", documentUrl: "https://example.gov.vn/cd-46.pdf", audience: { scheme: "post2025", rootCode: "12", roles: ["commune"] }, requireAck: true }),
+      body: JSON.stringify({
+        text: "Triển khai Công điện về phòng, chống đuối nước trẻ em dịp hè.",
+        documentUrl: "https://example.gov.vn/cd-46.pdf",
+        audience: { scheme: "post2025", rootCode: "12", roles: ["commune"] },
+        requireAck: true,
+      }),
     });
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: number };
     // The API starts sending at once; the worker would pick up anything it left.
     // Until nothing is left to send (not until 3 have arrived, which would pass before a late duplicate), then exactly 3.
-    await expect.poll(async () => (await s.service.outbox.drainOnce(), await s.service.outbox.queuedCount()) + (await t.database.db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, "sending"))).length, { timeout: 20_000 }).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (await s.service.outbox.drainOnce(), await s.service.outbox.queuedCount()) +
+          (await t.database.db.select({ id: outbox.id }).from(outbox).where(eq(outbox.status, "sending"))).length,
+        { timeout: 20_000 },
+      )
+      .toBe(0);
     expect(tg.sent().length).toBe(3);
 
     const msg = tg.sent(601)[0]!;
@@ -54,13 +72,20 @@ describe.each(dbKinds)("a province broadcasts a directive and sees who received 
     await s.postUpdate(callbackUpdate(601, `ack:${created.id}`));
     expect(tg.texts(601).at(-1)).toMatch(/đã xác nhận văn bản này rồi/);
 
-    const status = (await (await s.api(`/api/broadcasts/${created.id}`)).json()) as { counts: Record<string, number>; recipients: { name: string; status: string; acknowledgedAt: string | null }[] };
+    const status = (await (await s.api(`/api/broadcasts/${created.id}`)).json()) as {
+      counts: Record<string, number>;
+      recipients: { name: string; status: string; acknowledgedAt: string | null }[];
+    };
     expect(status.counts).toEqual({ acknowledged: 2, sent: 1, unreachable: 1 });
     expect(status.recipients.find((r) => r.name === "Mai")!.acknowledgedAt).not.toBeNull();
     expect(status.recipients.find((r) => r.name === "Chưa liên kết")!.status).toBe("unreachable");
 
     expect((await s.api("/api/broadcasts/99999")).status).toBe(404);
-    const bad = await s.api("/api/broadcasts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "", audience: {} }) });
+    const bad = await s.api("/api/broadcasts", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "", audience: {} }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toBe("Yêu cầu không hợp lệ");
     const noAuth = await fetch(`${s.url}/api/broadcasts/${created.id}`);

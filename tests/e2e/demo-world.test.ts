@@ -1,6 +1,20 @@
 import { and, eq, inArray, like } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { answers, auditLog, broadcastRecipients, campaigns, channelLinks, deadlineCalendars, incidents, officers, outbox, periods, reportTemplates, submissions, units } from "../../src/db/schema/index.js";
+import {
+  answers,
+  auditLog,
+  broadcastRecipients,
+  campaigns,
+  channelLinks,
+  deadlineCalendars,
+  incidents,
+  officers,
+  outbox,
+  periods,
+  reportTemplates,
+  submissions,
+  units,
+} from "../../src/db/schema/index.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
@@ -61,7 +75,11 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
   const simOfficers = async () => ((await (await fetch(`${s.url}/simulator/api/officers`)).json()) as { officers: SimOfficer[] }).officers;
   const demo = async (name: string) => (await simOfficers()).find((o) => o.name === name)!;
   const simSay = (officerId: number, body: { text?: string; choice?: string }) =>
-    fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId, clientId: `client-${kind}-${++n}`, ...body }) });
+    fetch(`${s.url}/simulator/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ officerId, clientId: `client-${kind}-${++n}`, ...body }),
+    });
   const simChat = async (officerId: number) => {
     const res = await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`);
     expect(res.status).toBe(200);
@@ -139,7 +157,14 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       for (const name of DEMO_UNITS) expect(html).toContain(name);
       expect(html).not.toContain("Lai Châu");
       expect(html).not.toContain("Đoàn Kết");
-      for (const path of ["/dashboard?unit=12", "/dashboard?unit=03388", "/dashboard/figures?unit=12", `/incidents/${real.ref}`, "/units?code=12", "/api/periods/2026-Y/status?unit=12"]) {
+      for (const path of [
+        "/dashboard?unit=12",
+        "/dashboard?unit=03388",
+        "/dashboard/figures?unit=12",
+        `/incidents/${real.ref}`,
+        "/units?code=12",
+        "/api/periods/2026-Y/status?unit=12",
+      ]) {
         expect((await get(path, cookie)).status, path).toBe(404);
       }
       expect(await (await get("/incidents", cookie)).text()).not.toContain(real.ref);
@@ -164,9 +189,16 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       const told = (await simChat(mai.id)).map((m) => m.text).join("\n");
       expect(told).toContain("Hạn nộp: 15/11/2026.");
       await simSay(mai.id, { text: "3" });
-      const reports = await t.database.db.select({ code: units.code, scheme: units.scheme }).from(submissions).innerJoin(units, eq(units.id, submissions.unitId));
+      const reports = await t.database.db
+        .select({ code: units.code, scheme: units.scheme })
+        .from(submissions)
+        .innerJoin(units, eq(units.id, submissions.unitId));
       expect(reports).toEqual([{ code: "99001", scheme: "demo" }]);
-      const [calendar] = await t.database.db.select().from(deadlineCalendars).innerJoin(units, eq(units.id, deadlineCalendars.scopeUnitId)).where(eq(units.scheme, "demo"));
+      const [calendar] = await t.database.db
+        .select()
+        .from(deadlineCalendars)
+        .innerJoin(units, eq(units.id, deadlineCalendars.scopeUnitId))
+        .where(eq(units.scheme, "demo"));
       expect(calendar!.deadline_calendars.source).toMatch(/^Lịch mẫu \(dữ liệu thử\)/);
 
       // Lai Châu's status knows nothing of it.
@@ -212,7 +244,9 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
     it("urgent cases alert, and escalate to the admins of, their own tree only; a real officer's stray simulator link gets nothing", async () => {
       // As an import takeover might leave it: a real officer holding a simulator chat.
       const [realProvince] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000401"));
-      await t.database.db.insert(channelLinks).values({ officerId: realProvince!.id, channel: "simulator", externalId: "sim-stray", chatId: "sim-stray", preferred: true });
+      await t.database.db
+        .insert(channelLinks)
+        .values({ officerId: realProvince!.id, channel: "simulator", externalId: "sim-stray", chatId: "sim-stray", preferred: true });
       const real = await fileRealCase();
       expect(tg.texts(REAL.province).join("\n")).toContain(`Báo cáo khẩn ${real.ref}`);
 
@@ -238,11 +272,19 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
     });
 
     it("a national broadcast and the national campaigns reach real officers only; the demo admin's broadcast reaches demo officers only", async () => {
-      const res = await s.api("/api/broadcasts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "Văn bản thật gửi toàn quốc", audience: { scheme: "post2025" } }) });
+      const res = await s.api("/api/broadcasts", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "Văn bản thật gửi toàn quốc", audience: { scheme: "post2025" } }),
+      });
       expect(res.status).toBe(201);
       const { id } = (await res.json()) as { id: number };
       await s.service.planners.planBroadcasts();
-      const recipients = await t.database.db.select({ phone: officers.phone }).from(broadcastRecipients).innerJoin(officers, eq(officers.id, broadcastRecipients.officerId)).where(eq(broadcastRecipients.broadcastId, id));
+      const recipients = await t.database.db
+        .select({ phone: officers.phone })
+        .from(broadcastRecipients)
+        .innerJoin(officers, eq(officers.id, broadcastRecipients.officerId))
+        .where(eq(broadcastRecipients.broadcastId, id));
       expect(recipients.map((r) => r.phone).sort()).toEqual(["84912000401", "84912000402", "84912000409"]);
 
       // 1 June: the Action Month's national step goes to real communes; the demo tree has its own copy.
@@ -251,7 +293,14 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       const [shipped] = await t.database.db.select().from(campaigns).where(eq(campaigns.key, "action-month"));
       const [demoCopy] = await t.database.db.select().from(campaigns).where(eq(campaigns.key, "demo-action-month"));
       const chatsOf = async (campaignId: number) =>
-        (await t.database.db.select({ chatId: outbox.chatId }).from(outbox).where(like(outbox.dedupeKey, `campaign:${campaignId}:%`))).map((r) => r.chatId).sort();
+        (
+          await t.database.db
+            .select({ chatId: outbox.chatId })
+            .from(outbox)
+            .where(like(outbox.dedupeKey, `campaign:${campaignId}:%`))
+        )
+          .map((r) => r.chatId)
+          .sort();
       expect(await chatsOf(shipped!.id)).toEqual([String(REAL.commune)]);
       const communes = (await simOfficers()).filter((o) => o.role === "commune");
       expect(await chatsOf(demoCopy!.id)).toEqual(communes.map((o) => `sim-${o.id}`).sort());
@@ -314,7 +363,10 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       expect(imported.status).toBe(400);
       expect(await imported.text()).toContain(REASON);
       expect((await t.database.db.select().from(units)).length).toBe(unitsBefore);
-      const [laiChau] = await t.database.db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, "12")));
+      const [laiChau] = await t.database.db
+        .select()
+        .from(units)
+        .where(and(eq(units.scheme, "post2025"), eq(units.code, "12")));
       expect(laiChau!.name).toBe("Tỉnh Lai Châu");
 
       // The audit log shows the demo tree's own entries, never the API's (they name real units and cases).
@@ -349,7 +401,13 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       s = await startTestService(t, { telegram: tg, clock: () => now });
       await s.service.stop();
       const db = t.database.db;
-      const unitOf = async (code: string) => (await db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, code))))[0]!;
+      const unitOf = async (code: string) =>
+        (
+          await db
+            .select()
+            .from(units)
+            .where(and(eq(units.scheme, "post2025"), eq(units.code, code)))
+        )[0]!;
       // What the old seed left: the demo officers in 03388, 03390, 03405 and the province 12.
       const old = await db
         .insert(officers)
@@ -364,14 +422,33 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       await addOfficers(t.database, REAL_OFFICERS);
       await linkOfficer(t.database, "84912000401", "telegram", String(REAL.province));
       await linkOfficer(t.database, "84912000402", "telegram", String(REAL.commune));
-      for (const o of [mai!, binh!]) await db.insert(channelLinks).values({ officerId: o.id, channel: "simulator", externalId: `sim-${o.id}`, chatId: `sim-${o.id}`, preferred: true });
+      for (const o of [mai!, binh!])
+        await db.insert(channelLinks).values({ officerId: o.id, channel: "simulator", externalId: `sim-${o.id}`, chatId: `sim-${o.id}`, preferred: true });
       const [realCommune] = await db.select().from(officers).where(eq(officers.phone, "84912000402"));
       // A real case the old demo province officer "took in" from the simulator, and the alert in its chat.
       const [taken] = await db
         .insert(incidents)
-        .values({ ref: "KC-2026-0001", unitId: (await unitOf("03388")).id, reporterId: realCommune!.id, type: "duoi_nuoc", occurredAt: T0, place: "Bản Nà Khum", createdAt: T0, status: "acknowledged", acknowledgedAt: T0, acknowledgedBy: binh!.id })
+        .values({
+          ref: "KC-2026-0001",
+          unitId: (await unitOf("03388")).id,
+          reporterId: realCommune!.id,
+          type: "duoi_nuoc",
+          occurredAt: T0,
+          place: "Bản Nà Khum",
+          createdAt: T0,
+          status: "acknowledged",
+          acknowledgedAt: T0,
+          acknowledgedBy: binh!.id,
+        })
         .returning();
-      await db.insert(outbox).values({ officerId: binh!.id, channel: "simulator", chatId: `sim-${binh!.id}`, kind: "alert", status: "sent", payload: { text: "🚨 Báo cáo khẩn KC-2026-0001\nNơi xảy ra: Bản Nà Khum, Phường Đoàn Kết" } });
+      await db.insert(outbox).values({
+        officerId: binh!.id,
+        channel: "simulator",
+        chatId: `sim-${binh!.id}`,
+        kind: "alert",
+        status: "sent",
+        payload: { text: "🚨 Báo cáo khẩn KC-2026-0001\nNơi xảy ra: Bản Nà Khum, Phường Đoàn Kết" },
+      });
       // The real commune's yearly report, started by a stranger as the old demo commune officer.
       const [year] = await db.select().from(periods).where(eq(periods.key, "2026-Y"));
       const [junk] = await db
@@ -382,11 +459,21 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
 
       s = await startTestService(t, { telegram: tg, clock: () => now, env: { DEMO_SEED: "auto", PUBLIC_URL } });
       const list = await simOfficers();
-      expect(list.map((o) => o.unit)).toEqual(["Xã Mẫu Một (dữ liệu thử)", "Xã Mẫu Hai (dữ liệu thử)", "Xã Mẫu Ba (dữ liệu thử)", "Tỉnh Mẫu (dữ liệu thử)", "Tỉnh Mẫu (dữ liệu thử)"]);
+      expect(list.map((o) => o.unit)).toEqual([
+        "Xã Mẫu Một (dữ liệu thử)",
+        "Xã Mẫu Hai (dữ liệu thử)",
+        "Xã Mẫu Ba (dữ liệu thử)",
+        "Tỉnh Mẫu (dữ liệu thử)",
+        "Tỉnh Mẫu (dữ liệu thử)",
+      ]);
       expect(list.slice(0, 4).map((o) => o.id)).toEqual(old.map((o) => o.id));
       // Its chat no longer holds the real alert; its report went with it.
       expect((await simChat(binh!.id)).map((m) => m.text).join("\n")).not.toContain("KC-2026-0001");
-      const [moved] = await db.select({ code: units.code, scheme: units.scheme }).from(submissions).innerJoin(units, eq(units.id, submissions.unitId)).where(eq(submissions.id, junk!.id));
+      const [moved] = await db
+        .select({ code: units.code, scheme: units.scheme })
+        .from(submissions)
+        .innerJoin(units, eq(units.id, submissions.unitId))
+        .where(eq(submissions.id, junk!.id));
       expect(moved).toEqual({ code: "99001", scheme: "demo" });
       await tgSay(REAL.commune, "báo cáo");
       expect(tg.texts(REAL.commune).join("\n")).toMatch(/Câu 1 \(1\//);
@@ -412,7 +499,13 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       await loadLaiChau(t.database, "post2025");
       s = await startTestService(t, { telegram: tg, clock: () => now });
       const db = t.database.db;
-      const unitOf = async (code: string) => (await db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, code))))[0]!;
+      const unitOf = async (code: string) =>
+        (
+          await db
+            .select()
+            .from(units)
+            .where(and(eq(units.scheme, "post2025"), eq(units.code, code)))
+        )[0]!;
       const [binh, extra] = await db
         .insert(officers)
         .values([
@@ -420,13 +513,25 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
           { name: "Cán bộ mẫu cũ", phone: "84900000009", role: "commune", unitId: (await unitOf("03390")).id, demo: true },
         ])
         .returning();
-      for (const o of [binh!, extra!]) await db.insert(channelLinks).values({ officerId: o.id, channel: "simulator", externalId: `sim-${o.id}`, chatId: `sim-${o.id}`, preferred: true });
-      const ctx = { db, forms: s.service.forms, clock: () => now, timeZone: "Asia/Ho_Chi_Minh", inviteTtlHours: 72, readFile: () => Promise.reject(new Error("no file")) };
+      for (const o of [binh!, extra!])
+        await db.insert(channelLinks).values({ officerId: o.id, channel: "simulator", externalId: `sim-${o.id}`, chatId: `sim-${o.id}`, preferred: true });
+      const ctx = {
+        db,
+        forms: s.service.forms,
+        clock: () => now,
+        timeZone: "Asia/Ho_Chi_Minh",
+        inviteTtlHours: 72,
+        readFile: () => Promise.reject(new Error("no file")),
+      };
 
       const first = await runCommand(["demo", "seed"], ctx);
       expect(first.exitCode).toBe(0);
       expect(first.output).toContain("Đã chuyển 1 cán bộ mẫu khỏi đơn vị thật sang Tỉnh Mẫu (dữ liệu thử), ngừng 1 cán bộ mẫu khác");
-      const seats = await db.select({ phone: officers.phone, active: officers.active, scheme: units.scheme, code: units.code }).from(officers).innerJoin(units, eq(units.id, officers.unitId)).where(inArray(officers.id, [binh!.id, extra!.id]));
+      const seats = await db
+        .select({ phone: officers.phone, active: officers.active, scheme: units.scheme, code: units.code })
+        .from(officers)
+        .innerJoin(units, eq(units.id, officers.unitId))
+        .where(inArray(officers.id, [binh!.id, extra!.id]));
       expect(seats.sort((a, b) => a.phone.localeCompare(b.phone))).toEqual([
         { phone: "84900000004", active: true, scheme: "demo", code: "99" },
         { phone: "84900000009", active: false, scheme: "demo", code: "99" },
@@ -439,7 +544,9 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       const second = await runCommand(["demo", "seed"], ctx);
       expect(second.exitCode).toBe(0);
       expect(second.output).not.toContain("Đã chuyển");
-      expect(second.output).toContain("Cán bộ mẫu: Nguyễn Thị Mai, Lò Văn Sáng, Tẩn Thị Hoa, Trần Văn Bình, Phạm Minh Quân (Tỉnh Mẫu (dữ liệu thử), không phải đơn vị thật).");
+      expect(second.output).toContain(
+        "Cán bộ mẫu: Nguyễn Thị Mai, Lò Văn Sáng, Tẩn Thị Hoa, Trần Văn Bình, Phạm Minh Quân (Tỉnh Mẫu (dữ liệu thử), không phải đơn vị thật).",
+      );
     });
   });
 });

@@ -33,7 +33,18 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
    * duplicate; a count taken once nothing more can come does.
    */
   const outboxSettled = () =>
-    expect.poll(async () => (await t.database.db.select({ id: outbox.id }).from(outbox).where(inArray(outbox.status, ["queued", "sending"]))).length, { timeout: 20_000 }).toBe(0);
+    expect
+      .poll(
+        async () =>
+          (
+            await t.database.db
+              .select({ id: outbox.id })
+              .from(outbox)
+              .where(inArray(outbox.status, ["queued", "sending"]))
+          ).length,
+        { timeout: 20_000 },
+      )
+      .toBe(0);
 
   it.runIf(kind === "postgres")("two instances on one PostgreSQL: the copies of each update split between them, each update counts once", async () => {
     await loadLaiChau(t.database);
@@ -54,7 +65,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
       await expect.poll(() => tg.sent(CHAT).length).toBeGreaterThan(0);
       await outboxSettled();
       const afterStart = tg.sent(CHAT).length;
-      const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+      const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
       for (let i = 0; i < 3; i++) {
         const key = (await state()).report!.cursor!;
         await split(ANSWERS[key.slice(key.lastIndexOf(".") + 1)]?.text ?? "1");
@@ -86,7 +97,12 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     const holder = new pg.Client({ connectionString: t.url });
     await holder.connect();
     // Asked outside the holder's transaction, which sees pg_stat_activity as it was when it began.
-    const waiting = async () => ((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    const waiting = async () =>
+      (
+        (await t.database.db.execute(
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { rows: { n: number }[] }
+      ).rows[0]!.n;
     try {
       await holder.query("begin");
       await holder.query(statement);
@@ -125,27 +141,33 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await expect.poll(() => tg.texts(CHAT).some((x) => /nhập lại/.test(x))).toBe(true);
   });
 
-  it.runIf(kind === "postgres")("an officer's first message ever, while another message of hers is creating her session, is answered from that session", async () => {
-    await officersOf03388();
-    // The other message: her session row, created and not yet committed.
-    const created = `insert into conversation_sessions (officer_id, state) select id, '{"mode":"idle"}' from officers where phone = '84912000701'`;
-    expect(await behindLock(created, "commit", [textUpdate(CHAT, "báo cáo")])).toEqual([200]);
-    expect(await t.database.db.select().from(conversationSessions)).toHaveLength(1);
-    expect(((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState).report?.cursor).toBeDefined();
-  });
+  it.runIf(kind === "postgres")(
+    "an officer's first message ever, while another message of hers is creating her session, is answered from that session",
+    async () => {
+      await officersOf03388();
+      // The other message: her session row, created and not yet committed.
+      const created = `insert into conversation_sessions (officer_id, state) select id, '{"mode":"idle"}' from officers where phone = '84912000701'`;
+      expect(await behindLock(created, "commit", [textUpdate(CHAT, "báo cáo")])).toEqual([200]);
+      expect(await t.database.db.select().from(conversationSessions)).toHaveLength(1);
+      expect(((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState).report?.cursor).toBeDefined();
+    },
+  );
 
-  it.runIf(kind === "postgres")("two officers of one commune starting the report at the same moment fill in one report, and neither gets an error", async () => {
-    await officersOf03388(["Mai", "Lan"]);
-    await ensureReportingDefaults(t.database.db, createFormRegistry(), new Date("2026-11-07T03:00:00Z"));
-    // A report of the commune being created, not yet committed: both starts find none, and both insert.
-    const creating = `insert into submissions (period_id, unit_id, officer_id, form_id, form_version)
+  it.runIf(kind === "postgres")(
+    "two officers of one commune starting the report at the same moment fill in one report, and neither gets an error",
+    async () => {
+      await officersOf03388(["Mai", "Lan"]);
+      await ensureReportingDefaults(t.database.db, createFormRegistry(), new Date("2026-11-07T03:00:00Z"));
+      // A report of the commune being created, not yet committed: both starts find none, and both insert.
+      const creating = `insert into submissions (period_id, unit_id, officer_id, form_id, form_version)
       select p.id, u.id, o.id, 'child-affairs', 1 from periods p, units u, officers o
       where p.key = '2026-Y' and u.code = '03388' and u.scheme = 'post2025' and o.phone = '84912000701'`;
-    expect(await behindLock(creating, "rollback", [textUpdate(CHAT, "báo cáo"), textUpdate(CHAT + 1, "báo cáo")])).toEqual([200, 200]);
-    expect(await t.database.db.select().from(submissions)).toHaveLength(1);
-    const first = createFormRegistry().latest("child-affairs").sections[0]!.questions[0]!.label;
-    for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first))).toBe(true);
-  });
+      expect(await behindLock(creating, "rollback", [textUpdate(CHAT, "báo cáo"), textUpdate(CHAT + 1, "báo cáo")])).toEqual([200, 200]);
+      expect(await t.database.db.select().from(submissions)).toHaveLength(1);
+      const first = createFormRegistry().latest("child-affairs").sections[0]!.questions[0]!.label;
+      for (const chat of [CHAT, CHAT + 1]) await expect.poll(() => tg.texts(chat).some((x) => x.includes(first))).toBe(true);
+    },
+  );
 
   it("an officer's report start and three answers, each sent three times concurrently: one answer row each, one reply each", async () => {
     await loadLaiChau(t.database);
@@ -163,7 +185,7 @@ describe.each(dbKinds)("every update delivered three times at once is processed 
     await outboxSettled();
     const repliesAfterStart = tg.sent(CHAT).length;
     expect(repliesAfterStart).toBeGreaterThan(0);
-    const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+    const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
     const before = (await state()).report!.cursor;
     for (let i = 0; i < 3; i++) {
       const key = (await state()).report!.cursor!;

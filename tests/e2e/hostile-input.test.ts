@@ -171,7 +171,10 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
   afterEach(() => s.service.stop());
 
   const form = () => s.service.forms.latest("child-affairs");
-  const question = (id: string): Question => form().sections.flatMap((x) => x.questions).find((q) => q.id === id)!;
+  const question = (id: string): Question =>
+    form()
+      .sections.flatMap((x) => x.questions)
+      .find((q) => q.id === id)!;
   const number = (id: string) => questionNumbers(form()).get(id)!;
   const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
   const stored = () => t.database.db.select({ key: answers.key, value: answers.value, valueNum: answers.valueNum }).from(answers).orderBy(asc(answers.key));
@@ -225,49 +228,66 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
     }
   }
 
-  it("at every type of question the officer's nonsense gets its reason and the question again; a sticker, a location or an empty message changes nothing; a valid answer typed in NFD is taken as the NFC one", { timeout: 180_000 }, async () => {
-    await fillReport();
-    const message = (extra: Record<string, unknown>) => ({
-      update_id: nextUpdateId(),
-      message: { message_id: 1, date: Math.floor(NOW.getTime() / 1000), chat: { id: CHAT, type: "private", first_name: "Mai" }, from: { id: CHAT, is_bot: false, first_name: "Mai" }, ...extra },
-    });
-    const nonText: [string, Record<string, unknown>, RegExp][] = [
-      ["sticker", { sticker: { file_id: "st1", file_unique_id: "u1", type: "regular", width: 512, height: 512, is_animated: false, is_video: false } }, /nhãn dán/],
-      ["location", { location: { latitude: 22.39, longitude: 103.46 } }, /vị trí/],
-      ["empty message", {}, /chưa đọc được/],
-    ];
-    for (const [type, id] of Object.entries(TARGETS) as [Target, string][]) {
-      for (const [k, text] of HOSTILE.entries()) await expectVerdict(id, text, HOSTILE_VERDICTS[k]![type]);
+  it(
+    "at every type of question the officer's nonsense gets its reason and the question again; a sticker, a location or an empty message changes nothing; a valid answer typed in NFD is taken as the NFC one",
+    { timeout: 180_000 },
+    async () => {
+      await fillReport();
+      const message = (extra: Record<string, unknown>) => ({
+        update_id: nextUpdateId(),
+        message: {
+          message_id: 1,
+          date: Math.floor(NOW.getTime() / 1000),
+          chat: { id: CHAT, type: "private", first_name: "Mai" },
+          from: { id: CHAT, is_bot: false, first_name: "Mai" },
+          ...extra,
+        },
+      });
+      const nonText: [string, Record<string, unknown>, RegExp][] = [
+        [
+          "sticker",
+          { sticker: { file_id: "st1", file_unique_id: "u1", type: "regular", width: 512, height: 512, is_animated: false, is_video: false } },
+          /nhãn dán/,
+        ],
+        ["location", { location: { latitude: 22.39, longitude: 103.46 } }, /vị trí/],
+        ["empty message", {}, /chưa đọc được/],
+      ];
+      for (const [type, id] of Object.entries(TARGETS) as [Target, string][]) {
+        for (const [k, text] of HOSTILE.entries()) await expectVerdict(id, text, HOSTILE_VERDICTS[k]![type]);
 
-      await goTo(id);
-      const before = await stored();
-      for (const [what, extra, names] of nonText) {
-        const replies = await send(message(extra));
-        expect(replies.length, `${id}: ${what}`).toBeGreaterThanOrEqual(1);
-        expect(replies[0], `${id}: ${what}`).toMatch(names);
-        expect(replies[0], `${id}: ${what}`).toMatch(/trả lời bằng chữ hoặc số/);
-        // If the question is repeated after the reason, it is this question.
-        for (const r of replies.slice(1)) expect(r).toMatch(new RegExp(`^Câu ${number(id)} \\(`));
-        expect((await state()).report!.cursor, `${id}: ${what}`).toBe(id);
-        expect(await stored(), `${id}: ${what}`).toEqual(before);
+        await goTo(id);
+        const before = await stored();
+        for (const [what, extra, names] of nonText) {
+          const replies = await send(message(extra));
+          expect(replies.length, `${id}: ${what}`).toBeGreaterThanOrEqual(1);
+          expect(replies[0], `${id}: ${what}`).toMatch(names);
+          expect(replies[0], `${id}: ${what}`).toMatch(/trả lời bằng chữ hoặc số/);
+          // If the question is repeated after the reason, it is this question.
+          for (const r of replies.slice(1)) expect(r).toMatch(new RegExp(`^Câu ${number(id)} \\(`));
+          expect((await state()).report!.cursor, `${id}: ${what}`).toBe(id);
+          expect(await stored(), `${id}: ${what}`).toEqual(before);
+        }
+
+        // The conversation is not derailed: a valid answer, even typed in NFD, is taken for this question.
+        const [typed, value] = NFD_VALID[type];
+        await expectVerdict(id, typed, { stored: value });
       }
-
-      // The conversation is not derailed: a valid answer, even typed in NFD, is taken for this question.
-      const [typed, value] = NFD_VALID[type];
-      await expectVerdict(id, typed, { stored: value });
-    }
-    const byKey = new Map((await stored()).map((r) => [r.key, r.value.v]));
-    expect(byKey.get("notes")).toBe("Cần thêm kinh phí cho điểm vui chơi".normalize("NFC"));
-    expect(byKey.get("child_friendly")).toBe("chua_dat");
-    expect(byKey.get("database_updated")).toBe(false);
-    expect(byKey.get("gift_value")).toBe(24_000_000);
-    expect(byKey.get("report_date")).toBe(TODAY);
-  });
+      const byKey = new Map((await stored()).map((r) => [r.key, r.value.v]));
+      expect(byKey.get("notes")).toBe("Cần thêm kinh phí cho điểm vui chơi".normalize("NFC"));
+      expect(byKey.get("child_friendly")).toBe("chua_dat");
+      expect(byKey.get("database_updated")).toBe(false);
+      expect(byKey.get("gift_value")).toBe(24_000_000);
+      expect(byKey.get("report_date")).toBe(TODAY);
+    },
+  );
 
   it("the urgent report's questions (what: a choice, when: a date-time) refuse each hostile message, a sticker or a location with the parser's reason and the question again, and file nothing until a real answer", async () => {
     const incidentState = async () => (await state()).incident;
     /** What each question says to something it cannot read, by hand. */
-    const unreadable = ["Anh/chị vui lòng chọn một số từ 1 đến 8, hoặc gõ đúng tên lựa chọn.", 'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".'];
+    const unreadable = [
+      "Anh/chị vui lòng chọn một số từ 1 đến 8, hoặc gõ đúng tên lựa chọn.",
+      'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".',
+    ];
     const reasonFor = (index: number, text: string | undefined) => {
       if (text === undefined || ["\u200b\u200f\u202e", "👍👍👍", ""].includes(text)) return NOT_ANSWERED;
       if (text === RTL_DIGITS) return REORDERED;
@@ -278,12 +298,22 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
       { location: { latitude: 22.39, longitude: 103.46 } },
     ];
     await say("khẩn");
-    for (const [index, answer] of [[0, "3"], [1, nfd("hôm qua 17h")]] as const) {
+    for (const [index, answer] of [
+      [0, "3"],
+      [1, nfd("hôm qua 17h")],
+    ] as const) {
       const question = ESSENTIALS[index]!;
       const inputs: { text?: string; extra?: Record<string, unknown> }[] = [...HOSTILE.map((text) => ({ text })), ...nonText.map((extra) => ({ extra }))];
       for (const input of inputs) {
         const label = `${question.id} ← ${input.text === undefined ? Object.keys(input.extra!)[0] : JSON.stringify(input.text.slice(0, 30))}`;
-        const replies = await send(input.extra ? { update_id: nextUpdateId(), message: { message_id: 1, date: 0, chat: { id: CHAT, type: "private" }, from: { id: CHAT, is_bot: false, first_name: "Mai" }, ...input.extra } } : textUpdate(CHAT, input.text!));
+        const replies = await send(
+          input.extra
+            ? {
+                update_id: nextUpdateId(),
+                message: { message_id: 1, date: 0, chat: { id: CHAT, type: "private" }, from: { id: CHAT, is_bot: false, first_name: "Mai" }, ...input.extra },
+              }
+            : textUpdate(CHAT, input.text!),
+        );
         expect(replies, label).toEqual([reasonFor(index, input.text), expect.stringMatching(/^🚨 /)]);
         expect(replies[1], label).toContain(question.label);
         expect((await incidentState())?.index, label).toBe(index);
@@ -298,76 +328,117 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
     expect(filed!.occurredAt.toISOString()).toBe("2026-11-06T10:00:00.000Z");
   });
 
-  it("random mixes of numbers, multiplier words, emojis, invisible and bidi marks and dates: what is stored is what the officer meant (known by construction), and a refusal writes nothing", { timeout: 180_000 }, async () => {
-    await fillReport();
-    // What keyboards and pasted text add around an answer, changing nothing the officer sees.
-    const junk = fc.array(fc.constantFrom("👍", "🙏🏻", "❤️", "🇻🇳", "\u200b", "\u200d", "\ufeff", "\u00ad", "\u202c", " ", "  "), { maxLength: 3 }).map((xs) => xs.join(""));
-    const withDots = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-    const dd = (n: number) => String(n).padStart(2, "0");
-    type Case = { id: string; text: string; verdict: Verdict };
-    const count = fc
-      .record({ n: fc.integer({ min: 0, max: 10_000 }), dots: fc.boolean(), zw: fc.boolean(), unit: fc.constantFrom("", " em", "em", nfd(" người"), " trẻ em", nfd(" cháu")), before: junk, after: junk })
-      .map(({ n, dots, zw, unit, before, after }): Case => {
-        let digits = dots ? withDots(n) : String(n);
-        if (zw) digits = [...digits].join("\u200b");
-        return { id: TARGETS.integer, text: `${before}${digits}${unit}${after}`, verdict: { stored: n } };
+  it(
+    "random mixes of numbers, multiplier words, emojis, invisible and bidi marks and dates: what is stored is what the officer meant (known by construction), and a refusal writes nothing",
+    { timeout: 180_000 },
+    async () => {
+      await fillReport();
+      // What keyboards and pasted text add around an answer, changing nothing the officer sees.
+      const junk = fc
+        .array(fc.constantFrom("👍", "🙏🏻", "❤️", "🇻🇳", "\u200b", "\u200d", "\ufeff", "\u00ad", "\u202c", " ", "  "), { maxLength: 3 })
+        .map((xs) => xs.join(""));
+      const withDots = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+      const dd = (n: number) => String(n).padStart(2, "0");
+      type Case = { id: string; text: string; verdict: Verdict };
+      const count = fc
+        .record({
+          n: fc.integer({ min: 0, max: 10_000 }),
+          dots: fc.boolean(),
+          zw: fc.boolean(),
+          unit: fc.constantFrom("", " em", "em", nfd(" người"), " trẻ em", nfd(" cháu")),
+          before: junk,
+          after: junk,
+        })
+        .map(({ n, dots, zw, unit, before, after }): Case => {
+          let digits = dots ? withDots(n) : String(n);
+          if (zw) digits = [...digits].join("\u200b");
+          return { id: TARGETS.integer, text: `${before}${digits}${unit}${after}`, verdict: { stored: n } };
+        });
+      const worth = fc.constantFrom<[string, number]>(
+        ["k", 1_000],
+        ["nghìn", 1_000],
+        ["ngàn", 1_000],
+        ["nghin", 1_000],
+        ["tr", 1_000_000],
+        ["triệu", 1_000_000],
+        ["trieu", 1_000_000],
+        ["tỷ", 1_000_000_000],
+        ["ty", 1_000_000_000],
+      );
+      const money = fc
+        .record({
+          n: fc.integer({ min: 1, max: 999 }),
+          tenth: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+          w: worth,
+          space: fc.constantFrom("", " "),
+          upper: fc.boolean(),
+          decomposed: fc.boolean(),
+          currency: fc.constantFrom("", " đồng", "đ", " VND"),
+          before: junk,
+          after: junk,
+        })
+        .map(({ n, tenth, w: [word, value], space, upper, decomposed, currency, before, after }): Case => {
+          const w = decomposed ? nfd(upper ? word.toUpperCase() : word) : upper ? word.toUpperCase() : word;
+          const amount = tenth === undefined ? n * value : ((10 * n + tenth) * value) / 10;
+          return {
+            id: TARGETS.money,
+            text: `${before}${n}${tenth === undefined ? "" : `,${tenth}`}${space}${w}${currency}${after}`,
+            verdict: { stored: amount },
+          };
+        });
+      // A bidi control before or inside the digits, at any question: refused, whatever it is.
+      const reordered = fc
+        .record({
+          id: fc.constantFrom(...Object.values(TARGETS)),
+          n: fc.integer({ min: 10, max: 99_999 }),
+          control: fc.constantFrom("\u202e", "\u202b", "\u202d", "\u2067", "\u2068", "\u200f"),
+          at: fc.nat(),
+        })
+        .map(({ id, n, control, at }): Case => {
+          const digits = String(n);
+          const cut = at % digits.length;
+          return { id, text: digits.slice(0, cut) + control + digits.slice(cut), verdict: { refused: REORDERED } };
+        });
+      const spaced = fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 })).map(([a, b]): Case => ({
+        id: TARGETS.integer,
+        text: `${a} ${b}`,
+        verdict: { refused: "Các chữ số cần viết liền nhau, hàng nghìn ngăn bằng dấu chấm (ví dụ 1.234.567); mỗi câu chỉ một số." },
+      }));
+      // A report date from mid-2025 to a month after today: before the period (2026) and in the future are refused.
+      const date = fc.integer({ min: Date.UTC(2025, 5, 1) / 86_400_000, max: Date.UTC(2026, 11, 7) / 86_400_000 }).map((day): Case => {
+        const d = new Date(day * 86_400_000);
+        const typed = `${dd(d.getUTCDate())}/${dd(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+        const iso = d.toISOString().slice(0, 10);
+        if (iso > TODAY) return { id: TARGETS.date, text: typed, verdict: { refused: "Ngày này ở tương lai; anh/chị kiểm tra lại." } };
+        if (iso < "2026-01-01")
+          return {
+            id: TARGETS.date,
+            text: typed,
+            verdict: {
+              refused: `Ngày ${typed} không hợp lý ở câu này: anh/chị nhập ngày từ 01/01/2026 đến 07/11/2026 (trong kỳ báo cáo hoặc trong 6 tháng sau kỳ).`,
+            },
+          };
+        return { id: TARGETS.date, text: typed, verdict: { stored: iso } };
       });
-    const worth = fc.constantFrom<[string, number]>(["k", 1_000], ["nghìn", 1_000], ["ngàn", 1_000], ["nghin", 1_000], ["tr", 1_000_000], ["triệu", 1_000_000], ["trieu", 1_000_000], ["tỷ", 1_000_000_000], ["ty", 1_000_000_000]);
-    const money = fc
-      .record({
-        n: fc.integer({ min: 1, max: 999 }),
-        tenth: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
-        w: worth,
-        space: fc.constantFrom("", " "),
-        upper: fc.boolean(),
-        decomposed: fc.boolean(),
-        currency: fc.constantFrom("", " đồng", "đ", " VND"),
-        before: junk,
-        after: junk,
-      })
-      .map(({ n, tenth, w: [word, value], space, upper, decomposed, currency, before, after }): Case => {
-        const w = decomposed ? nfd(upper ? word.toUpperCase() : word) : upper ? word.toUpperCase() : word;
-        const amount = tenth === undefined ? n * value : ((10 * n + tenth) * value) / 10;
-        return { id: TARGETS.money, text: `${before}${n}${tenth === undefined ? "" : `,${tenth}`}${space}${w}${currency}${after}`, verdict: { stored: amount } };
-      });
-    // A bidi control before or inside the digits, at any question: refused, whatever it is.
-    const reordered = fc
-      .record({ id: fc.constantFrom(...Object.values(TARGETS)), n: fc.integer({ min: 10, max: 99_999 }), control: fc.constantFrom("\u202e", "\u202b", "\u202d", "\u2067", "\u2068", "\u200f"), at: fc.nat() })
-      .map(({ id, n, control, at }): Case => {
-        const digits = String(n);
-        const cut = at % digits.length;
-        return { id, text: digits.slice(0, cut) + control + digits.slice(cut), verdict: { refused: REORDERED } };
-      });
-    const spaced = fc
-      .tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }))
-      .map(([a, b]): Case => ({ id: TARGETS.integer, text: `${a} ${b}`, verdict: { refused: "Các chữ số cần viết liền nhau, hàng nghìn ngăn bằng dấu chấm (ví dụ 1.234.567); mỗi câu chỉ một số." } }));
-    // A report date from mid-2025 to a month after today: before the period (2026) and in the future are refused.
-    const date = fc.integer({ min: Date.UTC(2025, 5, 1) / 86_400_000, max: Date.UTC(2026, 11, 7) / 86_400_000 }).map((day): Case => {
-      const d = new Date(day * 86_400_000);
-      const typed = `${dd(d.getUTCDate())}/${dd(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
-      const iso = d.toISOString().slice(0, 10);
-      if (iso > TODAY) return { id: TARGETS.date, text: typed, verdict: { refused: "Ngày này ở tương lai; anh/chị kiểm tra lại." } };
-      if (iso < "2026-01-01") return { id: TARGETS.date, text: typed, verdict: { refused: `Ngày ${typed} không hợp lý ở câu này: anh/chị nhập ngày từ 01/01/2026 đến 07/11/2026 (trong kỳ báo cáo hoặc trong 6 tháng sau kỳ).` } };
-      return { id: TARGETS.date, text: typed, verdict: { stored: iso } };
-    });
-    const nothing = fc
-      .array(fc.constantFrom("👍", "🙏🏻", "🇻🇳", "\u200b", "\ufeff", "\u202c", "\u202e", " "), { minLength: 1, maxLength: 4 })
-      .map((xs) => xs.join(""))
-      .chain((text) => fc.constantFrom(...Object.values(TARGETS)).map((id): Case => ({ id, text, verdict: { refused: NOT_ANSWERED } })));
-    let refused = 0;
-    let accepted = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(count, money, reordered, spaced, date, nothing), async ({ id, text, verdict }) => {
-        await expectVerdict(id, text, verdict);
-        if ("stored" in verdict) accepted++;
-        else refused++;
-      }),
-      { numRuns: 50 },
-    );
-    // Both branches of the property ran (a generator that only produced refusals would prove little).
-    expect(accepted).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(0);
-  });
+      const nothing = fc
+        .array(fc.constantFrom("👍", "🙏🏻", "🇻🇳", "\u200b", "\ufeff", "\u202c", "\u202e", " "), { minLength: 1, maxLength: 4 })
+        .map((xs) => xs.join(""))
+        .chain((text) => fc.constantFrom(...Object.values(TARGETS)).map((id): Case => ({ id, text, verdict: { refused: NOT_ANSWERED } })));
+      let refused = 0;
+      let accepted = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(count, money, reordered, spaced, date, nothing), async ({ id, text, verdict }) => {
+          await expectVerdict(id, text, verdict);
+          if ("stored" in verdict) accepted++;
+          else refused++;
+        }),
+        { numRuns: 50 },
+      );
+      // Both branches of the property ran (a generator that only produced refusals would prove little).
+      expect(accepted).toBeGreaterThan(0);
+      expect(refused).toBeGreaterThan(0);
+    },
+  );
 
   it("<script> typed at the free-text question is kept as text and shown escaped on the review page of the web", async () => {
     await fillReport();

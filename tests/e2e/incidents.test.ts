@@ -37,7 +37,13 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
         "Cán bộ Đoàn Kết,0912000105,commune,03386,pre2025",
       ].join("\n"),
     );
-    for (const [phone, chat] of [["84912000101", REPORTER], ["84912000102", DISTRICT], ["84912000103", PROVINCE], ["84912000104", ADMIN], ["84912000105", OTHER]] as const) {
+    for (const [phone, chat] of [
+      ["84912000101", REPORTER],
+      ["84912000102", DISTRICT],
+      ["84912000103", PROVINCE],
+      ["84912000104", ADMIN],
+      ["84912000105", OTHER],
+    ] as const) {
       await linkOfficer(t.database, phone, "telegram", String(chat));
     }
     s = await startTestService(t, { telegram: tg, clock: () => now.value, env: { PUBLIC_URL: "https://baocao.example.vn" } });
@@ -65,7 +71,9 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     // District and province both have it already, with the reference, type, place and time only.
     for (const chat of [DISTRICT, PROVINCE]) {
       const alert = tg.sent(chat).at(-1)!;
-      expect(String(alert.payload.text)).toMatch(new RegExp(`Báo cáo khẩn ${filed!.ref}\\nTử vong do đuối nước\\nNơi xảy ra: Bản Nà Khum, Xã Thèn Sin\\nThời gian: 17:00 13/06/2026`));
+      expect(String(alert.payload.text)).toMatch(
+        new RegExp(`Báo cáo khẩn ${filed!.ref}\\nTử vong do đuối nước\\nNơi xảy ra: Bản Nà Khum, Xã Thèn Sin\\nThời gian: 17:00 13/06/2026`),
+      );
       expect(String(alert.payload.text)).toContain(`https://baocao.example.vn/incidents/${filed!.ref}`);
       expect(JSON.stringify(alert.payload.reply_markup)).toContain(`inc-ack:${filed!.id}`);
     }
@@ -79,7 +87,12 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     await say(REPORTER, "1, 3");
     await say(REPORTER, "xong");
     const [detailed] = await t.database.db.select().from(incidents);
-    expect(detailed).toMatchObject({ childAge: 9, childSex: "nu", description: "Trẻ trượt chân xuống ao khi đi chăn trâu", actions: ["cong_an", "tong_dai_111"] });
+    expect(detailed).toMatchObject({
+      childAge: 9,
+      childSex: "nu",
+      description: "Trẻ trượt chân xuống ao khi đi chăn trâu",
+      actions: ["cong_an", "tong_dai_111"],
+    });
     // The description never went out in a chat message.
     expect(tg.calls.some((c) => String(c.payload.text ?? "").includes("chăn trâu") && String(c.payload.chat_id) !== String(REPORTER))).toBe(false);
     expect(tg.texts(REPORTER).at(-1)).toMatch(/đang làm dở báo cáo 6 tháng đầu năm 2026: gõ "tiếp tục"/);
@@ -132,7 +145,8 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     now.value = new Date(now.value.getTime() + 2 * 60_000);
     expect(await s.service.incidents.escalateDue(t.database.db)).toBe(1);
     await s.service.outbox.drainOnce();
-    for (const chat of [DISTRICT, PROVINCE, ADMIN]) expect(tg.texts(chat).at(-1)).toMatch(new RegExp(`NHẮC LẠI — chưa ai tiếp nhận: Báo cáo khẩn ${filed!.ref}`));
+    for (const chat of [DISTRICT, PROVINCE, ADMIN])
+      expect(tg.texts(chat).at(-1)).toMatch(new RegExp(`NHẮC LẠI — chưa ai tiếp nhận: Báo cáo khẩn ${filed!.ref}`));
     const [escalated] = await t.database.db.select().from(incidents);
     expect(escalated!.escalationLevel).toBe(1);
 
@@ -160,14 +174,21 @@ describe.each(dbKinds)("an officer on Zalo reports a drowning; the district on T
     await addOfficers(t.database, ["name,phone,role,unit_code", "Cán bộ Bình Lư,0912000201,commune,03390", "Sở Lai Châu,0912000202,province,12"].join("\n"));
     await linkOfficer(t.database, "84912000201", "zalo_bot", "zalo-reporter-01");
     await linkOfficer(t.database, "84912000202", "telegram", "9202");
-    const s = await startTestService(t, { telegram: tg, clock: () => now, env: { ZALO_BOT_TOKEN, ZALO_BOT_WEBHOOK_SECRET: "zalo-bot-secret-123", ZALO_BOT_API_ROOT: zb.apiRoot } });
+    const s = await startTestService(t, {
+      telegram: tg,
+      clock: () => now,
+      env: { ZALO_BOT_TOKEN, ZALO_BOT_WEBHOOK_SECRET: "zalo-bot-secret-123", ZALO_BOT_API_ROOT: zb.apiRoot },
+    });
     try {
       let n = 0;
       const say = (text: string) =>
         fetch(`${s.url}/webhooks/zalo`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-bot-api-secret-token": "zalo-bot-secret-123" },
-          body: JSON.stringify({ event_name: "message.text.received", message: { message_id: `z${++n}`, chat: { id: "zalo-reporter-01", chat_type: "PRIVATE" }, from: { id: "zalo-reporter-01" }, text } }),
+          body: JSON.stringify({
+            event_name: "message.text.received",
+            message: { message_id: `z${++n}`, chat: { id: "zalo-reporter-01", chat_type: "PRIVATE" }, from: { id: "zalo-reporter-01" }, text },
+          }),
         });
       await say("bao cao khan");
       expect(zb.texts("zalo-reporter-01").at(-1)).toMatch(/\n1\. Tử vong do đuối nước/);

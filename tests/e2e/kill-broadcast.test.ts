@@ -22,9 +22,20 @@ describePostgres("kill -9 in the middle of a broadcast (real server process, Pos
     const [province] = await db.select().from(units).where(eq(units.code, "12"));
     const rows = await db
       .insert(officers)
-      .values(Array.from({ length: RECIPIENTS }, (_, i) => ({ name: `Cán bộ ${i}`, phone: `8491${String(i).padStart(7, "0")}`, role: "commune" as const, unitId: province!.id })))
+      .values(
+        Array.from({ length: RECIPIENTS }, (_, i) => ({
+          name: `Cán bộ ${i}`,
+          phone: `8491${String(i).padStart(7, "0")}`,
+          role: "commune" as const,
+          unitId: province!.id,
+        })),
+      )
       .returning({ id: officers.id });
-    await db.insert(channelLinks).values(rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(50_000 + o.id), chatId: String(50_000 + o.id), preferred: true })));
+    await db
+      .insert(channelLinks)
+      .values(
+        rows.map((o) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(50_000 + o.id), chatId: String(50_000 + o.id), preferred: true })),
+      );
     await createBroadcast(db, { text: "Chỉ đạo khẩn", audience: { scheme: "post2025", rootCode: "12" }, requireAck: false }, new Date());
 
     const env = {
@@ -57,7 +68,11 @@ describePostgres("kill -9 in the middle of a broadcast (real server process, Pos
 
     // The restarted server takes back at start what the dead one left in flight, once its lease
     // (OUTBOX_STALE_MS) has run out; wait for that rather than for a fixed time.
-    const inLease = () => db.select({ id: outbox.id }).from(outbox).where(and(eq(outbox.status, "sending"), gt(outbox.claimedAt, new Date(Date.now() - STALE_MS))));
+    const inLease = () =>
+      db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.status, "sending"), gt(outbox.claimedAt, new Date(Date.now() - STALE_MS))));
     await expect.poll(async () => (await inLease()).length, { timeout: 30_000, interval: 50 }).toBe(0);
     const second = await spawnServer(env);
     try {

@@ -68,7 +68,12 @@ describe.each(dbKinds)("an officer's numbers are stored as she meant them (%s)",
 
   const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
   const stored = async () =>
-    new Map((await t.database.db.select({ key: answers.key, value: answers.value, valueNum: answers.valueNum }).from(answers).orderBy(asc(answers.key))).map((r) => [r.key, { v: r.value.v, num: r.valueNum }]));
+    new Map(
+      (await t.database.db.select({ key: answers.key, value: answers.value, valueNum: answers.valueNum }).from(answers).orderBy(asc(answers.key))).map((r) => [
+        r.key,
+        { v: r.value.v, num: r.valueNum },
+      ]),
+    );
 
   /** Sends one message and returns the replies it produced (the webhook must answer 200). */
   async function say(text: string): Promise<string[]> {
@@ -109,7 +114,11 @@ describe.each(dbKinds)("an officer's numbers are stored as she meant them (%s)",
     const review = await say("1,5 tr");
     expect((await stored()).get("gift_value")).toEqual({ v: 1_500_000, num: 1_500_000 });
     expect(review.join("\n")).toContain("Tổng giá trị quà và tiền hỗ trợ (đồng): 1.500.000 đồng");
-    for (const [typed, value] of [["1,2 tỷ", 1_200_000_000], ["3 ngàn", 3000], ["5 triệu rưỡi", 5_500_000]] as const) {
+    for (const [typed, value] of [
+      ["1,2 tỷ", 1_200_000_000],
+      ["3 ngàn", 3000],
+      ["5 triệu rưỡi", 5_500_000],
+    ] as const) {
       await say(`sửa ${NUMBER.gift_value}`);
       await say(typed);
       expect((await stored()).get("gift_value"), typed).toEqual({ v: value, num: value });
@@ -151,7 +160,9 @@ describe.each(dbKinds)("an officer's numbers are stored as she meant them (%s)",
     await reach("report_date");
     const replies = await say("1/1/1900");
     expect(replies).toHaveLength(2);
-    expect(replies[0]).toBe("Ngày 01/01/1900 không hợp lý ở câu này: anh/chị nhập ngày từ 01/01/2026 đến 07/11/2026 (trong kỳ báo cáo hoặc trong 6 tháng sau kỳ).");
+    expect(replies[0]).toBe(
+      "Ngày 01/01/1900 không hợp lý ở câu này: anh/chị nhập ngày từ 01/01/2026 đến 07/11/2026 (trong kỳ báo cáo hoặc trong 6 tháng sau kỳ).",
+    );
     expect(replies[1]).toMatch(new RegExp(`^Câu ${NUMBER.report_date} \\(`));
     expect((await stored()).has("report_date")).toBe(false);
     await say("02/01/2026");

@@ -49,7 +49,11 @@ describe.each(dbKinds)("an officer import never reaches outside the importer's s
   /** Signs in with the link baocao sends to the officer's chat, as they would; returns the cookie. */
   async function signIn(phone: string, chat: number): Promise<string> {
     const before = tg.texts(chat).length;
-    const asked = await fetch(`${s.url}/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url }, body: new URLSearchParams({ phone }).toString() });
+    const asked = await fetch(`${s.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url },
+      body: new URLSearchParams({ phone }).toString(),
+    });
     expect(asked.status).toBe(200);
     await expect.poll(() => tg.texts(chat).length, { timeout: 20_000 }).toBeGreaterThan(before);
     const link = new URL(/https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1)!)![0]);
@@ -58,7 +62,9 @@ describe.each(dbKinds)("an officer import never reaches outside the importer's s
       // A confirm page (so that a link preview cannot spend the link): press its button.
       const html = await res.text();
       const action = /<form[^>]*method="post"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*method="post"/i.exec(html);
-      const fields = new URLSearchParams([...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, "&")]));
+      const fields = new URLSearchParams(
+        [...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, "&")]),
+      );
       res = await fetch(new URL(action?.[1] ?? action?.[2] ?? link.pathname, s.url), {
         method: "POST",
         redirect: "manual",
@@ -94,7 +100,10 @@ describe.each(dbKinds)("an officer import never reaches outside the importer's s
 
   /** The rows of the «dòng lỗi» table: line number and reason. */
   const rejectedRows = (html: string) =>
-    [...(/<table id="rejected">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "").matchAll(/<tr><td>(\d+)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => [Number(m[1]), m[2]!.replace(/&quot;/g, '"')]);
+    [...(/<table id="rejected">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "").matchAll(/<tr><td>(\d+)<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => [
+      Number(m[1]),
+      m[2]!.replace(/&quot;/g, '"'),
+    ]);
 
   it("the Hà Nội province officer who imports the Lai Châu province officer's phone with a Hà Nội commune code is refused, in the preview and in the import, and the Lai Châu officers stay as they were", async () => {
     const laiChauBefore = await officerByPhone("84912000112");
@@ -122,8 +131,20 @@ describe.each(dbKinds)("an officer import never reaches outside the importer's s
       [3, 'số điện thoại "0912000113" đã được đăng ký cho một cán bộ ngoài phạm vi quản lý của anh/chị: người này không bị thay đổi'],
     ]);
 
-    expect(await officerByPhone("84912000112")).toEqual({ name: "Sở Y tế Lai Châu", role: "province", active: true, unitCode: "12", updatedAt: laiChauBefore.updatedAt });
-    expect(await officerByPhone("84912000113")).toEqual({ name: "Cán bộ Đoàn Kết", role: "commune", active: false, unitCode: "03388", updatedAt: leftBefore.updatedAt });
+    expect(await officerByPhone("84912000112")).toEqual({
+      name: "Sở Y tế Lai Châu",
+      role: "province",
+      active: true,
+      unitCode: "12",
+      updatedAt: laiChauBefore.updatedAt,
+    });
+    expect(await officerByPhone("84912000113")).toEqual({
+      name: "Cán bộ Đoàn Kết",
+      role: "commune",
+      active: false,
+      unitCode: "03388",
+      updatedAt: leftBefore.updatedAt,
+    });
   });
 
   it("an admin's phone imported by a province officer is refused, and the province officer cannot make an invite code for the admin's account either", async () => {
@@ -137,15 +158,29 @@ describe.each(dbKinds)("an officer import never reaches outside the importer's s
     const importedHtml = await (await importFile(hanoi, csv)).text();
     expect(importedHtml).toContain("Đã nhập <b>0</b> cán bộ");
     expect(rejectedRows(importedHtml)).toEqual([[2, 'số điện thoại "0912000199" là của một tài khoản quản trị: chỉ quản trị viên mới thay đổi được']]);
-    expect(await officerByPhone("84912000199")).toEqual({ name: "Quản trị Hà Nội", role: "admin", active: true, unitCode: "01", updatedAt: adminBefore.updatedAt });
+    expect(await officerByPhone("84912000199")).toEqual({
+      name: "Quản trị Hà Nội",
+      role: "admin",
+      active: true,
+      unitCode: "01",
+      updatedAt: adminBefore.updatedAt,
+    });
 
     // An invite code is a way into an account (whoever types it is linked to it): not for an admin's.
     const [admin] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000199"));
-    const invite = await fetch(`${s.url}/officers/${admin!.id}/invite`, { method: "POST", headers: { cookie: hanoi, origin: s.url, "content-type": "application/x-www-form-urlencoded" }, body: "channel=telegram" });
+    const invite = await fetch(`${s.url}/officers/${admin!.id}/invite`, {
+      method: "POST",
+      headers: { cookie: hanoi, origin: s.url, "content-type": "application/x-www-form-urlencoded" },
+      body: "channel=telegram",
+    });
     expect(invite.status).toBe(400);
     expect(await invite.text()).toContain("Chỉ quản trị viên mới tạo được lời mời cho tài khoản quản trị.");
     expect(await t.database.db.select().from(inviteCodes)).toEqual([]);
-    const deactivate = await fetch(`${s.url}/officers/${admin!.id}/deactivate`, { method: "POST", redirect: "manual", headers: { cookie: hanoi, origin: s.url } });
+    const deactivate = await fetch(`${s.url}/officers/${admin!.id}/deactivate`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: hanoi, origin: s.url },
+    });
     expect(deactivate.status).toBe(400);
     expect((await officerByPhone("84912000199")).active).toBe(true);
 

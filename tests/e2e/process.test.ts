@@ -10,11 +10,18 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 /** What `npm start` runs once `prestart` has built dist/: node with the `start` script's arguments. */
 // ("exec" so that the shell npm starts hands over to node, and `kill` of `npm start` reaches the server.)
-const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.replace(/^exec\s+/, "").split(/\s+/).slice(1);
+const START_ARGS = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start
+  .replace(/^exec\s+/, "")
+  .split(/\s+/)
+  .slice(1);
 
 /** `npm start` as a user runs it: a real child process on an embedded database folder. */
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; logs: string[] }> {
-  const child = spawn(process.execPath, START_ARGS, { cwd: ROOT, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, START_ARGS, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     // A ceiling only a server that cannot start reaches: a first start on a loaded machine takes a minute.

@@ -43,7 +43,8 @@ describe("production install: npm ci, build, prune --omit=dev, node dist/main.js
     await sh("npm", ["run", "build"]);
     await sh("npm", ["prune", "--omit=dev", "--no-audit", "--no-fund"]);
     // What runs the TypeScript sources is gone: only dist/ can start.
-    for (const dev of ["tsx", "esbuild", "typescript", "vitest", "drizzle-kit"]) expect(existsSync(join(app, "node_modules", dev)), `node_modules/${dev}`).toBe(false);
+    for (const dev of ["tsx", "esbuild", "typescript", "vitest", "drizzle-kit"])
+      expect(existsSync(join(app, "node_modules", dev)), `node_modules/${dev}`).toBe(false);
     // npm start's prestart finds dist/ up to date and does not look for esbuild.
     await sh("npm", ["run", "--silent", "prestart"]);
 

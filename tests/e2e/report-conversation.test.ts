@@ -135,7 +135,14 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect(status.children.find((c) => c.code === "03388")!.status).toBe("submitted");
     expect(status.children.find((c) => c.code === "03390")!.status).toBe("not_started");
 
-    const cliCtx = { db: t.database.db, forms: createFormRegistry(), clock, timeZone: "Asia/Ho_Chi_Minh", inviteTtlHours: 72, readFile: async () => Buffer.alloc(0) };
+    const cliCtx = {
+      db: t.database.db,
+      forms: createFormRegistry(),
+      clock,
+      timeZone: "Asia/Ho_Chi_Minh",
+      inviteTtlHours: 72,
+      readFile: async () => Buffer.alloc(0),
+    };
     const cli = await runCommand(["report", "status", "2026-Y", "12"], cliCtx);
     expect(cli.exitCode).toBe(0);
     expect(cli.output).toMatch(/đã nộp 1 \(đúng hạn 1, trễ 0\)/);
@@ -179,7 +186,11 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     const { code } = await createOfficerDirectory({ db: t.database.db, clock, inviteTtlHours: 72 }).createInvite("0912345678", "telegram");
     await send({ text: `/start ${code}` });
     // Every period up to this year closed (by the province, say); next year's are left as they are.
-    const closed = await t.database.db.update(periods).set({ closedAt: new Date("2026-11-01T00:00:00Z") }).where(lt(periods.key, "2027")).returning({ key: periods.key });
+    const closed = await t.database.db
+      .update(periods)
+      .set({ closedAt: new Date("2026-11-01T00:00:00Z") })
+      .where(lt(periods.key, "2027"))
+      .returning({ key: periods.key });
     expect(closed.length).toBeGreaterThan(0);
     await send({ text: "báo cáo" });
     expect(lastText()).toBe("Hiện chưa có kỳ báo cáo nào đang mở. Anh/chị sẽ được nhắc khi đến kỳ.");

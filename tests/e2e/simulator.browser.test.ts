@@ -46,32 +46,41 @@ describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
     await say("tạm dừng");
     await page.getByRole("button", { name: "Tiếp tục" }).last().click();
     await page.getByText(/Tiếp tục báo cáo năm 2026: đã trả lời 2\//).waitFor();
-    await page.getByText(/Câu 5 .*Số người được tập huấn/).last().waitFor();
+    await page
+      .getByText(/Câu 5 .*Số người được tập huấn/)
+      .last()
+      .waitFor();
 
     await page.screenshot({ path: screenshotPath("simulator.png") });
     await page.close();
   });
 
-  it("a newcomer signs in to the web as the demo province officer: the link appears in the simulator chat, and the web shows the demo province", { timeout: 90_000 }, async () => {
-    const sim = await browser.newPage({ viewport: { width: 420, height: 860 } });
-    await sim.goto(`${s.url}/simulator`);
-    await expect.poll(() => sim.locator("#officer option").allTextContents(), { timeout: 20_000 }).toContain("Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)");
-    await sim.selectOption("#officer", { label: "Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)" });
-    await sim.getByText("Trang web của cán bộ tỉnh: mở /login, nhập số 0900000004").waitFor();
+  it(
+    "a newcomer signs in to the web as the demo province officer: the link appears in the simulator chat, and the web shows the demo province",
+    { timeout: 90_000 },
+    async () => {
+      const sim = await browser.newPage({ viewport: { width: 420, height: 860 } });
+      await sim.goto(`${s.url}/simulator`);
+      await expect
+        .poll(() => sim.locator("#officer option").allTextContents(), { timeout: 20_000 })
+        .toContain("Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)");
+      await sim.selectOption("#officer", { label: "Trần Văn Bình — cán bộ tỉnh — Tỉnh Mẫu (dữ liệu thử)" });
+      await sim.getByText("Trang web của cán bộ tỉnh: mở /login, nhập số 0900000004").waitFor();
 
-    const web = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await web.goto(`${s.url}/login`);
-    await web.fill("input[name=phone]", "0900000004");
-    await web.getByRole("button", { name: "Gửi đường dẫn đăng nhập" }).click();
-    await web.getByText("Kiểm tra tin nhắn").waitFor();
-    const bubble = sim.getByText(/Đường dẫn đăng nhập baocao/);
-    await bubble.waitFor({ timeout: 20_000 });
-    const link = /https?:\/\/\S+\/login\/\S+/.exec((await bubble.textContent()) ?? "")![0];
-    await web.goto(link);
-    await web.getByRole("button", { name: "Đăng nhập vào baocao" }).click();
-    await web.getByRole("heading", { name: /Tỉnh Mẫu \(dữ liệu thử\)/ }).waitFor();
-    expect(await web.content()).not.toContain("Lai Châu");
-    await web.close();
-    await sim.close();
-  });
+      const web = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await web.goto(`${s.url}/login`);
+      await web.fill("input[name=phone]", "0900000004");
+      await web.getByRole("button", { name: "Gửi đường dẫn đăng nhập" }).click();
+      await web.getByText("Kiểm tra tin nhắn").waitFor();
+      const bubble = sim.getByText(/Đường dẫn đăng nhập baocao/);
+      await bubble.waitFor({ timeout: 20_000 });
+      const link = /https?:\/\/\S+\/login\/\S+/.exec((await bubble.textContent()) ?? "")![0];
+      await web.goto(link);
+      await web.getByRole("button", { name: "Đăng nhập vào baocao" }).click();
+      await web.getByRole("heading", { name: /Tỉnh Mẫu \(dữ liệu thử\)/ }).waitFor();
+      expect(await web.content()).not.toContain("Lai Châu");
+      await web.close();
+      await sim.close();
+    },
+  );
 });

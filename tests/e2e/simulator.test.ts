@@ -36,7 +36,8 @@ describe.each(dbKinds)("a newcomer walks the whole report in the web simulator (
       const [row] = await t.database.db.select().from(conversationSessions).where(eq(conversationSessions.officerId, officerId));
       return row!.state as SessionState;
     };
-    const messages = async () => ((await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: { id: number; text: string }[] }).messages;
+    const messages = async () =>
+      ((await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: { id: number; text: string }[] }).messages;
     const answerCurrent = async () => {
       const key = (await state()).report!.cursor!;
       await send(ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!);
@@ -67,27 +68,46 @@ describe.each(dbKinds)("a newcomer walks the whole report in the web simulator (
 
     // The same clientId twice (a double click) is one message.
     const before = all.length;
-    await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId, clientId: `client-${kind}-${n}`, text: "xem" }) });
+    await fetch(`${s.url}/simulator/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ officerId, clientId: `client-${kind}-${n}`, text: "xem" }),
+    });
     const after = (await (await fetch(`${s.url}/simulator/api/messages?officerId=${officerId}`)).json()) as { messages: unknown[] };
     expect(after.messages.length).toBe(before);
   });
 
   it("refuses to act as a real officer, or as a demo officer moved into a real unit, and bad requests get a 400, not a 500", async () => {
     const [real] = await t.database.db.insert(officers).values({ name: "Thật", phone: "84912999888", role: "commune", unitId: 1 }).returning();
-    const res = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId: real!.id, text: "báo cáo" }) });
+    const res = await fetch(`${s.url}/simulator/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ officerId: real!.id, text: "báo cáo" }),
+    });
     expect(res.status).toBe(404);
     // Still flagged demo but sitting in a real commune now (as an import could leave it): nobody's to play or to read.
     const [mai] = await t.database.db.select().from(officers).where(eq(officers.phone, "84900000001"));
-    const [realCommune] = await t.database.db.select().from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, "03388")));
+    const [realCommune] = await t.database.db
+      .select()
+      .from(units)
+      .where(and(eq(units.scheme, "post2025"), eq(units.code, "03388")));
     await t.database.db.update(officers).set({ unitId: realCommune!.id }).where(eq(officers.id, mai!.id));
-    const moved = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId: mai!.id, text: "báo cáo" }) });
+    const moved = await fetch(`${s.url}/simulator/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ officerId: mai!.id, text: "báo cáo" }),
+    });
     expect(moved.status).toBe(404);
     expect((await fetch(`${s.url}/simulator/api/messages?officerId=${mai!.id}`)).status).toBe(404);
     const { officers: listed } = (await (await fetch(`${s.url}/simulator/api/officers`)).json()) as { officers: { name: string }[] };
     expect(listed.map((o) => o.name)).toEqual(["Lò Văn Sáng", "Tẩn Thị Hoa", "Trần Văn Bình", "Phạm Minh Quân"]);
     const bad = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
     expect(bad.status).toBe(400);
-    const wrong = await fetch(`${s.url}/simulator/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ officerId: "x" }) });
+    const wrong = await fetch(`${s.url}/simulator/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ officerId: "x" }),
+    });
     expect(wrong.status).toBe(400);
   });
 });

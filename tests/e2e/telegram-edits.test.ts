@@ -130,8 +130,16 @@ describe.each(dbKinds)("the Telegram webhook answers at commit; the replies foll
   it("a message that asks for no link preview (a sign-in link) reaches sendMessage with previews off; others keep Telegram's default", async () => {
     const { outbox: box } = s!.service;
     const link = "Đường dẫn đăng nhập baocao (dùng một lần): http://localhost:3000/login/abc";
-    await box.deliverNow(await box.enqueue(t.database.db, [{ officerId: null, channel: "telegram", chatId: String(MAI), kind: "reply", payload: { text: link, disablePreview: true } }]));
-    await box.deliverNow(await box.enqueue(t.database.db, [{ officerId: null, channel: "telegram", chatId: String(MAI), kind: "reply", payload: { text: "Xem hướng dẫn tại https://example.org" } }]));
+    await box.deliverNow(
+      await box.enqueue(t.database.db, [
+        { officerId: null, channel: "telegram", chatId: String(MAI), kind: "reply", payload: { text: link, disablePreview: true } },
+      ]),
+    );
+    await box.deliverNow(
+      await box.enqueue(t.database.db, [
+        { officerId: null, channel: "telegram", chatId: String(MAI), kind: "reply", payload: { text: "Xem hướng dẫn tại https://example.org" } },
+      ]),
+    );
     const [signIn, other] = tg.sent(MAI);
     expect(signIn!.payload).toMatchObject({ text: link, link_preview_options: { is_disabled: true } });
     expect(other!.payload.text).toBe("Xem hướng dẫn tại https://example.org");

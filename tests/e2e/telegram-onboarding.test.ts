@@ -76,7 +76,10 @@ describe.each(dbKinds)("an officer links Telegram and nothing leaks to strangers
     const [a, b, c] = await Promise.all([s.postUpdate(update), s.postUpdate(update), s.postUpdate(update)]);
     expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
     expect(tg.sent(MAI)).toHaveLength(1);
-    const seen = await t.database.db.select().from(inboundEvents).where(eq(inboundEvents.dedupeKey, String(update.update_id)));
+    const seen = await t.database.db
+      .select()
+      .from(inboundEvents)
+      .where(eq(inboundEvents.dedupeKey, String(update.update_id)));
     expect(seen).toHaveLength(1);
   });
 

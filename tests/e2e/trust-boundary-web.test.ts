@@ -27,7 +27,10 @@ const DISTRICT_CHAT = 9701;
 const ADMIN_PASSWORD = "a-long-enough-password";
 
 /** A raw HTTP request: fetch may not set Host, and cannot declare a length it does not send. */
-function raw(url: string, opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function raw(
+  url: string,
+  opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -64,7 +67,10 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
     await loadProvince(t.database, "pre2025", "12");
     await addOfficers(t.database, OFFICERS);
     await linkOfficer(t.database, "84912000701", "telegram", String(DISTRICT_CHAT));
-    await t.database.db.update(officers).set({ passwordHash: await hash(ADMIN_PASSWORD) }).where(eq(officers.phone, "84912000709"));
+    await t.database.db
+      .update(officers)
+      .set({ passwordHash: await hash(ADMIN_PASSWORD) })
+      .where(eq(officers.phone, "84912000709"));
   });
   afterEach(() => s?.service.stop());
 
@@ -90,19 +96,40 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
   it("a sign-in link names the configured address, never the Host a request claims, and is sent without a link preview", async () => {
     await start();
     const body = new URLSearchParams({ phone: "0912000701" }).toString();
-    const res = await raw(s.url, { path: "/login", headers: { host: "evil.example", origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }, body });
+    const res = await raw(s.url, {
+      path: "/login",
+      headers: {
+        host: "evil.example",
+        origin: "http://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+        "content-length": Buffer.byteLength(body),
+      },
+      body,
+    });
     // csrf() compares Origin with the Host it was sent to: a forged pair passes that check, and must still not steer the link.
     expect(res.status).toBe(200);
     await expect.poll(() => lastLink(), { timeout: 20_000 }).toBeDefined();
     expect(new URL(lastLink()!).origin).toBe(s.url);
     expect(lastLink()).not.toContain("evil.example");
-    const [row] = await t.database.db.select().from(outbox).where(eq(outbox.chatId, String(DISTRICT_CHAT)));
+    const [row] = await t.database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.chatId, String(DISTRICT_CHAT)));
     expect((row!.payload as { disablePreview?: boolean }).disablePreview).toBe(true);
     await s.service.stop();
 
     tg.reset();
     await start({ PUBLIC_URL: "https://baocao.laichau.example" });
-    await raw(s.url, { path: "/login", headers: { host: "evil.example", origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }, body });
+    await raw(s.url, {
+      path: "/login",
+      headers: {
+        host: "evil.example",
+        origin: "http://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+        "content-length": Buffer.byteLength(body),
+      },
+      body,
+    });
     await expect.poll(() => lastLink(), { timeout: 20_000 }).toMatch(/^https:\/\/baocao\.laichau\.example\/login\/[A-Za-z0-9_-]+$/);
   });
 
@@ -148,7 +175,8 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
     expect((await form("/login", { phone: "0912000799" })).status).toBe(200);
     // Thirty requests from one address in 15 minutes, whatever the header claims; then 429 for it.
     const flood: number[] = [];
-    for (let i = 0; i < 26; i++) flood.push((await form("/login", { phone: `09120010${String(i).padStart(2, "0")}` }, { "x-forwarded-for": `198.51.100.${i}` })).status);
+    for (let i = 0; i < 26; i++)
+      flood.push((await form("/login", { phone: `09120010${String(i).padStart(2, "0")}` }, { "x-forwarded-for": `198.51.100.${i}` })).status);
     // 7 requests above + 23 here = 30 allowed, then refused.
     expect(flood.filter((st) => st === 200)).toHaveLength(23);
     expect(flood.slice(23)).toEqual([429, 429, 429]);
@@ -156,7 +184,8 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
 
   it("behind a proxy named in TRUST_PROXY, each client behind it has its own bucket", async () => {
     await start({ TRUST_PROXY: "loopback" });
-    for (let i = 0; i < 30; i++) expect((await form("/login", { phone: `09120020${String(i).padStart(2, "0")}` }, { "x-forwarded-for": "203.0.113.7" })).status).toBe(200);
+    for (let i = 0; i < 30; i++)
+      expect((await form("/login", { phone: `09120020${String(i).padStart(2, "0")}` }, { "x-forwarded-for": "203.0.113.7" })).status).toBe(200);
     expect((await form("/login", { phone: "0912002099" }, { "x-forwarded-for": "203.0.113.7" })).status).toBe(429);
     // The left-most entry is whatever the client wrote; the proxy appends the address it saw.
     expect((await form("/login", { phone: "0912002098" }, { "x-forwarded-for": "1.2.3.4, 203.0.113.7" })).status).toBe(429);
@@ -205,16 +234,30 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
     // The chart's inline script runs only because it carries this response's nonce.
     expect(html).toContain(`<script nonce="${pageNonce}">new Chart(`);
     expect(html).not.toMatch(/<script>|onsubmit=|javascript:/);
-    for (const path of ["/dashboard/figures", "/dashboard/export.xlsx"]) expect((await fetch(`${s.url}${path}`, { headers: { cookie } })).headers.get("cache-control"), path).toBe("no-store");
+    for (const path of ["/dashboard/figures", "/dashboard/export.xlsx"])
+      expect((await fetch(`${s.url}${path}`, { headers: { cookie } })).headers.get("cache-control"), path).toBe("no-store");
     expect((await s.api("/api/periods/2026-H1/status?unit=12&scheme=pre2025")).headers.get("cache-control")).toBe("no-store");
     // No page relies on what the CSP forbids: every <script>/<style> carries the nonce, no inline handlers or style attributes.
     const admin = await sessionCookie("84912000709");
-    for (const path of ["/dashboard", "/broadcasts", "/broadcasts/new", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit", "/api/docs", "/login"]) {
+    for (const path of [
+      "/dashboard",
+      "/broadcasts",
+      "/broadcasts/new",
+      "/campaigns",
+      "/incidents",
+      "/officers",
+      "/units",
+      "/calendars",
+      "/audit",
+      "/api/docs",
+      "/login",
+    ]) {
       const res = await fetch(`${s.url}${path}`, { headers: { cookie: admin } });
       expect(res.status, path).toBe(200);
       const n = /'nonce-([^']+)'/.exec(res.headers.get("content-security-policy")!)![1]!;
       const body = await res.text();
-      for (const tag of body.match(/<(script|style)\b[^>]*>/g) ?? []) expect(tag.includes(`nonce="${n}"`) || / src="\/assets\//.test(tag), `${path}: ${tag}`).toBe(true);
+      for (const tag of body.match(/<(script|style)\b[^>]*>/g) ?? [])
+        expect(tag.includes(`nonce="${n}"`) || / src="\/assets\//.test(tag), `${path}: ${tag}`).toBe(true);
       expect(body, path).not.toMatch(/\sstyle="|\son[a-z]+="|javascript:/);
     }
     // Static assets may be cached; they hold no data.
@@ -225,17 +268,29 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
     await start();
     const started = Date.now();
     // Declares 150 MB, sends 10 bytes: the answer comes at once, so the body was never awaited.
-    const huge = await raw(s.url, { path: "/login", headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url, "content-length": 150 * 1024 * 1024 }, body: "phone=0912" });
+    const huge = await raw(s.url, {
+      path: "/login",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url, "content-length": 150 * 1024 * 1024 },
+      body: "phone=0912",
+    });
     expect(huge.status).toBe(413);
     expect(huge.text).toContain("Nội dung gửi lên quá lớn");
     expect(Date.now() - started).toBeLessThan(20_000);
     const json = JSON.stringify({ officerId: 1, text: "x".repeat(200_000) });
-    const sim = await raw(s.url, { path: "/simulator/api/messages", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json) }, body: json });
+    const sim = await raw(s.url, {
+      path: "/simulator/api/messages",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json) },
+      body: json,
+    });
     expect(sim.status).toBe(413);
     expect((JSON.parse(sim.text) as { error: string }).error).toBe("Nội dung gửi lên quá lớn");
     const cookie = await sessionCookie("84912000701");
     const comment = `comment=${"x".repeat(200_000)}`;
-    const big = await raw(s.url, { path: "/submissions/1/return", headers: { cookie, origin: s.url, "content-type": "application/x-www-form-urlencoded", "content-length": comment.length }, body: comment });
+    const big = await raw(s.url, {
+      path: "/submissions/1/return",
+      headers: { cookie, origin: s.url, "content-type": "application/x-www-form-urlencoded", "content-length": comment.length },
+      body: comment,
+    });
     expect(big.status).toBe(413);
     expect(big.text).toContain("Nội dung gửi lên quá lớn");
     // A chunked body (no length declared) is cut off as it streams.
@@ -266,7 +321,10 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
 
   it("a unit named like a spreadsheet formula comes out of the consolidation CSV as text, and the CSV has a BOM and CRLF lines", async () => {
     await start();
-    await t.database.db.update(units).set({ name: '=HYPERLINK("http://evil.example","Bấm")' }).where(sql`${units.scheme} = 'pre2025' and ${units.code} = '106'`);
+    await t.database.db
+      .update(units)
+      .set({ name: '=HYPERLINK("http://evil.example","Bấm")' })
+      .where(sql`${units.scheme} = 'pre2025' and ${units.code} = '106'`);
     const [period] = await t.database.db.select().from(periods).where(eq(periods.key, "2026-H1"));
     expect(period).toBeDefined();
     const res = await s.api("/api/periods/2026-H1/export.csv?unit=12&scheme=pre2025");
@@ -298,7 +356,10 @@ describe.each(dbKinds)("strangers get nothing from the web's edges: links, redir
 
     const word = new JSZip();
     word.file("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>');
-    word.file("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>');
+    word.file(
+      "word/document.xml",
+      '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>',
+    );
     const accepted = await upload("chi-dao.docx", await word.generateAsync({ type: "uint8array" }));
     expect(accepted.status).toBe(200);
     expect(await accepted.text()).toContain("chi-dao.docx");

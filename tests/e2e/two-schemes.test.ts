@@ -80,9 +80,23 @@ describe.each(dbKinds)("two trees with the same codes, before and after the refo
     const db = t.database.db;
     const [period] = await db.select().from(periods).where(eq(periods.key, "2026-H1"));
     const reportOf = async (scheme: "pre2025" | "post2025", phone: string) => {
-      const [unit] = await db.select().from(units).where(and(eq(units.scheme, scheme), eq(units.code, "03388")));
+      const [unit] = await db
+        .select()
+        .from(units)
+        .where(and(eq(units.scheme, scheme), eq(units.code, "03388")));
       const [officer] = await db.select().from(officers).where(eq(officers.phone, phone));
-      const [sub] = await db.insert(submissions).values({ periodId: period!.id, unitId: unit!.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: NOW }).returning();
+      const [sub] = await db
+        .insert(submissions)
+        .values({
+          periodId: period!.id,
+          unitId: unit!.id,
+          officerId: officer!.id,
+          formId: "child-affairs",
+          formVersion: 1,
+          status: "submitted",
+          submittedAt: NOW,
+        })
+        .returning();
       return sub!.id;
     };
     const oldReport = await reportOf("pre2025", "84912000604");

@@ -29,14 +29,36 @@ const huge = (wrap: (pad: string) => unknown) => JSON.stringify(wrap("x".repeat(
 /** A Telegram message with fields replaced or added (all the rest well-formed). */
 const tgMessage = (update_id: number, fields: Record<string, unknown>) => ({
   update_id,
-  message: { message_id: update_id, date: 1_790_000_000, chat: { id: TG_CHAT, type: "private" }, from: { id: TG_CHAT, is_bot: false, first_name: "Mai" }, text: "báo cáo", ...fields },
+  message: {
+    message_id: update_id,
+    date: 1_790_000_000,
+    chat: { id: TG_CHAT, type: "private" },
+    from: { id: TG_CHAT, is_bot: false, first_name: "Mai" },
+    text: "báo cáo",
+    ...fields,
+  },
 });
 const zbEvent = (fields: Record<string, unknown>, message: Record<string, unknown> = {}) => ({
   event_name: "message.text.received",
-  message: { message_id: "m1", date: NOW.getTime(), chat: { id: ZB_USER, chat_type: "PRIVATE" }, from: { id: ZB_USER, display_name: "Mai", is_bot: false }, text: "báo cáo", ...message },
+  message: {
+    message_id: "m1",
+    date: NOW.getTime(),
+    chat: { id: ZB_USER, chat_type: "PRIVATE" },
+    from: { id: ZB_USER, display_name: "Mai", is_bot: false },
+    text: "báo cáo",
+    ...message,
+  },
   ...fields,
 });
-const oaEvent = (fields: Record<string, unknown>) => ({ app_id: OA.appId, timestamp: String(NOW.getTime()), event_name: "user_send_text", sender: { id: OA_USER }, recipient: { id: "1" }, message: { text: "báo cáo", msg_id: "oa1" }, ...fields });
+const oaEvent = (fields: Record<string, unknown>) => ({
+  app_id: OA.appId,
+  timestamp: String(NOW.getTime()),
+  event_name: "user_send_text",
+  sender: { id: OA_USER },
+  recipient: { id: "1" },
+  message: { text: "báo cáo", msg_id: "oa1" },
+  ...fields,
+});
 
 interface Case {
   what: string;
@@ -64,7 +86,14 @@ const CASES: Record<"/webhooks/telegram" | "/webhooks/zalo" | "/webhooks/zalo-oa
     { what: "the text as an array", body: json(tgMessage(10, { text: ["báo cáo"] })), status: 400 },
     { what: "a contact without its number", body: json(tgMessage(11, { text: undefined, contact: { first_name: "Mai", user_id: TG_CHAT } })), status: 400 },
     { what: "callback_query as an array", body: json({ update_id: 12, callback_query: [] }), status: 400 },
-    { what: "a button press whose data is a number", body: json({ update_id: 13, callback_query: { id: "c", from: { id: TG_CHAT }, data: 7, message: { message_id: 1, chat: { id: TG_CHAT, type: "private" } } } }), status: 400 },
+    {
+      what: "a button press whose data is a number",
+      body: json({
+        update_id: 13,
+        callback_query: { id: "c", from: { id: TG_CHAT }, data: 7, message: { message_id: 1, chat: { id: TG_CHAT, type: "private" } } },
+      }),
+      status: 400,
+    },
     { what: "more than 1 MB", body: huge((pad) => ({ ...tgMessage(14, {}), pad })), status: 413 },
   ],
   "/webhooks/zalo": [
@@ -99,7 +128,9 @@ const CASES: Record<"/webhooks/telegram" | "/webhooks/zalo" | "/webhooks/zalo-oa
 };
 
 const signOa = (raw: string, body: { app_id?: unknown; timestamp?: unknown }) =>
-  `mac=${createHash("sha256").update(`${typeof body.app_id === "string" ? body.app_id : OA.appId}${raw}${String(body.timestamp ?? "")}${OA.secretKey}`).digest("hex")}`;
+  `mac=${createHash("sha256")
+    .update(`${typeof body.app_id === "string" ? body.app_id : OA.appId}${raw}${String(body.timestamp ?? "")}${OA.secretKey}`)
+    .digest("hex")}`;
 
 describe.each(dbKinds)("webhook bodies that are not updates are refused with a 4xx, logged once, and never processed (%s)", (kind) => {
   const t = useTestDb(kind);
@@ -149,7 +180,13 @@ describe.each(dbKinds)("webhook bodies that are not updates are refused with a 4
     });
     // The service's own logger, at its production level, writing into `lines`.
     const logger = createLogger("info", { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    service = createService(config, { ...(t.pglite ? { pglite: t.pglite } : {}), clock: () => NOW, logger, telegramBotInfo: BOT_INFO as never, workerIntervalMs: 0 });
+    service = createService(config, {
+      ...(t.pglite ? { pglite: t.pglite } : {}),
+      clock: () => NOW,
+      logger,
+      telegramBotInfo: BOT_INFO as never,
+      workerIntervalMs: 0,
+    });
     url = `http://127.0.0.1:${(await service.start()).port}`;
   });
   afterEach(() => service.stop());
@@ -190,7 +227,10 @@ describe.each(dbKinds)("webhook bodies that are not updates are refused with a 4
     for (const [i, [path, body]] of good.entries()) {
       const res = await post(path, body);
       expect(res.status, path).toBe(200);
-      expect(res.logs.map((l) => l.msg), path).toEqual(["inbound update", "request"]);
+      expect(
+        res.logs.map((l) => l.msg),
+        path,
+      ).toEqual(["inbound update", "request"]);
       expect((await processed()).events, path).toBe(i + 1);
     }
     // The webhooks answer at commit; the replies follow from the outbox.

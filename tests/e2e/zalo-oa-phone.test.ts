@@ -50,7 +50,12 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     await loadProvince(t.database, "post2025", "01");
     await addOfficers(
       t.database,
-      ["name,phone,role,unit_code", "Nguyễn Thị Mai,0912345678,commune,03388", "Sở LĐTBXH Lai Châu,0912000112,province,12", "Sở LĐTBXH Hà Nội,0912000101,province,01"].join("\n"),
+      [
+        "name,phone,role,unit_code",
+        "Nguyễn Thị Mai,0912345678,commune,03388",
+        "Sở LĐTBXH Lai Châu,0912000112,province,12",
+        "Sở LĐTBXH Hà Nội,0912000101,province,01",
+      ].join("\n"),
     );
     await linkOfficer(t.database, "84912000112", "telegram", String(LAI_CHAU_CHAT));
     await linkOfficer(t.database, "84912000101", "telegram", String(HANOI_CHAT));
@@ -78,16 +83,42 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     const body = { app_id: OA.appId, timestamp: String(Date.now()), ...e };
     const raw = JSON.stringify(body);
     const mac = createHash("sha256").update(`${OA.appId}${raw}${body.timestamp}${OA.secretKey}`).digest("hex");
-    return fetch(`${s.url}/webhooks/zalo-oa`, { method: "POST", headers: { "content-type": "application/json", "x-zevent-signature": `mac=${mac}` }, body: raw });
+    return fetch(`${s.url}/webhooks/zalo-oa`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-zevent-signature": `mac=${mac}` },
+      body: raw,
+    });
   };
   const submitInfo = async (user: string, phone: string, name?: string) =>
-    expect((await event({ event_name: "user_submit_info", sender: { id: user }, recipient: { id: "388613280878808645" }, info: { phone, ...(name ? { name } : {}) } })).status).toBe(200);
+    expect(
+      (
+        await event({
+          event_name: "user_submit_info",
+          sender: { id: user },
+          recipient: { id: "388613280878808645" },
+          info: { phone, ...(name ? { name } : {}) },
+        })
+      ).status,
+    ).toBe(200);
   const say = async (user: string, text: string) =>
-    expect((await event({ event_name: "user_send_text", sender: { id: user }, recipient: { id: "388613280878808645" }, message: { text, msg_id: `text-${++eventNo}` } })).status).toBe(200);
+    expect(
+      (
+        await event({
+          event_name: "user_send_text",
+          sender: { id: user },
+          recipient: { id: "388613280878808645" },
+          message: { text, msg_id: `text-${++eventNo}` },
+        })
+      ).status,
+    ).toBe(200);
 
   async function signIn(phone: string, chat: number): Promise<string> {
     const before = tg.texts(chat).length;
-    await fetch(`${s.url}/login`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url }, body: new URLSearchParams({ phone }).toString() });
+    await fetch(`${s.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url },
+      body: new URLSearchParams({ phone }).toString(),
+    });
     await expect.poll(() => tg.texts(chat).length, { timeout: 20_000 }).toBeGreaterThan(before);
     const link = new URL(/https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1)!)![0]);
     let res = await fetch(`${s.url}${link.pathname}${link.search}`, { redirect: "manual" });
@@ -95,25 +126,43 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
       // A confirm page (so that a link preview cannot spend the link): press its button.
       const html = await res.text();
       const action = /<form[^>]*method="post"[^>]*action="([^"]+)"|<form[^>]*action="([^"]+)"[^>]*method="post"/i.exec(html);
-      const fields = new URLSearchParams([...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, "&")]));
-      res = await fetch(new URL(action?.[1] ?? action?.[2] ?? link.pathname, s.url), { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url }, body: fields.toString() });
+      const fields = new URLSearchParams(
+        [...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, "&")]),
+      );
+      res = await fetch(new URL(action?.[1] ?? action?.[2] ?? link.pathname, s.url), {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: s.url },
+        body: fields.toString(),
+      });
     }
     expect(res.status).toBe(302);
     return res.headers.get("set-cookie")!.split(";")[0]!;
   }
   const decide = (cookie: string, id: number, action: "approve" | "reject", origin: string = s.url) =>
-    fetch(`${s.url}/officers/pending/${id}/${action}`, { method: "POST", redirect: "manual", headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" }, body: "" });
+    fetch(`${s.url}/officers/pending/${id}/${action}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin, "content-type": "application/x-www-form-urlencoded" },
+      body: "",
+    });
 
   const mai = async () => (await t.database.db.select().from(officers).where(eq(officers.phone, "84912345678")))[0]!;
-  const links = () => t.database.db.select({ officerId: channelLinks.officerId, channel: channelLinks.channel, externalId: channelLinks.externalId }).from(channelLinks).where(eq(channelLinks.channel, "zalo_oa"));
+  const links = () =>
+    t.database.db
+      .select({ officerId: channelLinks.officerId, channel: channelLinks.channel, externalId: channelLinks.externalId })
+      .from(channelLinks)
+      .where(eq(channelLinks.channel, "zalo_oa"));
 
   it("a real officer's number typed into Zalo's form links nothing: the sender is told it waits for a supervisor or an invite code, and their next message is still a stranger's", async () => {
     await submitInfo(USER, "84912345678", "Mai");
     expect(await links()).toEqual([]);
     await expect.poll(() => oa.texts(USER), POLL).toEqual([RECORDED]);
-    expect(await t.database.db.select({ officerId: pendingLinks.officerId, phone: pendingLinks.phone, displayName: pendingLinks.displayName, decision: pendingLinks.decision }).from(pendingLinks)).toEqual([
-      { officerId: (await mai()).id, phone: "84912345678", displayName: "Mai", decision: null },
-    ]);
+    expect(
+      await t.database.db
+        .select({ officerId: pendingLinks.officerId, phone: pendingLinks.phone, displayName: pendingLinks.displayName, decision: pendingLinks.decision })
+        .from(pendingLinks),
+    ).toEqual([{ officerId: (await mai()).id, phone: "84912345678", displayName: "Mai", decision: null }]);
 
     await say(USER, "báo cáo");
     await expect.poll(() => oa.texts(USER), POLL).toEqual([RECORDED, WAITING]);
@@ -134,7 +183,9 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     const page = await (await fetch(`${s.url}/officers`, { headers: { cookie: laiChau } })).text();
     const section = /<h2 id="pending-links">([\s\S]*?)<\/table>/.exec(page)?.[0] ?? "";
     expect(section).toContain("Chờ xác nhận: liên kết tài khoản Zalo (1)");
-    expect(section).toMatch(/<td>Nguyễn Thị Mai<\/td><td>84912345678<\/td><td>Phường Đoàn Kết \(03388\)<\/td><td>Zalo OA<\/td>\s*<td>Mai Nguyễn<\/td><td>\d\d:\d\d \d\d\/\d\d\/\d{4}<\/td>/);
+    expect(section).toMatch(
+      /<td>Nguyễn Thị Mai<\/td><td>0912 345 678<\/td><td>Phường Đoàn Kết \(03388\)<\/td><td>Zalo OA<\/td>\s*<td>Mai Nguyễn<\/td><td>\d\d:\d\d \d\d\/\d\d\/\d{4}<\/td>/,
+    );
     expect(section).toContain(`action="/officers/pending/${pending!.id}/approve"`);
     expect(section).toContain(">Xác nhận</button>");
     expect(section).toContain(`action="/officers/pending/${pending!.id}/reject"`);
@@ -152,11 +203,16 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     // Nothing left to send, then exactly 3: a late duplicate would be counted.
     expect((await outboxSettled(t.database, 20_000)).settled).toBe(true);
     expect(oa.texts(USER)).toHaveLength(3);
-    expect(oa.texts(USER)[1]).toBe("Xin chào anh/chị Nguyễn Thị Mai — Phường Đoàn Kết.\nSở LĐTBXH Lai Châu đã xác nhận: tài khoản Zalo này đã được liên kết với baocao.");
+    expect(oa.texts(USER)[1]).toBe(
+      "Xin chào anh/chị Nguyễn Thị Mai — Phường Đoàn Kết.\nSở LĐTBXH Lai Châu đã xác nhận: tài khoản Zalo này đã được liên kết với baocao.",
+    );
     const [laiChauOfficer] = await t.database.db.select().from(officers).where(eq(officers.phone, "84912000112"));
-    expect(await t.database.db.select({ actor: auditLog.actor, action: auditLog.action, target: auditLog.target }).from(auditLog).where(eq(auditLog.action, "officer.link_approve"))).toEqual([
-      { actor: `officer:${laiChauOfficer!.id}`, action: "officer.link_approve", target: `officer:${(await mai()).id}` },
-    ]);
+    expect(
+      await t.database.db
+        .select({ actor: auditLog.actor, action: auditLog.action, target: auditLog.target })
+        .from(auditLog)
+        .where(eq(auditLog.action, "officer.link_approve")),
+    ).toEqual([{ actor: `officer:${laiChauOfficer!.id}`, action: "officer.link_approve", target: `officer:${(await mai()).id}` }]);
     expect((await t.database.db.select().from(pendingLinks))[0]).toMatchObject({ decision: "approved", decidedBy: laiChauOfficer!.id });
     // Decided once: a second press finds nothing to decide, and the list is empty again.
     expect((await decide(laiChau, pending!.id, "reject")).status).toBe(404);
@@ -176,8 +232,12 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     // Nothing left to send, then exactly 2: a late duplicate would be counted.
     expect((await outboxSettled(t.database, 20_000)).settled).toBe(true);
     expect(oa.texts(USER)).toHaveLength(2);
-    expect(oa.texts(USER)[1]).toBe("Yêu cầu liên kết tài khoản Zalo này với baocao không được xác nhận. Nếu anh/chị là cán bộ đã đăng ký, vui lòng xin mã mời từ cán bộ cấp trên rồi gửi mã đó tại đây.");
-    expect(await t.database.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.action, "officer.link_reject"))).toEqual([{ action: "officer.link_reject" }]);
+    expect(oa.texts(USER)[1]).toBe(
+      "Yêu cầu liên kết tài khoản Zalo này với baocao không được xác nhận. Nếu anh/chị là cán bộ đã đăng ký, vui lòng xin mã mời từ cán bộ cấp trên rồi gửi mã đó tại đây.",
+    );
+    expect(await t.database.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.action, "officer.link_reject"))).toEqual([
+      { action: "officer.link_reject" },
+    ]);
     expect((await t.database.db.select().from(pendingLinks))[0]).toMatchObject({ decision: "rejected" });
 
     await say(USER, "báo cáo");
@@ -189,7 +249,9 @@ describe.each(dbKinds)("a phone shared through Zalo OA's form links only once co
     await submitInfo(USER, "84912345678", "Mai");
     const { code } = await createOfficerDirectory({ db: t.database.db, clock: () => new Date(), inviteTtlHours: 72 }).createInvite("0912345678", "zalo_oa");
     await say(USER, code);
-    await expect.poll(() => oa.texts(USER).join("\n"), POLL).toContain("Xin chào anh/chị Nguyễn Thị Mai — Phường Đoàn Kết.\nTài khoản đã được liên kết với baocao.");
+    await expect
+      .poll(() => oa.texts(USER).join("\n"), POLL)
+      .toContain("Xin chào anh/chị Nguyễn Thị Mai — Phường Đoàn Kết.\nTài khoản đã được liên kết với baocao.");
     expect(await links()).toEqual([{ officerId: (await mai()).id, channel: "zalo_oa", externalId: USER }]);
     expect((await t.database.db.select().from(pendingLinks))[0]).toMatchObject({ decision: "linked" });
     const laiChau = await signIn("0912000112", LAI_CHAU_CHAT);

@@ -7,7 +7,14 @@ import { createService, type Service } from "../../src/main.js";
 import { createLogger } from "../../src/log.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram.js";
-import { startFakeZaloBot, startFakeZaloOa, zaloConsoleSavesWebhook, zaloConsoleVerifiesDomain, ZALO_BOT_TOKEN, ZALO_OA_RETRY_OFFSETS_MS } from "../support/fake-zalo.js";
+import {
+  startFakeZaloBot,
+  startFakeZaloOa,
+  zaloConsoleSavesWebhook,
+  zaloConsoleVerifiesDomain,
+  ZALO_BOT_TOKEN,
+  ZALO_OA_RETRY_OFFSETS_MS,
+} from "../support/fake-zalo.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 
@@ -44,9 +51,18 @@ function oaPost(url: string, e: Record<string, unknown>, at: number, opts: { for
   const body = { app_id: OA.appId, timestamp: String(at), ...e };
   const raw = JSON.stringify(body);
   const mac = createHash("sha256").update(`${OA.appId}${raw}${body.timestamp}${OA.secretKey}`).digest("hex");
-  return fetch(`${url}/webhooks/zalo-oa`, { method: "POST", headers: { "content-type": "application/json", "x-zevent-signature": opts.forged ? "mac=deadbeef" : `mac=${mac}` }, body: raw });
+  return fetch(`${url}/webhooks/zalo-oa`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-zevent-signature": opts.forged ? "mac=deadbeef" : `mac=${mac}` },
+    body: raw,
+  });
 }
-const textEvent = (text: string, msgId = `plat-${++msgNo}`) => ({ event_name: "user_send_text", sender: { id: USER }, recipient: { id: "388613280878808645" }, message: { text, msg_id: msgId } });
+const textEvent = (text: string, msgId = `plat-${++msgNo}`) => ({
+  event_name: "user_send_text",
+  sender: { id: USER },
+  recipient: { id: "388613280878808645" },
+  message: { text, msg_id: msgId },
+});
 const followEvent = (user = USER) => ({ event_name: "follow", oa_id: "388613280878808645", follower: { id: user }, source: "oa_profile" });
 const NEWCOMER = "731190011223344556";
 
@@ -135,7 +151,14 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
     };
     await svc.service.outbox.enqueue(t.database.db, [
       { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "q:1", payload: question },
-      { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "q:2", payload: { ...question, text: "Câu 13 (13/40)\nCó trẻ em bị bạo lực không?" } },
+      {
+        officerId: mai.id,
+        channel: "zalo_oa",
+        chatId: USER,
+        kind: "broadcast",
+        dedupeKey: "q:2",
+        payload: { ...question, text: "Câu 13 (13/40)\nCó trẻ em bị bạo lực không?" },
+      },
     ]);
     await svc.service.outbox.drainOnce();
     const rows = await t.database.db.select().from(outbox).orderBy(outbox.id);
@@ -161,7 +184,11 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
     expect(await t.database.db.select().from(outbox)).toEqual([]);
     expect(oa.sent).toEqual([]);
     expect((await oaPost(svc.url, textEvent("báo cáo"), now, { forged: true })).status).toBe(401);
-    const unsignedEvent = await fetch(`${svc.url}/webhooks/zalo-oa`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ app_id: OA.appId, timestamp: String(now), ...textEvent("x") }) });
+    const unsignedEvent = await fetch(`${svc.url}/webhooks/zalo-oa`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ app_id: OA.appId, timestamp: String(now), ...textEvent("x") }),
+    });
     expect(unsignedEvent.status).toBe(401);
 
     expect(await zaloConsoleVerifiesDomain(svc.url, SITE_CODE)).toBe(true);
@@ -197,7 +224,9 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
   it("-211 (out of quota) is retried later, not recorded as a failure", async () => {
     const svc = await start();
     const mai = await linkOfficer(t.database, "84912345678", "zalo_oa", USER);
-    await svc.service.outbox.enqueue(t.database.db, [{ officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:211", payload: { text: "Chỉ đạo" } }]);
+    await svc.service.outbox.enqueue(t.database.db, [
+      { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:211", payload: { text: "Chỉ đạo" } },
+    ]);
     oa.failNext(-211);
     await svc.service.outbox.drainOnce();
     const [row] = await t.database.db.select().from(outbox);
@@ -212,7 +241,20 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
     // The 2,000th unit falls inside an emoji; no space nearby to cut at.
     const text = `${"a".repeat(1999)}😀${"b".repeat(300)} kết thúc`;
     await svc.service.outbox.enqueue(t.database.db, [
-      { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "long", payload: { text, choices: [{ label: "Có", value: "cmd:yes" }, { label: "Không", value: "cmd:no" }] } },
+      {
+        officerId: mai.id,
+        channel: "zalo_oa",
+        chatId: USER,
+        kind: "broadcast",
+        dedupeKey: "long",
+        payload: {
+          text,
+          choices: [
+            { label: "Có", value: "cmd:yes" },
+            { label: "Không", value: "cmd:no" },
+          ],
+        },
+      },
     ]);
     await svc.service.outbox.drainOnce();
     expect((await t.database.db.select().from(outbox))[0]!.status).toBe("sent");
@@ -248,7 +290,9 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
     await linkOfficer(t.database, "84912000709", "telegram", String(ADMIN_CHAT));
     const cookie = await signIn(svc, "0912000709", ADMIN_CHAT);
     const dashboard = await (await fetch(`${svc.url}/dashboard`, { headers: { cookie } })).text();
-    expect(dashboard).toMatch(/role="alert">⚠ Zalo OA không gửi được tin: mã truy cập không làm mới được[\s\S]*ZALO_OA_ACCESS_TOKEN \/ ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao/);
+    expect(dashboard).toMatch(
+      /role="alert">⚠ Zalo OA không gửi được tin: mã truy cập không làm mới được[\s\S]*ZALO_OA_ACCESS_TOKEN \/ ZALO_OA_REFRESH_TOKEN rồi khởi động lại baocao/,
+    );
 
     // The OA admin issues a new pair, puts it in the environment and restarts baocao.
     oa.issuePair("at-new", "rt-new");
@@ -263,7 +307,12 @@ describe.each(dbKinds)("Zalo OA as the platform really behaves (%s)", (kind) => 
 
   async function signIn(svc: TestService, phone: string, chat: number): Promise<string> {
     const form = (path: string, fields: Record<string, string>) =>
-      fetch(`${svc.url}${path}`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", origin: svc.url }, body: new URLSearchParams(fields).toString() });
+      fetch(`${svc.url}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: svc.url },
+        body: new URLSearchParams(fields).toString(),
+      });
     expect((await form("/login", { phone, next: "/dashboard" })).status).toBe(200);
     const link = /https?:\/\/\S+\/login\/\S+/.exec(tg.texts(chat).at(-1) ?? "")![0];
     const follow = await form(new URL(link).pathname, { next: "/dashboard" });
@@ -301,7 +350,12 @@ describe.each(dbKinds)("Zalo Bot events without a message (%s)", (kind) => {
 
   it("are answered 200 and logged once (message is optional in the Zalo Bot docs); a body that is no event is still 400", async () => {
     lines.length = 0;
-    const post = (body: unknown) => fetch(`${url}/webhooks/zalo`, { method: "POST", headers: { "content-type": "application/json", "x-bot-api-secret-token": SECRET }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${url}/webhooks/zalo`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-bot-api-secret-token": SECRET },
+        body: JSON.stringify(body),
+      });
     const res = await post({ event_name: "bot.webhook.test" });
     expect(res.status).toBe(200);
     const ignored = lines.filter((l) => l.msg === "zalo bot event ignored");

@@ -22,13 +22,21 @@ let eventNo = 0;
 const botEvent = (userId: string, text: string, wrapped = false) => {
   const event = {
     event_name: "message.text.received",
-    message: { date: clock().getTime(), chat: { chat_type: "PRIVATE", id: userId }, message_id: `msg${++eventNo}`, from: { id: userId, is_bot: false, display_name: "Cán bộ" }, text },
+    message: {
+      date: clock().getTime(),
+      chat: { chat_type: "PRIVATE", id: userId },
+      message_id: `msg${++eventNo}`,
+      from: { id: userId, is_bot: false, display_name: "Cán bộ" },
+      text,
+    },
   };
   return wrapped ? { ok: true, result: event } : event;
 };
 
 function signOa(raw: string, body: { app_id?: string; timestamp: string }) {
-  return `mac=${createHash("sha256").update(`${body.app_id ?? ""}${raw}${body.timestamp}${OA.secretKey}`).digest("hex")}`;
+  return `mac=${createHash("sha256")
+    .update(`${body.app_id ?? ""}${raw}${body.timestamp}${OA.secretKey}`)
+    .digest("hex")}`;
 }
 
 describe.each(dbKinds)("Zalo Bot: an officer links with her code and files the whole report by text (%s)", (kind) => {
@@ -49,7 +57,11 @@ describe.each(dbKinds)("Zalo Bot: an officer links with her code and files the w
   afterEach(() => s.service.stop());
 
   const post = (body: unknown, secret = BOT_SECRET) =>
-    fetch(`${s.url}/webhooks/zalo`, { method: "POST", headers: { "content-type": "application/json", "x-bot-api-secret-token": secret }, body: JSON.stringify(body) });
+    fetch(`${s.url}/webhooks/zalo`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-bot-api-secret-token": secret },
+      body: JSON.stringify(body),
+    });
 
   it("refuses forged events, links by invite code, dedupes, and walks the report to submission", async () => {
     expect((await post(botEvent(USER, "báo cáo"), "wrong-secret-xx")).status).toBe(401);
@@ -69,14 +81,17 @@ describe.each(dbKinds)("Zalo Bot: an officer links with her code and files the w
     expect(zb.texts(USER).at(-1)).toMatch(/^Câu 1 \(1\/\d+\)/);
     const asked = zb.sent.length;
 
-    const unsupported = { event_name: "message.unsupported.received", message: { message_id: `u${++eventNo}`, chat: { id: USER, chat_type: "PRIVATE" }, from: { id: USER } } };
+    const unsupported = {
+      event_name: "message.unsupported.received",
+      message: { message_id: `u${++eventNo}`, chat: { id: USER, chat_type: "PRIVATE" }, from: { id: USER } },
+    };
     await post(unsupported);
     // What cannot be read is said, then the same question is asked again: the report never stalls.
     expect(zb.texts(USER).at(-2)).toMatch(/chưa đọc được/);
     expect(zb.texts(USER).at(-1)).toMatch(/^Câu 1 \(1\/\d+\)/);
     expect(zb.sent.length).toBe(asked + 2);
 
-    const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+    const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
     for (let guard = 0; (await state()).mode === "asking" && guard < 90; guard++) {
       const key = (await state()).report!.cursor!;
       await post(botEvent(USER, ZALO_ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!.text!));
@@ -93,7 +108,9 @@ describe.each(dbKinds)("Zalo Bot: an officer links with her code and files the w
 
   it("a quota error (429) is retried later, not lost", async () => {
     const officer = await linkOfficer(t.database, "84912345678", "zalo_bot", USER);
-    await s.service.outbox.enqueue(t.database.db, [{ officerId: officer.id, channel: "zalo_bot", chatId: USER, kind: "broadcast", dedupeKey: "b:1", payload: { text: "Chỉ đạo" } }]);
+    await s.service.outbox.enqueue(t.database.db, [
+      { officerId: officer.id, channel: "zalo_bot", chatId: USER, kind: "broadcast", dedupeKey: "b:1", payload: { text: "Chỉ đạo" } },
+    ]);
     zb.failNext(429, "Quota exceeded");
     await s.service.outbox.drainOnce();
     const [row] = await t.database.db.select().from(outbox);
@@ -171,11 +188,19 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
     });
   };
   let msgNo = 0;
-  const text = (t: string) => event({ event_name: "user_send_text", sender: { id: USER }, recipient: { id: "388613280878808645" }, message: { text: t, msg_id: `oa-msg-${++msgNo}` } });
+  const text = (t: string) =>
+    event({ event_name: "user_send_text", sender: { id: USER }, recipient: { id: "388613280878808645" }, message: { text: t, msg_id: `oa-msg-${++msgNo}` } });
 
   it("forged or stale events get 401; follow asks for the phone; user_submit_info only asks for a link, the invite code makes it; text drives the conversation", async () => {
     expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f1" } }, { sign: false })).status).toBe(401);
-    expect((await event({ event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f2" } }, { timestamp: String(Date.now() - 4 * 3_600_000) })).status).toBe(401);
+    expect(
+      (
+        await event(
+          { event_name: "user_send_text", sender: { id: USER }, message: { text: "x", msg_id: "f2" } },
+          { timestamp: String(Date.now() - 4 * 3_600_000) },
+        )
+      ).status,
+    ).toBe(401);
     oa.reset();
 
     expect((await event({ event_name: "follow", oa_id: "388613280878808645", follower: { id: USER }, source: "oa_profile" })).status).toBe(200);
@@ -204,7 +229,7 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
       { title: "Đang đánh giá", type: "oa.query.show", payload: "3" },
     ]);
     // A button tap arrives as its payload text; the rest of the report is typed.
-    const state = async () => ((await t.database.db.select().from(conversationSessions))[0]!.state as SessionState);
+    const state = async () => (await t.database.db.select().from(conversationSessions))[0]!.state as SessionState;
     for (let guard = 0; (await state()).mode === "asking" && guard < 60; guard++) {
       const key = (await state()).report!.cursor!;
       await text(ZALO_ANSWERS[key.endsWith("#more") ? "#more" : key.slice(key.lastIndexOf(".") + 1)]!.text!);
@@ -218,7 +243,9 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
 
   it("a rate-limited OA (-32) gets the message retried later, not lost", async () => {
     const mai = await linkOfficer(t.database, "84912345678", "zalo_oa", USER);
-    await s.service.outbox.enqueue(t.database.db, [{ officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:32", payload: { text: "Chỉ đạo" } }]);
+    await s.service.outbox.enqueue(t.database.db, [
+      { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:32", payload: { text: "Chỉ đạo" } },
+    ]);
     oa.failNext(-32);
     await s.service.outbox.drainOnce();
     const [row] = await t.database.db.select().from(outbox);
@@ -231,7 +258,9 @@ describe.each(dbKinds)("Zalo Official Account: signed webhooks, phone sharing, t
     oa.expireAccessToken();
     // The fake now only accepts what a refresh returns.
     oa.setAccessToken("at-1");
-    await s.service.outbox.enqueue(t.database.db, [{ officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:oa", payload: { text: "Chỉ đạo mới" } }]);
+    await s.service.outbox.enqueue(t.database.db, [
+      { officerId: mai.id, channel: "zalo_oa", chatId: USER, kind: "broadcast", dedupeKey: "b:oa", payload: { text: "Chỉ đạo mới" } },
+    ]);
     await s.service.outbox.drainOnce();
     expect(oa.texts(USER)).toEqual(["Chỉ đạo mới"]);
     const [stored] = await t.database.db.select().from(zaloOaTokens).where(eq(zaloOaTokens.id, 1));

@@ -80,14 +80,19 @@ describePostgres("the Bot API answering 429, then 5xx, then nothing, and 403 for
       // at the start of every phase, so that replies are written in each of them.
       const { texts } = reportScript(todayInVietnam());
       let updateId = 3_000_000;
-      const typeNext = (k: number) => Promise.all(talkers.map(async (o) => {
-        for (const text of texts.slice(4 * k, 4 * k + 4)) await client.deliver(textMessage(++updateId, o.chatId, text));
-      }));
+      const typeNext = (k: number) =>
+        Promise.all(
+          talkers.map(async (o) => {
+            for (const text of texts.slice(4 * k, 4 * k + 4)) await client.deliver(textMessage(++updateId, o.chatId, text));
+          }),
+        );
       for (const [k, p] of (["429", "5xx", "hang"] as const).entries()) {
         phase = p;
         const from = Date.now();
         await typeNext(k);
-        await expect.poll(() => met[p], { timeout: PHASE_CEILING_MS, interval: 20, message: `calls met by the ${p} phase` }).toBeGreaterThanOrEqual(PHASE_CALLS[p]);
+        await expect
+          .poll(() => met[p], { timeout: PHASE_CEILING_MS, interval: 20, message: `calls met by the ${p} phase` })
+          .toBeGreaterThanOrEqual(PHASE_CALLS[p]);
         windows[p] = { from, to: Date.now() };
       }
       phase = "ok";
@@ -126,7 +131,12 @@ describePostgres("the Bot API answering 429, then 5xx, then nothing, and 403 for
       // No hot loop on 5xx: at most a quick retry, then the message waits its back-off (2 s and more).
       expect.soft(busiest5xxChat, "requests to one chat during the 5xx window").toBeLessThanOrEqual(4);
       // A Bot API that never answers must not stall delivery: calls time out and are retried.
-      expect.soft(settled.settled, `messages still waiting ${SETTLE_MS / 1000} s after the faults ended (rows stuck «sending» point at a Bot API call without a timeout): ${settled.count} left, first ${JSON.stringify(stuck)}`).toBe(true);
+      expect
+        .soft(
+          settled.settled,
+          `messages still waiting ${SETTLE_MS / 1000} s after the faults ended (rows stuck «sending» point at a Bot API call without a timeout): ${settled.count} left, first ${JSON.stringify(stuck)}`,
+        )
+        .toBe(true);
 
       // Every reachable recipient has the directive exactly once; blocked ones got one attempt.
       const delivered = perChat(fx.tg.sent().filter(isDirective));
@@ -138,19 +148,37 @@ describePostgres("the Bot API answering 429, then 5xx, then nothing, and 403 for
         const first403 = toChat.findIndex((c) => c.status === 403);
         return { chat, told: first403 >= 0, after403: first403 >= 0 ? toChat.length - first403 - 1 : 0 };
       });
-      expect.soft(toBlocked.filter((b) => !b.told).map((b) => b.chat), "blocked chats never tried outside the fault windows").toEqual([]);
-      expect.soft(toBlocked.filter((b) => b.after403 > 0), "blocked chats tried again after their 403").toEqual([]);
+      expect
+        .soft(
+          toBlocked.filter((b) => !b.told).map((b) => b.chat),
+          "blocked chats never tried outside the fault windows",
+        )
+        .toEqual([]);
+      expect
+        .soft(
+          toBlocked.filter((b) => b.after403 > 0),
+          "blocked chats tried again after their 403",
+        )
+        .toEqual([]);
       const statuses = await rows<{ chat_id: string; status: string }>(t.database, sql`select chat_id, status from outbox where kind = 'broadcast'`);
       expect.soft(statuses.filter((r) => r.status !== (blocked.has(r.chat_id) ? "unreachable" : "sent"))).toEqual([]);
-      const view = (await (await fetch(`${server.url}/api/broadcasts/${broadcastId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { counts: Record<string, number> };
+      const view = (await (await fetch(`${server.url}/api/broadcasts/${broadcastId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+        counts: Record<string, number>;
+      };
       expect.soft(view.counts).toEqual({ sent: reachable.length, unreachable: blocked.size });
 
       // The officers' replies: each one the service wrote arrived exactly once.
       for (const o of talkers) {
-        const written = await rows<{ text: string; status: string }>(t.database, sql`select payload->>'text' as text, status from outbox where kind = 'reply' and chat_id = ${String(o.chatId)} order by id`);
+        const written = await rows<{ text: string; status: string }>(
+          t.database,
+          sql`select payload->>'text' as text, status from outbox where kind = 'reply' and chat_id = ${String(o.chatId)} order by id`,
+        );
         expect(written.length).toBeGreaterThanOrEqual(12);
         expect.soft(written.filter((r) => r.status !== "sent")).toEqual([]);
-        const got = fx.tg.sent(o.chatId).map((c) => String(c.payload.text)).filter((x) => !x.startsWith("📢"));
+        const got = fx.tg
+          .sent(o.chatId)
+          .map((c) => String(c.payload.text))
+          .filter((x) => !x.startsWith("📢"));
         expect.soft(got.sort(), `replies to officer ${o.chatId}`).toEqual(written.map((r) => r.text).sort());
       }
       const answered = await rows<{ n: number }>(t.database, sql`select count(*)::int as n from answers`);

@@ -2,7 +2,18 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import pg from "pg";
 import { sql } from "drizzle-orm";
 import { TEST_TOKEN } from "../support/fake-telegram.js";
-import { answerReference, deliveredPerChat, loadUnits, onlyWhatTheTestPlans, outboxSettled, rows, telegramOfficers, todayInVietnam, useServersOnPostgres, type TelegramOfficer } from "../support/fault-fixtures.js";
+import {
+  answerReference,
+  deliveredPerChat,
+  loadUnits,
+  onlyWhatTheTestPlans,
+  outboxSettled,
+  rows,
+  telegramOfficers,
+  todayInVietnam,
+  useServersOnPostgres,
+  type TelegramOfficer,
+} from "../support/fault-fixtures.js";
 import { spawnServer } from "../support/server-process.js";
 import { createWebhookClient, officersTyping } from "../support/webhook-client.js";
 import { describePostgres } from "../support/db.js";
@@ -15,7 +26,11 @@ const LISTENERS = 200;
 const SECRET = "pgbouncer-secret";
 const ADMIN_TOKEN = "pgbouncer-admin-token-0123456789";
 
-const normalise = (text: string, o: TelegramOfficer) => text.replaceAll(o.name, "<name>").replaceAll(o.unitName, "<unit>").replace(/\b\d{1,2}:\d{2}\b/g, "<time>");
+const normalise = (text: string, o: TelegramOfficer) =>
+  text
+    .replaceAll(o.name, "<name>")
+    .replaceAll(o.unitName, "<unit>")
+    .replace(/\b\d{1,2}:\d{2}\b/g, "<time>");
 
 // PostgreSQL-only, like every process-level test here; it also needs pgbouncer (Debian's package).
 // Under CI either one missing fails the run.
@@ -48,7 +63,11 @@ describePostgres(
         await pool.end();
       }
       if (supportsPreparedStatements(bouncer.version)) expect(failures).toEqual([]);
-      else expect(failures.some((f) => /prepared statement "probe-\d" (already exists|does not exist)/.test(f)), failures.slice(0, 3).join("; ")).toBe(true);
+      else
+        expect(
+          failures.some((f) => /prepared statement "probe-\d" (already exists|does not exist)/.test(f)),
+          failures.slice(0, 3).join("; "),
+        ).toBe(true);
     }, 60_000);
 
     it("officers' whole reports through the webhook and a directive planned by the planner: every answer recorded once, every reply and message sent once", async () => {
@@ -86,7 +105,11 @@ describePostgres(
         const res = await fetch(`${server.url}/api/broadcasts`, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
-          body: JSON.stringify({ text: "Công văn thử qua PgBouncer", audience: { scheme: "post2025", rootCode: "12" }, sendAt: new Date(Date.now() + 3_000).toISOString() }),
+          body: JSON.stringify({
+            text: "Công văn thử qua PgBouncer",
+            audience: { scheme: "post2025", rootCode: "12" },
+            sendAt: new Date(Date.now() + 3_000).toISOString(),
+          }),
         });
         expect(res.status).toBe(201);
         const broadcastId = ((await res.json()) as { id: number }).id;
@@ -97,7 +120,15 @@ describePostgres(
           }),
         );
         await expect
-          .poll(async () => ((await (await fetch(`${server.url}/api/broadcasts/${broadcastId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { planned: boolean }).planned, { timeout: 60_000, interval: 250 })
+          .poll(
+            async () =>
+              (
+                (await (await fetch(`${server.url}/api/broadcasts/${broadcastId}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+                  planned: boolean;
+                }
+              ).planned,
+            { timeout: 60_000, interval: 250 },
+          )
           .toBe(true);
         const settled = await outboxSettled(t.database, 90_000);
         expect(settled.settled, `${settled.count} message(s) never sent, first: ${JSON.stringify(settled.first)}`).toBe(true);
@@ -111,7 +142,10 @@ describePostgres(
           expect(stored).toHaveLength(Object.keys(expected).length);
           expect(Object.fromEntries(stored.map((a) => [a.key, a.value.v]))).toEqual(expected);
         }
-        const submitted = await rows<{ n: number }>(t.database, sql`select count(*)::int as n from submission_events where kind = 'submitted' group by submission_id`);
+        const submitted = await rows<{ n: number }>(
+          t.database,
+          sql`select count(*)::int as n from submission_events where kind = 'submitted' group by submission_id`,
+        );
         expect(submitted.map((r) => r.n)).toEqual(officers.map(() => 1));
         const events = await rows<{ dedupe_key: string }>(t.database, sql`select dedupe_key from inbound_events where channel = 'telegram'`);
         expect(events.map((e) => Number(e.dedupe_key)).sort((a, b) => a - b)).toEqual([...sentUpdateIds].sort((a, b) => a - b));
@@ -119,7 +153,9 @@ describePostgres(
         // Every reply once: each busy officer got exactly the reference officer's replies, plus the directive.
         const delivered = deliveredPerChat(tg);
         const directive = (xs: string[]) => xs.filter((x) => x.includes("Công văn thử qua PgBouncer"));
-        const reference = (delivered.get(String(control.chatId)) ?? []).filter((x) => !x.includes("Công văn thử qua PgBouncer")).map((x) => normalise(x, control));
+        const reference = (delivered.get(String(control.chatId)) ?? [])
+          .filter((x) => !x.includes("Công văn thử qua PgBouncer"))
+          .map((x) => normalise(x, control));
         expect(reference.length).toBeGreaterThanOrEqual(texts.length);
         for (const o of busy) {
           const got = (delivered.get(String(o.chatId)) ?? []).filter((x) => !x.includes("Công văn thử qua PgBouncer")).map((x) => normalise(x, o));

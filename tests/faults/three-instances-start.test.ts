@@ -38,7 +38,11 @@ describePostgres("instances starting at once on an empty PostgreSQL database (re
     return url.toString();
   };
   const env = (url: string) => ({ DATABASE_URL: url, DATA_DIR: dataDir, SIMULATOR: "on" });
-  const status = (s: ServerProcess, path: string) => fetch(`${s.url}${path}`).then((r) => r.status, () => 0);
+  const status = (s: ServerProcess, path: string) =>
+    fetch(`${s.url}${path}`).then(
+      (r) => r.status,
+      () => 0,
+    );
 
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), "baocao-three-"));
@@ -57,7 +61,11 @@ describePostgres("instances starting at once on an empty PostgreSQL database (re
         await expect.poll(() => status(s, "/healthz"), { timeout: 30_000 }).toBe(200);
         await expect.poll(() => status(s, "/readyz"), { timeout: 30_000 }).toBe(200);
       }
-      const ready = (await (await fetch(`${servers[0]!.url}/readyz`)).json()) as { status: string; pendingMigrations: number; channels: Record<string, string> };
+      const ready = (await (await fetch(`${servers[0]!.url}/readyz`)).json()) as {
+        status: string;
+        pendingMigrations: number;
+        channels: Record<string, string>;
+      };
       expect(ready).toMatchObject({ status: "ready", pendingMigrations: 0, channels: { simulator: "on", telegram: "off" } });
 
       const shipped = readMigrationFiles({ migrationsFolder });
@@ -65,7 +73,10 @@ describePostgres("instances starting at once on an empty PostgreSQL database (re
       expect(applied.map((m) => Number(m.created_at))).toEqual(shipped.map((m) => m.folderMillis));
       expect(applied.map((m) => m.hash)).toEqual(shipped.map((m) => m.hash));
       // The seeds that follow the migration ran under the same race: each campaign step once.
-      const [steps] = await query<{ total: number; uniq: number }>(url, "select count(*)::int as total, count(distinct (campaign_id, key))::int as uniq from campaign_steps");
+      const [steps] = await query<{ total: number; uniq: number }>(
+        url,
+        "select count(*)::int as total, count(distinct (campaign_id, key))::int as uniq from campaign_steps",
+      );
       expect(steps!.total).toBeGreaterThan(0);
       expect(steps!.total).toBe(steps!.uniq);
 
@@ -91,7 +102,12 @@ describePostgres("instances starting at once on an empty PostgreSQL database (re
       });
       // The instance is connected and queued behind the lock (its wait shows in pg_locks)...
       const waiting = async () =>
-        (await query<{ n: number }>(admin, `select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and not l.granted and d.datname = '${new URL(url).pathname.slice(1)}'`))[0]!.n;
+        (
+          await query<{ n: number }>(
+            admin,
+            `select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and not l.granted and d.datname = '${new URL(url).pathname.slice(1)}'`,
+          )
+        )[0]!.n;
       await expect.poll(waiting, { timeout: 60_000, interval: 200 }).toBe(1);
       // ...and has not migrated or started listening.
       expect(listening).toBe(false);

@@ -38,13 +38,22 @@ describePostgres("two instances planning and delivering on one PostgreSQL (real 
     const [commune] = await db.select({ path: units.path }).from(units).where(eq(units.id, communeOfficers[0]!.unitId));
     const deadline = deadlinesForUnit(await loadCalendar(db, template.id), period, commune!.path).commune;
     const step = daysBetween(deadline, today);
-    await db.update(reportTemplates).set({ reminderSteps: [step] }).where(eq(reportTemplates.id, template.id));
+    await db
+      .update(reportTemplates)
+      .set({ reminderSteps: [step] })
+      .where(eq(reportTemplates.id, template.id));
     // A campaign step on today's date, for the province's commune officers.
     const [campaign] = await db
       .insert(campaigns)
       .values({ key: "fault-test", name: "Kiểm thử", audience: { scheme: "post2025", rootCode: "12", roles: ["commune"] } })
       .returning({ id: campaigns.id });
-    await db.insert(campaignSteps).values({ campaignId: campaign!.id, key: "today", rule: { kind: "solar", day: Number(today.slice(8, 10)), month: Number(today.slice(5, 7)) }, sendAt: "00:00", text: `${CAMPAIGN_MARK}: {name} ơi, hôm nay là ngày hành động.` });
+    await db.insert(campaignSteps).values({
+      campaignId: campaign!.id,
+      key: "today",
+      rule: { kind: "solar", day: Number(today.slice(8, 10)), month: Number(today.slice(5, 7)) },
+      sendAt: "00:00",
+      text: `${CAMPAIGN_MARK}: {name} ơi, hôm nay là ngày hành động.`,
+    });
 
     const env = (prefix: string) => ({
       DATABASE_URL: t.url!,
@@ -61,19 +70,32 @@ describePostgres("two instances planning and delivering on one PostgreSQL (real 
     const servers: ServerProcess[] = await Promise.all([spawnServer(env("a")), spawnServer(env("b"))]);
     try {
       // A directive scheduled for a moment when both planners are running.
-      await createBroadcast(db, { text: "Văn bản chỉ đạo theo lịch", audience: { scheme: "post2025", rootCode: "12", roles: ["commune"] }, sendAt: new Date(Date.now() + 1500), requireAck: false }, new Date());
+      await createBroadcast(
+        db,
+        {
+          text: "Văn bản chỉ đạo theo lịch",
+          audience: { scheme: "post2025", rootCode: "12", roles: ["commune"] },
+          sendAt: new Date(Date.now() + 1500),
+          requireAck: false,
+        },
+        new Date(),
+      );
 
       // Reminders go out at 08:00 local time. When this runs earlier in the day, bring that
       // morning forward instead of waiting for it (the rows are planned; only their hour is moved).
       const overdue = step > 0;
       const expectedRows = { reminder: COMMUNES, campaign: COMMUNES + AT_PROVINCE, broadcast: COMMUNES + AT_PROVINCE, escalation: overdue ? 1 : 0 };
       await expect
-        .poll(async () => (await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox where kind in ('reminder', 'escalation')`))[0]!.n, { timeout: 30_000 })
+        .poll(async () => (await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox where kind in ('reminder', 'escalation')`))[0]!.n, {
+          timeout: 30_000,
+        })
         .toBe(expectedRows.reminder + expectedRows.escalation);
       await db.execute(sql`update outbox set not_before = now() where kind in ('reminder', 'escalation') and status = 'queued' and not_before > now()`);
 
       await expect
-        .poll(async () => (await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox where kind = 'broadcast'`))[0]!.n, { timeout: 30_000 })
+        .poll(async () => (await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox where kind = 'broadcast'`))[0]!.n, {
+          timeout: 30_000,
+        })
         .toBe(expectedRows.broadcast);
       const settled = await outboxSettled(t.database, 60_000);
       expect(settled.settled, `${settled.count} message(s) never sent, first: ${JSON.stringify(settled.first)}`).toBe(true);
@@ -85,7 +107,10 @@ describePostgres("two instances planning and delivering on one PostgreSQL (real 
       const outboxBefore = await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox`);
       const settingsReads = async () => {
         await rows(t.database, sql`select pg_stat_clear_snapshot()`);
-        const [r] = await rows<{ n: number }>(t.database, sql`select (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int as n from pg_stat_user_tables where relname = 'app_settings'`);
+        const [r] = await rows<{ n: number }>(
+          t.database,
+          sql`select (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int as n from pg_stat_user_tables where relname = 'app_settings'`,
+        );
         return r?.n ?? 0;
       };
       const ticksBefore = await settingsReads();
@@ -93,9 +118,16 @@ describePostgres("two instances planning and delivering on one PostgreSQL (real 
       expect(fx.tg.sent().length).toBe(sentBefore);
       expect(await rows<{ n: number }>(t.database, sql`select count(*)::int as n from outbox`)).toEqual(outboxBefore);
 
-      const byKind = await rows<{ kind: string; status: string; n: number }>(t.database, sql`select kind, status, count(*)::int as n from outbox group by kind, status order by kind`);
+      const byKind = await rows<{ kind: string; status: string; n: number }>(
+        t.database,
+        sql`select kind, status, count(*)::int as n from outbox group by kind, status order by kind`,
+      );
       expect(Object.fromEntries(byKind.map((r) => [`${r.kind}:${r.status}`, r.n]))).toEqual(
-        Object.fromEntries(Object.entries(expectedRows).filter(([, n]) => n > 0).map(([kind, n]) => [`${kind}:sent`, n])),
+        Object.fromEntries(
+          Object.entries(expectedRows)
+            .filter(([, n]) => n > 0)
+            .map(([kind, n]) => [`${kind}:sent`, n]),
+        ),
       );
 
       const kindOf = (c: RecordedCall) => {
@@ -115,7 +147,9 @@ describePostgres("two instances planning and delivering on one PostgreSQL (real 
       expect(fx.tg.sent(province!.chatId).map(kindOf)).toEqual(overdue ? ["escalation"] : []);
 
       const byInstance = (p: string) => fx.tg.sent().filter((c) => c.path.startsWith(`/${p}/`)).length;
-      console.info(`two instances: reminder step ${step} (deadline ${deadline}), messages=${fx.tg.sent().length} sent_by_a=${byInstance("a")} sent_by_b=${byInstance("b")}`);
+      console.info(
+        `two instances: reminder step ${step} (deadline ${deadline}), messages=${fx.tg.sent().length} sent_by_a=${byInstance("a")} sent_by_b=${byInstance("b")}`,
+      );
       expect(byInstance("a") + byInstance("b")).toBe(fx.tg.sent().length);
       // Or the two instances never competed for the same rows, and this test proved nothing.
       expect(byInstance("a")).toBeGreaterThan(0);

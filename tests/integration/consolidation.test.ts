@@ -15,16 +15,40 @@ const forms = createFormRegistry();
  * and 35 are free text or choices and are not summed.
  */
 const NUMERIC: [number, string][] = [
-  [1, "comm_sessions"], [2, "comm_people"], [3, "comm_children"], [4, "trainings"], [5, "trainees"],
-  [6, "special_total"], [7, "special_boys"], [8, "special_girls"], [10, "special_supported"],
-  [12, "abuse_cases"], [13, "abuse_children"], [14, "abuse_boys"], [15, "abuse_girls"],
-  [16, "abuse_age_0_5"], [17, "abuse_age_6_10"], [18, "abuse_age_11_15"],
-  [24, "drowning_deaths"], [25, "drowning_deaths_girls"], [26, "accident_deaths"], [27, "injuries"],
-  [28, "action_month_events"], [29, "gifts"], [30, "gift_value"], [31, "fund_raised"],
-  [33, "forums"], [34, "forum_children"], [36, "database_children"],
+  [1, "comm_sessions"],
+  [2, "comm_people"],
+  [3, "comm_children"],
+  [4, "trainings"],
+  [5, "trainees"],
+  [6, "special_total"],
+  [7, "special_boys"],
+  [8, "special_girls"],
+  [10, "special_supported"],
+  [12, "abuse_cases"],
+  [13, "abuse_children"],
+  [14, "abuse_boys"],
+  [15, "abuse_girls"],
+  [16, "abuse_age_0_5"],
+  [17, "abuse_age_6_10"],
+  [18, "abuse_age_11_15"],
+  [24, "drowning_deaths"],
+  [25, "drowning_deaths_girls"],
+  [26, "accident_deaths"],
+  [27, "injuries"],
+  [28, "action_month_events"],
+  [29, "gifts"],
+  [30, "gift_value"],
+  [31, "fund_raised"],
+  [33, "forums"],
+  [34, "forum_children"],
+  [36, "database_children"],
 ];
 /** The question's label as the form (data, not code) words it. */
-const labelOf = (id: string) => forms.latest("child-affairs").sections.flatMap((sec) => sec.questions).find((q) => q.id === id)!.label;
+const labelOf = (id: string) =>
+  forms
+    .latest("child-affairs")
+    .sections.flatMap((sec) => sec.questions)
+    .find((q) => q.id === id)!.label;
 /** A sheet row's cells, 1-based as exceljs keeps them, as a plain list. */
 const cells = (row: ExcelJS.Row) => Array.from({ length: row.cellCount }, (_, i) => row.getCell(i + 1).value);
 
@@ -40,25 +64,33 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
 
   it("sums every numeric item over submitted reports only, per district, with the previous year beside", async () => {
     const db = t.database.db;
-    const communes = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
+    const communes = await db
+      .select()
+      .from(units)
+      .where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
     await addOfficers(t.database, `name,phone,role,unit_code,scheme\nA,0912000901,commune,${communes[0]!.code},pre2025\n`);
     const [officer] = await db.select().from(officers);
     const [y2024] = await db.select().from(periods).where(eq(periods.key, "2024-Y"));
     const [y2023] = await db.select().from(periods).where(eq(periods.key, "2023-Y"));
     // Deterministic "random" figures; every 3rd commune has not submitted, one is still in progress.
     let seed = 7;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) % 50);
+    const rnd = () => (seed = (seed * 48271) % 2147483647) % 50;
     for (const [i, u] of communes.entries()) {
       for (const [period, status] of [
         [y2024!, i % 3 === 0 ? null : i === 1 ? "in_progress" : "submitted"],
         [y2023!, i % 2 === 0 ? "submitted" : null],
       ] as const) {
         if (!status) continue;
-        const [sub] = await db.insert(submissions).values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() }).returning();
-        await db.insert(answers).values(NUMERIC.map(([, id]) => {
-          const v = rnd();
-          return { submissionId: sub!.id, key: id, questionId: id, valueNum: v, value: { v } };
-        }));
+        const [sub] = await db
+          .insert(submissions)
+          .values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() })
+          .returning();
+        await db.insert(answers).values(
+          NUMERIC.map(([, id]) => {
+            const v = rnd();
+            return { submissionId: sub!.id, key: id, questionId: id, valueNum: v, value: { v } };
+          }),
+        );
       }
     }
 
@@ -90,7 +122,11 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     // form (data) with its summed items, numbered as on paper, this year and last year side by side.
     const submittedCount = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
     const five = (v: string) => [v, v, v, v, v];
-    const question = (id: string) => forms.latest("child-affairs").sections.flatMap((sec) => sec.questions.map((q) => ({ ...q, section: sec.title }))).find((q) => q.id === id)!;
+    const question = (id: string) =>
+      forms
+        .latest("child-affairs")
+        .sections.flatMap((sec) => sec.questions.map((q) => ({ ...q, section: sec.title })))
+        .find((q) => q.id === id)!;
     const expectedRows: unknown[][] = [
       five("BÁO CÁO CÔNG TÁC TRẺ EM"),
       five("Tỉnh Lai Châu — báo cáo năm 2024"),
@@ -117,7 +153,9 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
         (select count(*)::int from units c where c.scheme = 'pre2025' and c.level = 'commune' and c.path like d.path || '.%') as communes,
         (select count(*)::int from submissions s join units c on c.id = s.unit_id join periods p on p.id = s.period_id
           where p.key = '2024-Y' and s.status in ('submitted', 'approved') and c.scheme = 'pre2025' and c.path like d.path || '.%') as submitted
-      from units d where d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' order by d.code`)) as unknown as { rows: { code: string; name: string; communes: number; submitted: number }[] };
+      from units d where d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' order by d.code`)) as unknown as {
+      rows: { code: string; name: string; communes: number; submitted: number }[];
+    };
     const sums = (await db.execute(sql`
       select d.code, a.question_id, sum(a.value_num)::int as total
       from units d join units c on c.scheme = 'pre2025' and c.path like d.path || '.%'
@@ -128,7 +166,9 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect(perDistrict.rows.length).toBeGreaterThan(5);
     expect(perUnit.rowCount).toBe(perDistrict.rows.length + 2);
     expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...NUMERIC.map(([no, id]) => `${no}. ${labelOf(id)}`), "Đã duyệt"]);
-    const bodyRows = Array.from({ length: perDistrict.rows.length }, (_, i) => cells(perUnit.getRow(i + 2))).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    const bodyRows = Array.from({ length: perDistrict.rows.length }, (_, i) => cells(perUnit.getRow(i + 2))).sort((a, b) =>
+      String(a[0]).localeCompare(String(b[0])),
+    );
     expect(bodyRows).toEqual(perDistrict.rows.map((d) => [d.code, d.name, d.communes, d.submitted, ...NUMERIC.map(([, id]) => sumOf(d.code, id)), 0]));
     const total = cells(perUnit.getRow(perDistrict.rows.length + 2));
     expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, submitted, ...NUMERIC.map(([, id]) => now.get(id) ?? 0), 0]);
@@ -137,9 +177,15 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     const csv = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).arrayBuffer());
     // The CSV, every cell: the same table as the per-unit sheet, with question ids as headers.
     expect(csv.startsWith("\uFEFF")).toBe(true);
-    const csvRows = csv.slice(1).split("\r\n").filter((l) => l !== "").map((l) => l.split(","));
+    const csvRows = csv
+      .slice(1)
+      .split("\r\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split(","));
     expect(csvRows[0]).toEqual(["ma_don_vi", "don_vi", "so_xa", "da_nop", ...NUMERIC.map(([, id]) => id)]);
-    expect(csvRows.slice(1, -1).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(perDistrict.rows.map((d) => [d.code, d.name, String(d.communes), String(d.submitted), ...NUMERIC.map(([, id]) => String(sumOf(d.code, id)))]));
+    expect(csvRows.slice(1, -1).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(
+      perDistrict.rows.map((d) => [d.code, d.name, String(d.communes), String(d.submitted), ...NUMERIC.map(([, id]) => String(sumOf(d.code, id)))]),
+    );
     expect(csvRows.at(-1)).toEqual(["", "Tổng cộng", String(communes.length), String(submitted), ...NUMERIC.map(([, id]) => String(now.get(id) ?? 0))]);
     expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
   });
@@ -158,21 +204,40 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
 
   it("lists the provinces as children, and its totals are the provinces' totals added up; officers below admin get 404", async () => {
     const db = t.database.db;
-    const communes = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
+    const communes = await db
+      .select()
+      .from(units)
+      .where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune")));
     await addOfficers(t.database, `name,phone,role,unit_code,scheme\nA,0912000901,province,12,pre2025\n`);
     const [officer] = await db.select().from(officers);
     const [y2024] = await db.select().from(periods).where(eq(periods.key, "2024-Y"));
     // Every other commune of both provinces has submitted, with the commune's own number of sessions.
     for (const [i, u] of communes.entries()) {
       if (i % 2 === 1) continue;
-      const [sub] = await db.insert(submissions).values({ periodId: y2024!.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: new Date() }).returning();
+      const [sub] = await db
+        .insert(submissions)
+        .values({
+          periodId: y2024!.id,
+          unitId: u.id,
+          officerId: officer!.id,
+          formId: "child-affairs",
+          formVersion: 1,
+          status: "submitted",
+          submittedAt: new Date(),
+        })
+        .returning();
       await db.insert(answers).values({ submissionId: sub!.id, key: "comm_sessions", questionId: "comm_sessions", valueNum: i, value: { v: i } });
     }
     const expected = communes.reduce((sum, _u, i) => sum + (i % 2 === 0 ? i : 0), 0);
 
     const res = await s.api(`/api/periods/2024-Y/status?unit=VN`);
     expect(res.status).toBe(200);
-    const status = (await res.json()) as { unit: { name: string; level: string }; counts: { units: number; submitted: number }; children: { code: string; counts: { units: number } }[]; sums: Record<string, number> };
+    const status = (await res.json()) as {
+      unit: { name: string; level: string };
+      counts: { units: number; submitted: number };
+      children: { code: string; counts: { units: number } }[];
+      sums: Record<string, number>;
+    };
     expect(status.unit).toMatchObject({ name: "Toàn quốc", level: "country" });
     expect(status.children.map((c) => c.code)).toEqual(["12", "14"]);
     expect(status.counts).toMatchObject({ units: communes.length, submitted: Math.ceil(communes.length / 2) });
@@ -191,7 +256,10 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
     // here from the rows this test wrote; every other item is 0 as nobody answered it.
     const perUnit = wb.getWorksheet("Theo đơn vị")!;
     const provinceRow = async (code: string) => {
-      const [p] = await db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.code, code)));
+      const [p] = await db
+        .select()
+        .from(units)
+        .where(and(eq(units.scheme, "pre2025"), eq(units.code, code)));
       const mine = communes.map((u, i) => ({ u, i })).filter(({ u }) => u.path.startsWith(`${code}.`));
       const sent = mine.filter(({ i }) => i % 2 === 0);
       return [code, p!.name, mine.length, sent.length, sent.reduce((sum, { i }) => sum + i, 0), ...NUMERIC.slice(1).map(() => 0), 0];
@@ -201,7 +269,15 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
     expect(cells(perUnit.getRow(2))).toEqual(await provinceRow("12"));
     expect(cells(perUnit.getRow(3))).toEqual(await provinceRow("14"));
     const total = cells(perUnit.getRow(4));
-    expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, Math.ceil(communes.length / 2), expected, ...NUMERIC.slice(1).map(() => 0), 0]);
+    expect([total[0] ?? "", ...total.slice(1)]).toEqual([
+      "",
+      "Tổng cộng",
+      communes.length,
+      Math.ceil(communes.length / 2),
+      expected,
+      ...NUMERIC.slice(1).map(() => 0),
+      0,
+    ]);
     expect((await s.api(`/api/periods/2024-Y/status?unit=vn`)).status).toBe(400);
   });
 });

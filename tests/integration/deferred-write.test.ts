@@ -6,7 +6,10 @@ import { dbKinds, useTestDb } from "../support/db.js";
 // An answer's save is handed on as a value (HeldWrite) and rides in front of the reply's insert.
 const NOTE: DeferrableWrite = { name: "probe_note", ctes: (p) => `probe_noted as (insert into deferred_probe (id, v) values (${p(1)}, ${p(2)}) returning id)` };
 const COUNT: Statement = { name: "probe_count", text: `select count(*)::int as n from deferred_probe where v = $1` };
-const WITH_COUNT: Statement = { name: "probe_with_count", text: `with wanted as (select $1::text as v) select count(*)::int as n from deferred_probe, wanted where deferred_probe.v = wanted.v` };
+const WITH_COUNT: Statement = {
+  name: "probe_with_count",
+  text: `with wanted as (select $1::text as v) select count(*)::int as n from deferred_probe, wanted where deferred_probe.v = wanted.v`,
+};
 const note = (id: number, v: string): HeldWrite => ({ write: NOTE, params: [id, v] });
 const rows = async (t: ReturnType<typeof useTestDb>) =>
   ((await t.database.db.execute(sql`select id, v from deferred_probe order by id`)) as unknown as { rows: { id: number; v: string }[] }).rows;
@@ -27,10 +30,16 @@ describe.each(dbKinds)("a write held back to ride with the next statement (%s)",
 
   it("joins a statement that has a WITH list of its own, twice on one connection (prepared once under the pair's name)", async () => {
     await fresh();
-    for (const [id, v] of [[2, "b"], [3, "b"]] as const) {
+    for (const [id, v] of [
+      [2, "b"],
+      [3, "b"],
+    ] as const) {
       await t.database.db.transaction((tx) => runStatementWith(tx, WITH_COUNT, ["b"], note(id, v)));
     }
-    expect(await rows(t)).toEqual([{ id: 2, v: "b" }, { id: 3, v: "b" }]);
+    expect(await rows(t)).toEqual([
+      { id: 2, v: "b" },
+      { id: 3, v: "b" },
+    ]);
   });
 
   it("runs alone when there is nothing to ride with, and nothing is added when there is no held write", async () => {

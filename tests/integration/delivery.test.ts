@@ -15,7 +15,13 @@ const quietHours = { start: "21:00", end: "07:00", timeZone: "Asia/Ho_Chi_Minh" 
 const noon = new Date("2026-11-23T05:00:00Z");
 
 function telegramSender(tg: FakeTelegram): ChannelSender {
-  const channel = createTelegramChannel({ token: TEST_TOKEN, apiRoot: tg.apiRoot, inbound: { handle: () => Promise.reject(new Error("this test receives nothing")) }, logger: createLogger("silent"), botInfo: BOT_INFO as never });
+  const channel = createTelegramChannel({
+    token: TEST_TOKEN,
+    apiRoot: tg.apiRoot,
+    inbound: { handle: () => Promise.reject(new Error("this test receives nothing")) },
+    logger: createLogger("silent"),
+    botInfo: BOT_INFO as never,
+  });
   return channel.sender;
 }
 
@@ -32,7 +38,14 @@ function makeOutbox(t: TestDb, tg: FakeTelegram, now: { value: Date }, extra: Re
 }
 
 const broadcastRows = (n: number): NewOutboxRow[] =>
-  Array.from({ length: n }, (_, i) => ({ officerId: null, channel: "telegram", chatId: String(10_000 + i), kind: "broadcast", dedupeKey: `bench:${i}`, payload: { text: `Văn bản ${i}` } }));
+  Array.from({ length: n }, (_, i) => ({
+    officerId: null,
+    channel: "telegram",
+    chatId: String(10_000 + i),
+    kind: "broadcast",
+    dedupeKey: `bench:${i}`,
+    payload: { text: `Văn bản ${i}` },
+  }));
 
 describe.each(dbKinds)("delivery through the Bot API, once and within limits (%s)", (kind) => {
   const t = useTestDb(kind);
@@ -82,7 +95,9 @@ describe.each(dbKinds)("delivery through the Bot API, once and within limits (%s
     const zaloSent: string[] = [];
     const now = { value: noon };
     const box = makeOutbox(t, tg, now, { zalo_bot: { send: async (chatId) => (zaloSent.push(chatId), {}) } });
-    await box.enqueue(t.database.db, [{ officerId: mai.id, channel: "telegram", chatId: "777", kind: "broadcast", dedupeKey: "b:1:mai", payload: { text: "Chỉ đạo" } }]);
+    await box.enqueue(t.database.db, [
+      { officerId: mai.id, channel: "telegram", chatId: "777", kind: "broadcast", dedupeKey: "b:1:mai", payload: { text: "Chỉ đạo" } },
+    ]);
     tg.failNext("sendMessage", 403, "Forbidden: bot was blocked by the user");
     await box.drainOnce();
     await box.drainOnce();
@@ -97,7 +112,14 @@ describe.each(dbKinds)("delivery through the Bot API, once and within limits (%s
 
   it("a message that keeps failing stops after its attempts, marked failed", async () => {
     const now = { value: noon };
-    const box = createOutbox({ db: t.database.db, senders: { telegram: { send: async () => Promise.reject(new Error("network down")) } }, clock: () => now.value, logger: createLogger("silent"), quietHours, maxAttempts: 3 });
+    const box = createOutbox({
+      db: t.database.db,
+      senders: { telegram: { send: async () => Promise.reject(new Error("network down")) } },
+      clock: () => now.value,
+      logger: createLogger("silent"),
+      quietHours,
+      maxAttempts: 3,
+    });
     await box.enqueue(t.database.db, broadcastRows(1));
     for (let i = 0; i < 5; i++) {
       await box.drainOnce();
@@ -117,7 +139,12 @@ describe.each(dbKinds)("delivery through the Bot API, once and within limits (%s
       return tx
         .update(outbox)
         .set({ status: "sending", claimedAt: now.value, attempts: 1 })
-        .where(inArray(outbox.id, rows.map((r) => r.id)))
+        .where(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+        )
         .returning({ chatId: outbox.chatId });
     });
     const sender = telegramSender(tg);
@@ -152,7 +179,7 @@ describePostgres("two instances on one PostgreSQL", () => {
       await a.enqueue(t.database.db, broadcastRows(600));
       const drain = async (box: typeof a) => {
         let n = 0;
-        for (let k; (k = await box.drainOnce(40)) > 0; ) n += k;
+        for (let k; (k = await box.drainOnce(40)) > 0;) n += k;
         return n;
       };
       const [na, nb] = await Promise.all([drain(a), drain(b)]);

@@ -4,7 +4,8 @@ import ExcelJS from "exceljs";
 import { and, count, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { officers, unitMappings, units } from "../../src/db/schema/index.js";
-import { createUnitDirectory, findUnit, subtreeCondition, successorsOf } from "../../src/directory/units.js";
+import { createUnitDirectory, findUnit, successorsOf } from "../../src/directory/units.js";
+import { inScopeSql, scopeOf, wholeCountry } from "../../src/domain/scope.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { loadLaiChau, UNITS_DIR } from "../support/fixtures.js";
@@ -32,9 +33,19 @@ describe.each(dbKinds)("the official unit tree and the officer roster (%s)", (ki
     // "All communes under Huyện Tam Đường" is one prefix query on the materialised path.
     const tamDuong = (await findUnit(t.database.db, "pre2025", "106"))!;
     expect(tamDuong.path).toBe("12.106");
-    const communes = await t.database.db.select().from(units).where(and(subtreeCondition(tamDuong), eq(units.level, "commune")));
+    const communes = await t.database.db
+      .select()
+      .from(units)
+      .where(and(inScopeSql(scopeOf(tamDuong), units), eq(units.level, "commune")));
     expect(communes.length).toBeGreaterThan(5);
     expect(communes.every((c) => c.path.startsWith("12.106.") && c.parentId === tamDuong.id)).toBe(true);
+    // The whole country of a tree (an admin's scope) is every unit of that tree, and of no other.
+    const [country] = await t.database.db
+      .select({ n: count() })
+      .from(units)
+      .where(inScopeSql(wholeCountry("pre2025"), units));
+    const [preTree] = await t.database.db.select({ n: count() }).from(units).where(eq(units.scheme, "pre2025"));
+    expect(country!.n).toBe(preTree!.n);
 
     // A pre-2025 commune's history continues in its post-2025 commune: Thị trấn Tam Đường → Xã Bình Lư.
     const next = await successorsOf(t.database.db, "03390");
@@ -45,14 +56,13 @@ describe.each(dbKinds)("the official unit tree and the officer roster (%s)", (ki
     expect(m).toBe(10_604);
 
     // The index serves the subtree query on both databases.
-    const plan = await t.database.db.execute(
-      sql`explain select id from units where scheme = 'pre2025' and path like '12.106.%'`,
-    );
+    const plan = await t.database.db.execute(sql`explain select id from units where scheme = 'pre2025' and path like '12.106.%'`);
     expect(JSON.stringify((plan as unknown as { rows: unknown[] }).rows)).toMatch(/units_scheme_path_idx/);
   }, 240_000); // 14,000 units imported twice: over a minute on a loaded machine
 
   it("reports broken unit rows by line and keeps the good ones", async () => {
-    const csv = "code,name,level,parent_code\n12,Tỉnh Lai Châu,province,\n1x,Sai mã,province,\n03388,Phường Đoàn Kết,commune,12\n03390,Xã Bình Lư,commune,99\n03388,Trùng,commune,12\n";
+    const csv =
+      "code,name,level,parent_code\n12,Tỉnh Lai Châu,province,\n1x,Sai mã,province,\n03388,Phường Đoàn Kết,commune,12\n03390,Xã Bình Lư,commune,99\n03388,Trùng,commune,12\n";
     const r = await units$().importFile(Buffer.from(csv), "u.csv", "post2025");
     expect(r.imported).toBe(2);
     expect(r.rejected.map((x) => x.line)).toEqual([3, 5, 6]);
@@ -81,6 +91,14 @@ describe.each(dbKinds)("the official unit tree and the officer roster (%s)", (ki
       { line: 6, reason: expect.stringMatching(/vai trò "thủ trưởng" không hợp lệ/) },
       { line: 7, reason: expect.stringMatching(/trùng số điện thoại với dòng 2/) },
     ]);
+    // Roles and levels in the reasons are named as officers name them, not as codes.
+    expect(r.rejected[2]!.reason).toBe('vai trò "thủ trưởng" không hợp lệ (cán bộ xã, cán bộ huyện, cán bộ tỉnh hoặc quản trị viên)');
+    const misplaced = await officers$().importFile(
+      Buffer.from(["name,phone,role,unit_code,scheme", "Xã Ở Tỉnh,0912000444,commune,12,post2025"].join("\n")),
+      "officers.csv",
+      { dryRun: true },
+    );
+    expect(misplaced.rejected).toEqual([{ line: 2, reason: "vai trò cán bộ xã không thuộc đơn vị cấp tỉnh" }]);
     const rows = await t.database.db.select().from(officers).orderBy(officers.phone);
     expect(rows.map((o) => o.phone)).toEqual(["84912000111", "84912345678", "84987654321"]);
 
@@ -114,7 +132,12 @@ describe.each(dbKinds)("the official unit tree and the officer roster (%s)", (ki
     const row = "name,phone,role,unit_code\nMai Mới,0912345678,commune,03405\n";
     for (const dryRun of [true, false]) {
       const r = await officers$().importFile(Buffer.from(row), "o.csv", { dryRun, within: elsewhere, allowAdminRole: false });
-      expect(r).toMatchObject({ imported: 0, rejected: [{ line: 2, reason: 'số điện thoại "0912345678" đã được đăng ký cho một cán bộ ngoài phạm vi quản lý của anh/chị: người này không bị thay đổi' }] });
+      expect(r).toMatchObject({
+        imported: 0,
+        rejected: [
+          { line: 2, reason: 'số điện thoại "0912345678" đã được đăng ký cho một cán bộ ngoài phạm vi quản lý của anh/chị: người này không bị thay đổi' },
+        ],
+      });
     }
     expect((await t.database.db.select().from(officers).where(eq(officers.phone, "84912345678")))[0]).toMatchObject({ name: "Mai", unitId: doanKet.id });
     // `npm run cli -- officers import` runs as the machine's operator: no scope, as before.

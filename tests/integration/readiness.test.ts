@@ -9,11 +9,22 @@ import type { Database } from "../../src/db/client.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 
 const appOn = (database: Database, env: Record<string, string> = {}, stopping = false) =>
-  createHttpApp({ database, logger: createLogger("silent"), metrics: createMetrics(), webhooks: {}, mount: [], channels: channelStates(loadConfig(env)), stopping: () => stopping });
+  createHttpApp({
+    database,
+    logger: createLogger("silent"),
+    metrics: createMetrics(),
+    webhooks: {},
+    mount: [],
+    channels: channelStates(loadConfig(env)),
+    stopping: () => stopping,
+  });
 
 const readyz = async (app: ReturnType<typeof appOn>) => {
   const res = await app.request("/readyz");
-  return { status: res.status, body: (await res.json()) as { status: string; pendingMigrations: number | null; channels: Record<string, string>; problems: string[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { status: string; pendingMigrations: number | null; channels: Record<string, string>; problems: string[] },
+  };
 };
 
 describe.each(dbKinds)("/readyz on %s", (kind) => {
@@ -21,7 +32,16 @@ describe.each(dbKinds)("/readyz on %s", (kind) => {
 
   it("is ready on a migrated database with a channel that can receive, and /healthz says alive", async () => {
     const { status, body } = await readyz(appOn(t.database, { TELEGRAM_BOT_TOKEN: "1:abc", TELEGRAM_WEBHOOK_SECRET: "s3cret", SIMULATOR: "off" }));
-    expect({ status, body }).toEqual({ status: 200, body: { status: "ready", database: kind, pendingMigrations: 0, channels: { telegram: "webhook", zalo_bot: "off", zalo_oa: "off", simulator: "off" }, problems: [] } });
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: {
+        status: "ready",
+        database: kind,
+        pendingMigrations: 0,
+        channels: { telegram: "webhook", zalo_bot: "off", zalo_oa: "off", simulator: "off" },
+        problems: [],
+      },
+    });
     expect((await appOn(t.database).request("/healthz")).status).toBe(200);
   });
 
@@ -35,7 +55,9 @@ describe.each(dbKinds)("/readyz on %s", (kind) => {
       expect(body).toMatchObject({ status: "not ready", pendingMigrations: 1, problems: ["1 migration(s) of this version are not applied"] });
       expect((await appOn(t.database).request("/healthz")).status).toBe(200);
     } finally {
-      await t.database.db.execute(sql`insert into drizzle.__drizzle_migrations (id, hash, created_at) values (${newest!.id}, ${newest!.hash}, ${newest!.created_at})`);
+      await t.database.db.execute(
+        sql`insert into drizzle.__drizzle_migrations (id, hash, created_at) values (${newest!.id}, ${newest!.hash}, ${newest!.created_at})`,
+      );
     }
     expect((await readyz(appOn(t.database))).status).toBe(200);
   });

@@ -48,7 +48,11 @@ async function setUp(t: TestDb) {
   await loadProvince(t.database, "post2025", "12");
   await loadProvince(t.database, "pre2025", "12");
   await loadProvince(t.database, "pre2025", "44");
-  const [qb] = await t.database.db.select().from(units).where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune"), like(units.path, "44.450.%"))).limit(1);
+  const [qb] = await t.database.db
+    .select()
+    .from(units)
+    .where(and(eq(units.scheme, "pre2025"), eq(units.level, "commune"), like(units.path, "44.450.%")))
+    .limit(1);
   const r = await addOfficers(t.database, ROSTER.replace("{QB}", qb!.code));
   expect(r.rejected).toEqual([]);
   for (let i = 1; i <= 7; i++) await linkOfficer(t.database, `8491200000${i}`, "telegram", `90${i}`);
@@ -110,7 +114,16 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     await t.database.db.delete(outbox);
     const [period] = await t.database.db.select().from(periods).where(eq(periods.key, "2026-Y"));
     const officerId = (await t.database.db.query.officers.findFirst({ where: (o, { eq }) => eq(o.phone, "84912000002") }))!.id;
-    await t.database.db.insert(submissions).values({ periodId: period!.id, unitId: unit.id, officerId, formId: "child-affairs", formVersion: 1, status: "submitted", submittedAt: now.value, late: false });
+    await t.database.db.insert(submissions).values({
+      periodId: period!.id,
+      unitId: unit.id,
+      officerId,
+      formId: "child-affairs",
+      formVersion: 1,
+      status: "submitted",
+      submittedAt: now.value,
+      late: false,
+    });
     now.value = at("2026-11-10");
     await h.planners.planReminders();
     expect(await t.database.db.select().from(outbox).where(eq(outbox.chatId, "902"))).toHaveLength(0);
@@ -143,7 +156,10 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     const plannedOn = async (date: string) => {
       now.value = at(date, "00:10");
       await h.planners.planCampaigns();
-      const rows = await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, `campaign:%:${date}:%`));
+      const rows = await t.database.db
+        .select()
+        .from(outbox)
+        .where(like(outbox.dedupeKey, `campaign:%:${date}:%`));
       return rows.map((r) => r.dedupeKey!.split(":")[2]).sort();
     };
     expect(await plannedOn("2025-10-06")).toContain("day");
@@ -161,7 +177,11 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     await setUp(t);
     const now = { value: at("2026-11-23", "22:30") };
     const h = harness(t, now);
-    await createBroadcast(t.database.db, { text: "Chỉ đạo khẩn về phòng chống đuối nước", audience: { scheme: "post2025", rootCode: "20" }, requireAck: false }, now.value);
+    await createBroadcast(
+      t.database.db,
+      { text: "Chỉ đạo khẩn về phòng chống đuối nước", audience: { scheme: "post2025", rootCode: "20" }, requireAck: false },
+      now.value,
+    );
     expect(await h.planners.planBroadcasts()).toBe(2);
     const rows = await t.database.db.select().from(outbox);
     expect(rows.every((r) => r.notBefore.toISOString() === "2026-11-24T00:00:00.000Z")).toBe(true);

@@ -29,18 +29,45 @@ interface Mutant {
 }
 
 const MUTANTS: Mutant[] = [
-  { name: "the 'tỷ' multiplier deleted", file: "src/domain/numbers.ts", from: "  ty: 1_000_000_000,\n", to: "", old: ["    else if (/^ty\\b/.test(u)) value *= 1_000_000_000;\n", ""] },
+  {
+    name: "the 'tỷ' multiplier deleted",
+    file: "src/domain/numbers.ts",
+    from: "  ty: 1_000_000_000,\n",
+    to: "",
+    old: ["    else if (/^ty\\b/.test(u)) value *= 1_000_000_000;\n", ""],
+  },
   { name: "the 'ngàn' alias deleted", file: "src/domain/numbers.ts", from: "  ngan: 1_000,\n", to: "", old: ["/^nghin\\b|^ngan\\b/", "/^nghin\\b/"] },
   { name: "the 'triệu' multiplier deleted", file: "src/domain/numbers.ts", from: "  trieu: 1_000_000,\n", to: "", old: ["/^trieu\\b/", "/^trieu-\\b/"] },
   { name: "'k' worth a hundred", file: "src/domain/numbers.ts", from: "  k: 1_000,\n", to: "  k: 100,\n" },
   { name: "'rưỡi' no longer understood", file: "src/domain/numbers.ts", from: 'const HALF = "ruoi";', to: 'const HALF = "ruoi-";' },
   { name: "'đồng' no longer a currency word", file: "src/domain/numbers.ts", from: '["d", "dong", "vnd", "₫"]', to: '["d", "vnd", "₫"]' },
-  { name: "a right-to-left override no longer refused", file: "src/domain/text.ts", from: 'const OPENERS = "\\u202A\\u202B\\u202D\\u202E\\u2066\\u2067\\u2068";', to: 'const OPENERS = "\\u202A\\u202B\\u202D\\u2066\\u2067\\u2068";' },
+  {
+    name: "a right-to-left override no longer refused",
+    file: "src/domain/text.ts",
+    from: 'const OPENERS = "\\u202A\\u202B\\u202D\\u202E\\u2066\\u2067\\u2068";',
+    to: 'const OPENERS = "\\u202A\\u202B\\u202D\\u2066\\u2067\\u2068";',
+  },
   { name: "inSubtree ignores the scheme", file: "src/http/admin/kit.ts", from: "return root.scheme === unit.scheme && (", to: "return (" },
-  { name: "underRoot ignores the scheme", file: "src/http/admin/kit.ts", from: "and(eq(units.scheme, root.scheme), root.path", to: "and(undefined, root.path", old: ["and(eq(units.scheme, root.scheme), sql", "and(undefined, sql"] },
-  { name: "inSubtree's path prefix without its '.'", file: "src/http/admin/kit.ts", from: "unit.path.startsWith(`${root.path}.`)", to: "unit.path.startsWith(`${root.path}`)" },
+  {
+    name: "underRoot ignores the scheme",
+    file: "src/http/admin/kit.ts",
+    from: "and(eq(units.scheme, root.scheme), root.path",
+    to: "and(undefined, root.path",
+    old: ["and(eq(units.scheme, root.scheme), sql", "and(undefined, sql"],
+  },
+  {
+    name: "inSubtree's path prefix without its '.'",
+    file: "src/http/admin/kit.ts",
+    from: "unit.path.startsWith(`${root.path}.`)",
+    to: "unit.path.startsWith(`${root.path}`)",
+  },
   { name: "underRoot's path prefix without its '.'", file: "src/http/admin/kit.ts", from: "${root.path} || '.%'", to: "${root.path} || '%'" },
-  { name: "inSubtree: the whole country no longer holds everything", file: "src/http/admin/kit.ts", from: 'root.path === "" || unit.path === root.path', to: "unit.path === root.path" },
+  {
+    name: "inSubtree: the whole country no longer holds everything",
+    file: "src/http/admin/kit.ts",
+    from: 'root.path === "" || unit.path === root.path',
+    to: "unit.path === root.path",
+  },
   { name: "a commune's default deadline one day later", file: "src/domain/periods.ts", from: "commune: 5, district: 10", to: "commune: 6, district: 10" },
   { name: "quiet hours end a minute late", file: "src/domain/quiet-hours.ts", from: "minute >= s || minute < e", to: "minute >= s || minute <= e" },
   { name: "a phone with the wrong country accepted", file: "src/domain/phone.ts", from: 'parsed.country !== "VN"', to: "false" },
@@ -70,7 +97,11 @@ try {
   const failingFiles = (files: string[] = []): string[] => {
     const report = join(work, "report.json");
     rmSync(report, { force: true });
-    spawnSync(process.execPath, [join(work, "node_modules", "vitest", "vitest.mjs"), "run", "--config", "vitest.unit.config.ts", "--reporter=json", `--outputFile=${report}`, ...files], { cwd: work, stdio: "ignore" });
+    spawnSync(
+      process.execPath,
+      [join(work, "node_modules", "vitest", "vitest.mjs"), "run", "--config", "vitest.unit.config.ts", "--reporter=json", `--outputFile=${report}`, ...files],
+      { cwd: work, stdio: "ignore" },
+    );
     if (!existsSync(report)) return ["(vitest did not run)"];
     const result = JSON.parse(readFileSync(report, "utf8")) as { testResults: { name: string; status: string }[] };
     return result.testResults.filter((r) => r.status !== "passed").map((r) => r.name.slice(work.length + 1));
@@ -111,7 +142,9 @@ try {
       writeFileSync(path, original);
     }
   }
-  console.log(`named mutants: ${killed}/${applicable} killed (score ${((100 * killed) / applicable).toFixed(0)} %)${applicable < MUTANTS.length ? `, ${MUTANTS.length - applicable} n/a` : ""}`);
+  console.log(
+    `named mutants: ${killed}/${applicable} killed (score ${((100 * killed) / applicable).toFixed(0)} %)${applicable < MUTANTS.length ? `, ${MUTANTS.length - applicable} n/a` : ""}`,
+  );
   process.exitCode = survivors.length > 0 ? 1 : 0;
 } finally {
   rmSync(work, { recursive: true, force: true });

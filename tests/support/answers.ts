@@ -41,4 +41,3 @@ export const ANSWERS: Record<string, { text?: string; choice?: string }> = {
   contact_phone: { text: "0912 345 678" },
   notes: { text: "Cần thêm kinh phí cho điểm vui chơi 👍" },
 };
-

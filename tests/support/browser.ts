@@ -9,7 +9,16 @@ export const hasBrowser = existsSync(CHROMIUM);
 skipOrFail(hasBrowser ? undefined : `${CHROMIUM} not found (apt-get install chromium)`, browserRequired, "A browser");
 
 /** Flags that keep Chromium from reaching out to a network this machine does not have. */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export function skipNotice(): void {
   if (!hasBrowser) console.info(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium to run them)`);

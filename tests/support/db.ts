@@ -95,9 +95,7 @@ export function useTestDb(kind: DbKind): TestDb {
 }
 
 export async function truncateAll(database: Database): Promise<void> {
-  const tables = await database.db.execute<{ tablename: string }>(
-    sql`select tablename from pg_tables where schemaname = 'public'`,
-  );
+  const tables = await database.db.execute<{ tablename: string }>(sql`select tablename from pg_tables where schemaname = 'public'`);
   const names = (tables as unknown as { rows: { tablename: string }[] }).rows.map((r) => `"${r.tablename}"`);
   if (names.length === 0) return;
   // audit_log refuses TRUNCATE (a trigger); a superuser's replica mode skips triggers, for tests only.

@@ -60,7 +60,14 @@ export async function startFakeTelegram() {
       if (injected) {
         calls.push({ method, payload, ok: false, status: injected.status, at: Date.now(), path });
         res.writeHead(injected.status, { "content-type": "application/json" });
-        res.end(JSON.stringify({ ok: false, error_code: injected.status, description: injected.description, ...(injected.parameters ? { parameters: injected.parameters } : {}) }));
+        res.end(
+          JSON.stringify({
+            ok: false,
+            error_code: injected.status,
+            description: injected.description,
+            ...(injected.parameters ? { parameters: injected.parameters } : {}),
+          }),
+        );
         return;
       }
       const failIdx = failures.findIndex((f) => f.method === method);
@@ -76,10 +83,13 @@ export async function startFakeTelegram() {
       if (method === "getUpdates") {
         // Long polling: hand out what is queued, or answer empty after a short wait.
         const batch = pendingUpdates.splice(0);
-        setTimeout(() => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(JSON.stringify({ ok: true, result: batch }));
-        }, batch.length > 0 ? 0 : 100);
+        setTimeout(
+          () => {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ ok: true, result: batch }));
+          },
+          batch.length > 0 ? 0 : 100,
+        );
         return;
       }
       if (method === "sendMessage") {

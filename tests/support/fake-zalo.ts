@@ -40,7 +40,10 @@ export async function startFakeZaloBot() {
     if (method === "getUpdates") {
       // One update per call, or 408 when none came within the (here shortened) timeout.
       const next = updates.shift();
-      setTimeout(() => (next ? json(res, 200, { ok: true, result: next }) : json(res, 408, { ok: false, error_code: 408, description: "Request timeout" })), next ? 0 : 100);
+      setTimeout(
+        () => (next ? json(res, 200, { ok: true, result: next }) : json(res, 408, { ok: false, error_code: 408, description: "Request timeout" })),
+        next ? 0 : 100,
+      );
       return;
     }
     return json(res, 404, { ok: false, error_code: 404, description: "Not found" });
@@ -80,7 +83,12 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
       const form = new URLSearchParams(body);
       // A refresh token dies after 3 months unused, or when an admin revokes the app: Zalo then
       // answers without a pair (Zalo's OAuth v4 docs, developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new).
-      if (refreshRefused || req.headers.secret_key !== initial.appSecret || form.get("refresh_token") !== refreshToken || form.get("grant_type") !== "refresh_token") {
+      if (
+        refreshRefused ||
+        req.headers.secret_key !== initial.appSecret ||
+        form.get("refresh_token") !== refreshToken ||
+        form.get("grant_type") !== "refresh_token"
+      ) {
         return json(res, 200, { error: -14014, error_name: "Invalid refresh token" });
       }
       refreshes++;
@@ -92,7 +100,10 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
       if (req.headers.access_token !== accessToken) return json(res, 200, { error: -216, message: "Access token is invalid" });
       const p = JSON.parse(body) as {
         recipient: { user_id: string };
-        message: { text?: string; attachment?: { payload?: { buttons?: { title: string; payload: string }[]; template_type?: string; elements?: { image_url?: string }[] } } };
+        message: {
+          text?: string;
+          attachment?: { payload?: { buttons?: { title: string; payload: string }[]; template_type?: string; elements?: { image_url?: string }[] } };
+        };
       };
       const userId = p.recipient.user_id;
       const payload = p.message.attachment?.payload;
@@ -109,10 +120,15 @@ export async function startFakeZaloOa(initial: { accessToken: string; refreshTok
       if (tier === "basic" && payload) return refuse(-224, "OA needs to upgrade tier");
       // The form needs a public image: "" is refused (-201 "<field> is invalid!", same table; every
       // published sample carries an https image_url, e.g. devesms/gitbook_esms_for_develop_v2).
-      if (payload?.template_type === "request_user_info" && !/^https:\/\/\S+$/.test(payload.elements?.[0]?.image_url ?? "")) return refuse(-201, "image_url is invalid!");
+      if (payload?.template_type === "request_user_info" && !/^https:\/\/\S+$/.test(payload.elements?.[0]?.image_url ?? ""))
+        return refuse(-201, "image_url is invalid!");
       // "Giới hạn tối đa là 2.000 ký tự" (gui-tin-tu-van-dang-van-ban, platforms.md §1.1.4); a
       // half emoji is not text (JSON carries it as a lone surrogate).
-      if (p.message.text !== undefined && (p.message.text.length > 2000 || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(p.message.text))) return refuse(-201, "text is invalid!");
+      if (
+        p.message.text !== undefined &&
+        (p.message.text.length > 2000 || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(p.message.text))
+      )
+        return refuse(-201, "text is invalid!");
       const failure = oaFailures.shift();
       if (failure !== undefined) return answer(200, { error: failure, message: "Your application/OA reached limit call api" });
       sent.push({ userId, text: p.message.text, buttons: payload?.buttons, template: payload?.template_type, imageUrl: payload?.elements?.[0]?.image_url });

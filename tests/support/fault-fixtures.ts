@@ -26,18 +26,45 @@ export const loadUnits = (database: Database) => loadLaiChau(database);
  * `firstChat + i`. With `ownCommune` each has a commune of their own (so each files their own
  * report); otherwise they all sit in the province (enough for broadcasts to thousands).
  */
-export async function telegramOfficers(database: Database, count: number, opts: { firstChat: number; ownCommune: boolean; phonePrefix?: string }): Promise<TelegramOfficer[]> {
+export async function telegramOfficers(
+  database: Database,
+  count: number,
+  opts: { firstChat: number; ownCommune: boolean; phonePrefix?: string },
+): Promise<TelegramOfficer[]> {
   const { db } = database;
   const places = opts.ownCommune
-    ? await db.select({ id: units.id, name: units.name }).from(units).where(and(eq(units.scheme, "post2025"), eq(units.level, "commune"))).orderBy(asc(units.code)).limit(count)
-    : await db.select({ id: units.id, name: units.name }).from(units).where(and(eq(units.scheme, "post2025"), eq(units.code, "12")));
+    ? await db
+        .select({ id: units.id, name: units.name })
+        .from(units)
+        .where(and(eq(units.scheme, "post2025"), eq(units.level, "commune")))
+        .orderBy(asc(units.code))
+        .limit(count)
+    : await db
+        .select({ id: units.id, name: units.name })
+        .from(units)
+        .where(and(eq(units.scheme, "post2025"), eq(units.code, "12")));
   if (opts.ownCommune && places.length < count) throw new Error(`Lai Châu has only ${places.length} communes`);
   const prefix = opts.phonePrefix ?? "8491";
   const rows = await db
     .insert(officers)
-    .values(Array.from({ length: count }, (_, i) => ({ name: `Cán bộ ${i + 1}`, phone: `${prefix}${String(i).padStart(11 - prefix.length, "0")}`, role: "commune" as const, unitId: places[opts.ownCommune ? i : 0]!.id })))
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        name: `Cán bộ ${i + 1}`,
+        phone: `${prefix}${String(i).padStart(11 - prefix.length, "0")}`,
+        role: "commune" as const,
+        unitId: places[opts.ownCommune ? i : 0]!.id,
+      })),
+    )
     .returning({ id: officers.id, name: officers.name, unitId: officers.unitId });
-  await db.insert(channelLinks).values(rows.map((o, i) => ({ officerId: o.id, channel: "telegram" as const, externalId: String(opts.firstChat + i), chatId: String(opts.firstChat + i), preferred: true })));
+  await db.insert(channelLinks).values(
+    rows.map((o, i) => ({
+      officerId: o.id,
+      channel: "telegram" as const,
+      externalId: String(opts.firstChat + i),
+      chatId: String(opts.firstChat + i),
+      preferred: true,
+    })),
+  );
   const unitName = new Map(places.map((p) => [p.id, p.name]));
   return rows.map((o, i) => ({ ...o, chatId: opts.firstChat + i, unitName: unitName.get(o.unitId)! }));
 }
@@ -59,7 +86,10 @@ export async function onlyWhatTheTestPlans(database: Database): Promise<void> {
  * Waits until nothing is left to send: no row queued, none being sent. Returns how many were
  * left at the deadline and the first few of them, for the failure message.
  */
-export async function outboxSettled(database: Database, timeoutMs: number): Promise<{ settled: boolean; count: number; first: { id: number; kind: string; status: string; chatId: string; lastError: string | null }[] }> {
+export async function outboxSettled(
+  database: Database,
+  timeoutMs: number,
+): Promise<{ settled: boolean; count: number; first: { id: number; kind: string; status: string; chatId: string; lastError: string | null }[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = await database.db
@@ -114,7 +144,12 @@ export function useServersOnPostgres(): { t: TestDb; tg: FakeTelegram } {
  * One officer answers the whole report on an undisturbed server, waiting for each reply (right
  * away, or from the delivery worker a moment later): what every other officer must receive.
  */
-export async function answerReference(tg: FakeTelegram, officer: { chatId: number }, texts: string[], say: (o: { chatId: number }, text: string) => Promise<unknown>): Promise<void> {
+export async function answerReference(
+  tg: FakeTelegram,
+  officer: { chatId: number },
+  texts: string[],
+  say: (o: { chatId: number }, text: string) => Promise<unknown>,
+): Promise<void> {
   for (const text of texts) {
     const before = tg.sent(officer.chatId).length;
     await say(officer, text);

@@ -10,7 +10,9 @@ export const UNITS_DIR = join(import.meta.dirname, "..", "..", "seed", "vn-admin
 
 /** One province's part of the official lists: small enough for every test, real codes and names. */
 export function provinceUnits(scheme: "pre2025" | "post2025", provinceCode: string): Buffer {
-  const lines = readFileSync(join(UNITS_DIR, `${scheme}_units.csv`), "utf8").trim().split("\n");
+  const lines = readFileSync(join(UNITS_DIR, `${scheme}_units.csv`), "utf8")
+    .trim()
+    .split("\n");
   const header = lines[0]!;
   const keep = new Set([provinceCode]);
   const out = [header];

@@ -47,7 +47,8 @@ async function missingRequirements(): Promise<string[]> {
  */
 export default async function setup(): Promise<void> {
   const missing = await missingRequirements();
-  if (missing.length > 0) throw new Error(`The tests cannot run as asked (CI, REQUIRE_POSTGRES, REQUIRE_BROWSER or TEST_DATABASE_URL):\n- ${missing.join("\n- ")}`);
+  if (missing.length > 0)
+    throw new Error(`The tests cannot run as asked (CI, REQUIRE_POSTGRES, REQUIRE_BROWSER or TEST_DATABASE_URL):\n- ${missing.join("\n- ")}`);
   mkdirSync(TMP, { recursive: true });
   const pglite = new PGlite();
   await migrate(drizzle(pglite), { migrationsFolder });

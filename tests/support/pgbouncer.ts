@@ -9,14 +9,24 @@ const run = promisify(execFile);
 
 /** pgbouncer: PGBOUNCER_BIN, else on PATH, else Debian's /usr/sbin (not on a normal user's PATH). */
 export function pgbouncerBinary(): string | undefined {
-  const candidates = [process.env.PGBOUNCER_BIN, ...(process.env.PATH ?? "").split(delimiter).filter(Boolean).map((d) => join(d, "pgbouncer")), "/usr/sbin/pgbouncer", "/usr/local/bin/pgbouncer", "/opt/homebrew/bin/pgbouncer"];
+  const candidates = [
+    process.env.PGBOUNCER_BIN,
+    ...(process.env.PATH ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => join(d, "pgbouncer")),
+    "/usr/sbin/pgbouncer",
+    "/usr/local/bin/pgbouncer",
+    "/opt/homebrew/bin/pgbouncer",
+  ];
   return candidates.find((p): p is string => !!p && existsSync(p));
 }
 
 /** Why a private PgBouncer cannot be started here, or undefined when it can. */
 export function pgbouncerUnavailable(): string | undefined {
   if (!pgbouncerBinary()) return "no pgbouncer binary (apt-get install pgbouncer, or set PGBOUNCER_BIN)";
-  if (process.getuid?.() === 0 && !existsSync("/usr/sbin/runuser") && !existsSync("/sbin/runuser")) return "running as root without runuser (pgbouncer refuses to run as root)";
+  if (process.getuid?.() === 0 && !existsSync("/usr/sbin/runuser") && !existsSync("/sbin/runuser"))
+    return "running as root without runuser (pgbouncer refuses to run as root)";
   return undefined;
 }
 
@@ -68,7 +78,12 @@ export interface PrivatePgbouncer {
  * folder, transaction pooling, a small pool so that consecutive transactions of one client land on
  * different server connections. As root it runs as the postgres user (pgbouncer refuses root).
  */
-export async function startPgbouncer(opts: { upstreamHost: string; upstreamPort: number; poolSize?: number; maxPreparedStatements?: number }): Promise<PrivatePgbouncer> {
+export async function startPgbouncer(opts: {
+  upstreamHost: string;
+  upstreamPort: number;
+  poolSize?: number;
+  maxPreparedStatements?: number;
+}): Promise<PrivatePgbouncer> {
   const bin = pgbouncerBinary();
   if (!bin) throw new Error("no pgbouncer");
   const version = pgbouncerVersion();
@@ -106,7 +121,9 @@ export async function startPgbouncer(opts: { upstreamHost: string; upstreamPort:
     for (const p of [dir, ini, join(dir, "userlist.txt")]) chownSync(p, uid, gid);
   }
   let output = "";
-  const child: ChildProcess = asRoot ? spawn("runuser", ["-u", "postgres", "--", bin, ini], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(bin, [ini], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = asRoot
+    ? spawn("runuser", ["-u", "postgres", "--", bin, ini], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(bin, [ini], { stdio: ["ignore", "pipe", "pipe"] });
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);

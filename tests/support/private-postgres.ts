@@ -26,7 +26,8 @@ export function postgresBinaries(): string | undefined {
 
 /** Why a private cluster cannot be made here, or undefined when it can. */
 export function privatePostgresUnavailable(): string | undefined {
-  if (!postgresBinaries()) return "no PostgreSQL binaries: initdb and pg_ctl are neither in PG_BIN, /usr/lib/postgresql/*/bin nor on PATH (install postgresql or set PG_BIN)";
+  if (!postgresBinaries())
+    return "no PostgreSQL binaries: initdb and pg_ctl are neither in PG_BIN, /usr/lib/postgresql/*/bin nor on PATH (install postgresql or set PG_BIN)";
   const root = process.getuid?.() === 0;
   if (root && !existsSync("/usr/sbin/runuser") && !existsSync("/sbin/runuser")) return "running as root without runuser to drop to the postgres user";
   return undefined;

@@ -34,7 +34,11 @@ const BASE_ENV = { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", DEMO_SEED: "
  * process's output when it exits or does not listen within `timeoutMs`.
  */
 export function spawnServer(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...BASE_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...BASE_ENV, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // A bounded tail: a server under load logs a line per request.
   let tail = "";
   const keep = (d: Buffer) => {

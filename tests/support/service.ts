@@ -15,7 +15,10 @@ export interface TestService {
 }
 
 /** The real service (Hono on a loopback port, grammY, the engine) on the test database. */
-export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegram; clock?: () => Date; env?: Record<string, string>; awaitReplies?: boolean } = {}): Promise<TestService> {
+export async function startTestService(
+  db: TestDb,
+  opts: { telegram?: FakeTelegram; clock?: () => Date; env?: Record<string, string>; awaitReplies?: boolean } = {},
+): Promise<TestService> {
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
@@ -23,9 +26,7 @@ export async function startTestService(db: TestDb, opts: { telegram?: FakeTelegr
     DEMO_SEED: "off",
     ADMIN_API_TOKEN: ADMIN_TOKEN,
     ...(db.url ? { DATABASE_URL: db.url } : {}),
-    ...(opts.telegram
-      ? { TELEGRAM_BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: opts.telegram.apiRoot, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET }
-      : {}),
+    ...(opts.telegram ? { TELEGRAM_BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: opts.telegram.apiRoot, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET } : {}),
     ...opts.env,
   });
   const service = createService(config, {

@@ -95,6 +95,12 @@ export function officersTyping(client: WebhookClient, firstUpdateId: number) {
 export function textMessage(updateId: number, chatId: number, text: string) {
   return {
     update_id: updateId,
-    message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "private", first_name: "Cán bộ" }, from: { id: chatId, is_bot: false, first_name: "Cán bộ" }, text },
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: "private", first_name: "Cán bộ" },
+      from: { id: chatId, is_bot: false, first_name: "Cán bộ" },
+      text,
+    },
   };
 }

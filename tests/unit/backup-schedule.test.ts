@@ -40,7 +40,12 @@ describe("automatic backups (BACKUP_DIR)", () => {
       await schedule.run();
       now = new Date(now.getTime() + 24 * 3_600_000);
     }
-    expect(readdirSync(dir).sort()).toEqual(["baocao-20261202-193000.tar.gz", "baocao-20261202-193000.tar.gz.json", "baocao-20261203-193000.tar.gz", "baocao-20261203-193000.tar.gz.json"]);
+    expect(readdirSync(dir).sort()).toEqual([
+      "baocao-20261202-193000.tar.gz",
+      "baocao-20261202-193000.tar.gz.json",
+      "baocao-20261203-193000.tar.gz",
+      "baocao-20261203-193000.tar.gz.json",
+    ]);
     // A day after the last one: still fine; two hours later (26 h), degraded with its age.
     expect(await schedule.health()).toMatchObject({ status: "ok", ageHours: 24, file: join(dir, "baocao-20261203-193000.tar.gz") });
     now = new Date(now.getTime() + 2.5 * 3_600_000);

@@ -40,9 +40,12 @@ describe("parseVietnameseDateTime: when an urgent case happened, as the officer 
     expect(parseVietnameseDateTime("17h", NOW, "UTC")?.toISOString()).toBe("2026-06-14T17:00:00.000Z");
   });
 
-  it.each([["24h"], ["17h60"], ["31/2 9h"], [""], ["chiều"], ["trước bây giờ"], ["bây giờ 17h"], ["hôm qua lúc"], ["khoảng 17h"]])("«%s» is not a time: the officer is asked again", (text) => {
-    expect(parseVietnameseDateTime(text, NOW, HANOI)).toBeUndefined();
-  });
+  it.each([["24h"], ["17h60"], ["31/2 9h"], [""], ["chiều"], ["trước bây giờ"], ["bây giờ 17h"], ["hôm qua lúc"], ["khoảng 17h"]])(
+    "«%s» is not a time: the officer is asked again",
+    (text) => {
+      expect(parseVietnameseDateTime(text, NOW, HANOI)).toBeUndefined();
+    },
+  );
 });
 
 describe("formatDateTime: hh:mm dd/mm/yyyy in the reporting time zone", () => {

@@ -20,7 +20,9 @@ describe("deadlineOrderProblem: within a period, each level reports before the l
   });
 
   it("the same day for two levels is refused too: the level above needs time to consolidate", () => {
-    expect(deadlineOrderProblem("Y", { district: "2026-11-15", province: "2026-11-15" })).toBe("Hạn của huyện (15/11/2026) phải trước hạn của tỉnh (15/11/2026) — kỳ năm");
+    expect(deadlineOrderProblem("Y", { district: "2026-11-15", province: "2026-11-15" })).toBe(
+      "Hạn của huyện (15/11/2026) phải trước hạn của tỉnh (15/11/2026) — kỳ năm",
+    );
   });
 
   it("accepts deadlines in order, including a commune cut-off before the period ends (data closed 14/6 for H1)", () => {
@@ -29,8 +31,12 @@ describe("deadlineOrderProblem: within a period, each level reports before the l
 
   it("compares a level set here with the deadline that applies to a blank level (marked «đang áp dụng»)", () => {
     const inherited = { commune: "2026-05-15", district: "2026-05-20", province: "2026-05-25" };
-    expect(deadlineOrderProblem("H1", { commune: "2026-05-22" }, inherited)).toBe("Hạn của xã (22/05/2026) phải trước hạn của huyện (20/05/2026, đang áp dụng) — kỳ 6 tháng đầu năm");
-    expect(deadlineOrderProblem("H1", { province: "2026-05-18" }, inherited)).toBe("Hạn của huyện (20/05/2026, đang áp dụng) phải trước hạn của tỉnh (18/05/2026) — kỳ 6 tháng đầu năm");
+    expect(deadlineOrderProblem("H1", { commune: "2026-05-22" }, inherited)).toBe(
+      "Hạn của xã (22/05/2026) phải trước hạn của huyện (20/05/2026, đang áp dụng) — kỳ 6 tháng đầu năm",
+    );
+    expect(deadlineOrderProblem("H1", { province: "2026-05-18" }, inherited)).toBe(
+      "Hạn của huyện (20/05/2026, đang áp dụng) phải trước hạn của tỉnh (18/05/2026) — kỳ 6 tháng đầu năm",
+    );
     expect(deadlineOrderProblem("H1", { commune: "2026-05-10" }, inherited)).toBeUndefined();
   });
 
@@ -108,7 +114,12 @@ describe("slotName", () => {
 });
 
 describe("effectiveDeadline: the reporting calendar's deadline and the row it comes from", () => {
-  const national = (slot: string, level: ReportingLevel, ddmm: string): CalendarEntry & { name: string } => ({ slot, level, deadline: `2000-${ddmm}`, name: "national" });
+  const national = (slot: string, level: ReportingLevel, ddmm: string): CalendarEntry & { name: string } => ({
+    slot,
+    level,
+    deadline: `2000-${ddmm}`,
+    name: "national",
+  });
   const entries = [
     national("H1", "commune", "05-15"),
     national("H1", "district", "05-20"),
@@ -158,7 +169,10 @@ describe("effectiveDeadline: the reporting calendar's deadline and the row it co
     expect(effectiveDeadline(both, h1, "12.105.03388", "commune")).toMatchObject({ deadline: "2026-06-14", from: { name: "Lai Châu 2026" } });
     expect(effectiveDeadline(both, h1of2025, "12.105.03388", "commune")).toMatchObject({ deadline: "2025-05-30", from: { name: "Lai Châu every year" } });
     // Listed after the row for the year, the every-year row still loses.
-    expect(effectiveDeadline([...entries, everyYearLaiChau], h1, "12.105.03388", "commune")).toMatchObject({ deadline: "2026-06-14", from: { name: "Lai Châu 2026" } });
+    expect(effectiveDeadline([...entries, everyYearLaiChau], h1, "12.105.03388", "commune")).toMatchObject({
+      deadline: "2026-06-14",
+      from: { name: "Lai Châu 2026" },
+    });
   });
 
   it("a scope is a whole path segment: a row for 12.10 does not apply to 12.106", () => {

@@ -130,7 +130,10 @@ describe("loadForm: a broken form fails at start-up, not in an officer's convers
 
   it("money only on a number question, a range only on a date question", () => {
     const input = childrenFormInput();
-    input.sections[1]!.questions.push({ id: "m", type: "text", label: "Tiền", money: true }, { id: "r", type: "integer", label: "Số", range: { min: "2020-01-01", max: "2030-01-01" } });
+    input.sections[1]!.questions.push(
+      { id: "m", type: "text", label: "Tiền", money: true },
+      { id: "r", type: "integer", label: "Số", range: { min: "2020-01-01", max: "2030-01-01" } },
+    );
     expect(() => loadForm(input, LISTS)).toThrow(/m: money chỉ dùng cho câu số[\s\S]*r: range chỉ dùng cho câu ngày/);
   });
 
@@ -212,7 +215,12 @@ describe("visibleSlots: what the officer has to go through", () => {
   });
 
   it("answering no to 'add another?' closes the group", () => {
-    expect(keys([["total", 3], ["cases[0]#more", false]]).at(-1)).toBe("cases[0]#more");
+    expect(
+      keys([
+        ["total", 3],
+        ["cases[0]#more", false],
+      ]).at(-1),
+    ).toBe("cases[0]#more");
   });
 
   it("the last allowed child has no 'add another?'", () => {
@@ -261,7 +269,9 @@ describe("visibleSlots: what the officer has to go through", () => {
         id: "many",
         version: 1,
         title: "Nhiều",
-        sections: [{ id: "kids", title: "Trẻ", repeat: { itemLabel: "Trẻ thứ", addAnotherPrompt: "Thêm?" }, questions: [{ id: "age", type: "integer", label: "Tuổi" }] }],
+        sections: [
+          { id: "kids", title: "Trẻ", repeat: { itemLabel: "Trẻ thứ", addAnotherPrompt: "Thêm?" }, questions: [{ id: "age", type: "integer", label: "Tuổi" }] },
+        ],
       },
       {},
     );
@@ -554,20 +564,59 @@ describe("parseAnswer: what an officer types, question by question", () => {
 
   describe("failingChecks", () => {
     it("a sum that does not add up names the total, its number and both parts", () => {
-      const failures = failingChecks(childrenForm, new Map<string, unknown>([["total", 5], ["boys", 2], ["girls", 4]]));
+      const failures = failingChecks(
+        childrenForm,
+        new Map<string, unknown>([
+          ["total", 5],
+          ["boys", 2],
+          ["girls", 4],
+        ]),
+      );
       expect(failures).toEqual([
         { keys: ["total", "boys", "girls"], message: "Tổng câu 1 (Tổng số trẻ) là 5 nhưng cộng các phần (câu 2 + câu 3) được 2 + 4 = 6." },
       ]);
     });
 
     it("a sum that adds up, or is not fully answered yet, does not fail", () => {
-      expect(failingChecks(childrenForm, new Map<string, unknown>([["total", 5], ["boys", 2], ["girls", 3]]))).toEqual([]);
-      expect(failingChecks(childrenForm, new Map<string, unknown>([["total", 5], ["boys", 2]]))).toEqual([]);
-      expect(failingChecks(childrenForm, new Map<string, unknown>([["total", 5], ["boys", 2], ["girls", null]]))).toEqual([]);
+      expect(
+        failingChecks(
+          childrenForm,
+          new Map<string, unknown>([
+            ["total", 5],
+            ["boys", 2],
+            ["girls", 3],
+          ]),
+        ),
+      ).toEqual([]);
+      expect(
+        failingChecks(
+          childrenForm,
+          new Map<string, unknown>([
+            ["total", 5],
+            ["boys", 2],
+          ]),
+        ),
+      ).toEqual([]);
+      expect(
+        failingChecks(
+          childrenForm,
+          new Map<string, unknown>([
+            ["total", 5],
+            ["boys", 2],
+            ["girls", null],
+          ]),
+        ),
+      ).toEqual([]);
     });
 
     it("a 'not more than' check names both questions and both numbers", () => {
-      const failures = failingChecks(form, new Map<string, unknown>([["n", 5], ["d", 7.5]]));
+      const failures = failingChecks(
+        form,
+        new Map<string, unknown>([
+          ["n", 5],
+          ["d", 7.5],
+        ]),
+      );
       expect(failures).toHaveLength(1);
       expect(failures[0]!.keys).toEqual(["d", "n"]);
       expect(failures[0]!.message).toBe("Câu 2 (Số tiền (triệu)) là 7,5, lớn hơn câu 1 (Số trẻ) là 5.");
@@ -777,9 +826,7 @@ describe("the report conversation (beginReport / step)", () => {
 
   it("changing the total to 0 from the review drops every answer that depended on it", () => {
     const o = filledToReview().says("sửa 1", "0");
-    expect(new Set(o.last.effects.deletes)).toEqual(
-      new Set(["boys", "girls", "visits", "cases[0].case_age", "cases[0].case_sex", "cases[0]#more"]),
-    );
+    expect(new Set(o.last.effects.deletes)).toEqual(new Set(["boys", "girls", "visits", "cases[0].case_age", "cases[0].case_sex", "cases[0]#more"]));
     expect([...o.answers.keys()].sort()).toEqual(["notes", "total"]);
     expect(o.mode).toBe("review");
     o.say("nộp");
@@ -945,7 +992,8 @@ describe("the report conversation (beginReport / step)", () => {
           submitted++;
           expect(failingChecks(childrenForm, o.answers)).toEqual([]);
           // With no children (total 0, say after "quay lại"), boys and girls are not asked.
-          if ((o.answers.get("total") as number) > 0) expect((o.answers.get("boys") as number) + (o.answers.get("girls") as number)).toBe(o.answers.get("total"));
+          if ((o.answers.get("total") as number) > 0)
+            expect((o.answers.get("boys") as number) + (o.answers.get("girls") as number)).toBe(o.answers.get("total"));
         }
       }),
       { numRuns: 100 },

@@ -14,7 +14,10 @@ import { createFormRegistry } from "../../src/forms/form-registry.js";
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Any UTF-16 string, lone surrogates included, mixed with what officers' keyboards add. */
 const anything = fc.string({
-  unit: fc.oneof(fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), fc.constantFrom("a", "\u0301", "\u200f", "\u202e", "\ufeff", "👍", "𝟏", "\ud83d", "\ude00", " ", "\n")),
+  unit: fc.oneof(
+    fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+    fc.constantFrom("a", "\u0301", "\u200f", "\u202e", "\ufeff", "👍", "𝟏", "\ud83d", "\ude00", " ", "\n"),
+  ),
   maxLength: 40,
 });
 

@@ -267,7 +267,32 @@ describe("properties of the shorthands", () => {
   });
 
   it("NFD reads like NFC and upper case like lower case, whatever is typed", () => {
-    const piece = fc.constantFrom("1", "2", "5", "0", ".", ",", " ", "k", "tr", "triệu", "nghìn", "ngàn", "tỷ", "tỉ", "rưỡi", "trăm", "đ", "đồng", "em", "người", "xã", "trẻ", "xyz", "củ");
+    const piece = fc.constantFrom(
+      "1",
+      "2",
+      "5",
+      "0",
+      ".",
+      ",",
+      " ",
+      "k",
+      "tr",
+      "triệu",
+      "nghìn",
+      "ngàn",
+      "tỷ",
+      "tỉ",
+      "rưỡi",
+      "trăm",
+      "đ",
+      "đồng",
+      "em",
+      "người",
+      "xã",
+      "trẻ",
+      "xyz",
+      "củ",
+    );
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), fc.boolean(), (pieces, isMoney) => {
         const text = pieces.join("");
@@ -285,7 +310,44 @@ describe("properties of the shorthands", () => {
   });
 
   it("for any word that is not a known multiplier, currency or count word, 'n word' is refused and the word is named", () => {
-    const known = new Set(["k", "nghin", "ngan", "tr", "trieu", "ty", "ti", "tram", "ruoi", "d", "dong", "vnd", "em", "tre", "chau", "be", "trai", "gai", "nguoi", "luot", "buoi", "lop", "vu", "xa", "phuong", "thon", "ban", "ho", "tuoi", "suat", "cuoc", "lan", "ca", "a", "nhe", "nha"]);
+    const known = new Set([
+      "k",
+      "nghin",
+      "ngan",
+      "tr",
+      "trieu",
+      "ty",
+      "ti",
+      "tram",
+      "ruoi",
+      "d",
+      "dong",
+      "vnd",
+      "em",
+      "tre",
+      "chau",
+      "be",
+      "trai",
+      "gai",
+      "nguoi",
+      "luot",
+      "buoi",
+      "lop",
+      "vu",
+      "xa",
+      "phuong",
+      "thon",
+      "ban",
+      "ho",
+      "tuoi",
+      "suat",
+      "cuoc",
+      "lan",
+      "ca",
+      "a",
+      "nhe",
+      "nha",
+    ]);
     const letters = fc.constantFrom(..."abcdđeghiklmnopqrstuvxyàáạăâêôơưếờủ");
     // Nor a multiplier written with its "đ" ("kđ", "trđ": accountants' shorthand, a known word pair).
     const withDong = (w: string) => w.length > 1 && fold(w).endsWith("d") && ["k", "nghin", "ngan", "tr", "trieu", "ty", "ti"].includes(fold(w).slice(0, -1));
@@ -314,9 +376,14 @@ describe("properties of the shorthands", () => {
 
   it("for any two digit groups separated by a space, an integer question refuses them", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom(" ", "  ", "\u2009", "\u202f", "\u00a0", "\t"), (a, b, space) => {
-        expect(at(COUNT, `${a}${space}${b}`)).toEqual({ ok: false, message: SPACED });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 999 }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.constantFrom(" ", "  ", "\u2009", "\u202f", "\u00a0", "\t"),
+        (a, b, space) => {
+          expect(at(COUNT, `${a}${space}${b}`)).toEqual({ ok: false, message: SPACED });
+        },
+      ),
       { numRuns: 300 },
     );
   });

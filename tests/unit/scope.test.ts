@@ -37,7 +37,9 @@ const CASES: [ReturnType<typeof at>, ReturnType<typeof at>, boolean, string][] =
 
 describe("contains: which units a supervisor may see", () => {
   const show = (u: ReturnType<typeof at>) => `${u.scheme} "${u.path}"`;
-  it.each(CASES.map(([root, unit, expected, why]) => ({ root, unit, expected, title: `${why}: ${show(unit)} ${expected ? "is" : "is not"} under ${show(root)}` })))("$title", ({ root, unit, expected }) => {
+  it.each(
+    CASES.map(([root, unit, expected, why]) => ({ root, unit, expected, title: `${why}: ${show(unit)} ${expected ? "is" : "is not"} under ${show(root)}` })),
+  )("$title", ({ root, unit, expected }) => {
     expect(contains(root, unit)).toBe(expected);
     // The path-only form (a tree already fixed) agrees wherever the trees are the same.
     if (root.scheme === unit.scheme) expect(pathWithin(root.path, unit.path)).toBe(expected);
@@ -72,7 +74,11 @@ describe.each(dbKinds)("inScopeSql: the same rule in SQL, on the units table (%s
     await t.database.db.insert(units).values(TREE.map(([s, p]) => ({ scheme: s, code: p, name: `${s} ${p}`, level: levelOf(s, p), path: p })));
   });
   const below = async (scheme: Scheme, path: string) => {
-    const rows = await t.database.db.select({ scheme: units.scheme, path: units.path }).from(units).where(inScopeSql({ scheme, path }, units)).orderBy(asc(units.scheme), asc(units.path));
+    const rows = await t.database.db
+      .select({ scheme: units.scheme, path: units.path })
+      .from(units)
+      .where(inScopeSql({ scheme, path }, units))
+      .orderBy(asc(units.scheme), asc(units.path));
     return rows.map((r) => `${r.scheme} ${r.path}`);
   };
 
@@ -81,7 +87,15 @@ describe.each(dbKinds)("inScopeSql: the same rule in SQL, on the units table (%s
   });
 
   it("a province holds its whole tree, and nothing of the other scheme with the same code", async () => {
-    expect(await below("pre2025", "12")).toEqual(["pre2025 12", "pre2025 12.1", "pre2025 12.1.00005", "pre2025 12.10", "pre2025 12.10.00007", "pre2025 12.106", "pre2025 12.106.03394"]);
+    expect(await below("pre2025", "12")).toEqual([
+      "pre2025 12",
+      "pre2025 12.1",
+      "pre2025 12.1.00005",
+      "pre2025 12.10",
+      "pre2025 12.10.00007",
+      "pre2025 12.106",
+      "pre2025 12.106.03394",
+    ]);
     expect(await below("post2025", "12")).toEqual(["post2025 12", "post2025 12.03394", "post2025 12.1"]);
   });
 
@@ -94,7 +108,10 @@ describe.each(dbKinds)("inScopeSql: the same rule in SQL, on the units table (%s
   });
 
   it("below a district: its communes, not the district itself", async () => {
-    const rows = await t.database.db.select({ path: units.path }).from(units).where(belowScopeSql({ scheme: "pre2025", path: "12.1" }, units));
+    const rows = await t.database.db
+      .select({ path: units.path })
+      .from(units)
+      .where(belowScopeSql({ scheme: "pre2025", path: "12.1" }, units));
     expect(rows.map((r) => r.path)).toEqual(["12.1.00005"]);
   });
 

@@ -41,7 +41,12 @@ describe("sent marks: each message recorded as sent, many per statement", () => 
     const { db, calls, release } = heldDatabase((ids) => ids.length > 1 || ids[0] === 3);
     const marks = createSentMarks(db);
     const first = marks.mark(1, new Date(), null);
-    const batch = [2, 3, 4].map((id) => marks.mark(id, new Date(), null).then(() => "sent", () => "failed"));
+    const batch = [2, 3, 4].map((id) =>
+      marks.mark(id, new Date(), null).then(
+        () => "sent",
+        () => "failed",
+      ),
+    );
     await release(); // 1 alone
     await first;
     for (let i = 0; i < 4; i++) await release(); // the batch, then 2, 3, 4 one by one

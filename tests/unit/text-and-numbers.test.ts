@@ -102,7 +102,12 @@ describe("splitMessage: long messages are cut for the channel's limit", () => {
 
   it("no part is ever longer than the limit and no visible character is lost", () => {
     const text = fc.string({
-      unit: fc.oneof(fc.constantFrom(" ", "\n", "\n\n", "\t"), fc.constantFrom(...VIETNAMESE_LETTERS), fc.constantFrom("1", "2", ".", ","), fc.constantFrom("👍", "🇻🇳")),
+      unit: fc.oneof(
+        fc.constantFrom(" ", "\n", "\n\n", "\t"),
+        fc.constantFrom(...VIETNAMESE_LETTERS),
+        fc.constantFrom("1", "2", ".", ","),
+        fc.constantFrom("👍", "🇻🇳"),
+      ),
       maxLength: 400,
     });
     fc.assert(

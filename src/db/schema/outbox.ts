@@ -3,15 +3,7 @@ import { index, integer, jsonb, pgTable, bigserial, text, timestamp, uniqueIndex
 import { officers } from "./officers.js";
 import type { OutboundMessage } from "../../domain/messages.js";
 
-export const outboxStatuses = [
-  "queued",
-  "sending",
-  "sent",
-  "failed",
-  "unreachable",
-  "outside_window",
-  "cancelled",
-] as const;
+export const outboxStatuses = ["queued", "sending", "sent", "failed", "unreachable", "outside_window", "cancelled"] as const;
 
 /**
  * Every message baocao sends. Replies are written here in the same transaction as the answer
@@ -41,7 +33,11 @@ export const outbox = pgTable(
   },
   (t) => [
     uniqueIndex("outbox_dedupe_uq").on(t.dedupeKey),
-    index("outbox_due_idx").on(t.notBefore).where(sql`${t.status} = 'queued'`),
-    index("outbox_topic_idx").on(t.topic).where(sql`${t.status} = 'queued'`),
+    index("outbox_due_idx")
+      .on(t.notBefore)
+      .where(sql`${t.status} = 'queued'`),
+    index("outbox_topic_idx")
+      .on(t.topic)
+      .where(sql`${t.status} = 'queued'`),
   ],
 );

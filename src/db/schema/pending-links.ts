@@ -34,7 +34,11 @@ export const pendingLinks = pgTable(
   },
   (t) => [
     // One open request per platform account: asking again replaces it.
-    uniqueIndex("pending_links_open_uq").on(t.channel, t.externalId).where(sql`${t.decidedAt} is null`),
-    index("pending_links_officer_idx").on(t.officerId).where(sql`${t.decidedAt} is null`),
+    uniqueIndex("pending_links_open_uq")
+      .on(t.channel, t.externalId)
+      .where(sql`${t.decidedAt} is null`),
+    index("pending_links_officer_idx")
+      .on(t.officerId)
+      .where(sql`${t.decidedAt} is null`),
   ],
 );

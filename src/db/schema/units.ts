@@ -42,8 +42,5 @@ export const unitMappings = pgTable(
     newName: text("new_name").notNull(),
     coverage: text("coverage", { enum: ["full", "partial"] }).notNull(),
   },
-  (t) => [
-    uniqueIndex("unit_mappings_old_new_uq").on(t.oldCode, t.newCode),
-    index("unit_mappings_new_idx").on(t.newCode),
-  ],
+  (t) => [uniqueIndex("unit_mappings_old_new_uq").on(t.oldCode, t.newCode), index("unit_mappings_new_idx").on(t.newCode)],
 );

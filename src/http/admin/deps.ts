@@ -27,4 +27,3 @@ export interface AdminWebDeps {
 }
 
 export type AdminPageDeps = AdminWebDeps & { kit: ReturnType<typeof createAdminKit> };
-

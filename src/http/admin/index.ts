@@ -23,6 +23,7 @@ export function mountAdminWeb(deps: AdminWebDeps) {
       app.use(s, csrf());
       app.use(`${s}/*`, csrf());
     }
-    for (const mount of [mountBroadcastPages, mountCampaignPages, mountIncidentInbox, mountOfficerPages, mountUnitPages, mountCalendarPages, mountAuditPage]) mount(full)(app);
+    for (const mount of [mountBroadcastPages, mountCampaignPages, mountIncidentInbox, mountOfficerPages, mountUnitPages, mountCalendarPages, mountAuditPage])
+      mount(full)(app);
   };
 }

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppError } from "../../domain/app-error.js";
 import { STATUS_OF } from "../app-error-response.js";
 import { Page } from "./layout.js";
@@ -24,5 +25,16 @@ export function errorPage(c: Context, err: AppError, back: { href: string; label
       </p>
     </Page>,
     STATUS_OF[err.code],
+  );
+}
+
+/** A page that only says something (a body too large): its heading and one paragraph. */
+export function messagePage(c: Context, status: ContentfulStatusCode, title: string, text: string) {
+  return c.html(
+    <Page title={title}>
+      <h1>{title}</h1>
+      <p>{text}</p>
+    </Page>,
+    status,
   );
 }

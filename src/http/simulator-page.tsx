@@ -1,10 +1,8 @@
-import { nonceAttr } from "./html.js";
-/** The web simulator: a chat page that talks to the same engine as Telegram and Zalo. */
-export function simulatorPage(): string {
-  return `<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>baocao — Mô phỏng trò chuyện</title>
-<style${nonceAttr()}>
+import { raw } from "hono/html";
+import { cspNonce } from "./html.js";
+
+/** raw(): a constant of this file, no value from a request in it (the JSX escaper would break its `>` selectors). */
+const STYLE = raw(`
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;background:#e9eef3;color:#1d2733;display:flex;flex-direction:column;height:100vh}
 header{background:#0b6b3a;color:#fff;padding:.7rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 header h1{font-size:1.1rem;margin:0}header label{max-width:100%}select{font-size:1rem;padding:.3rem;max-width:100%}
@@ -17,13 +15,13 @@ form{background:#fff;padding:.6rem;display:flex;gap:.5rem;justify-content:center
 form input{flex:1;max-width:34rem;font-size:1rem;padding:.55rem;border:1px solid #aab;border-radius:8px}
 form button{font-size:1rem;padding:.5rem 1rem;background:#0b6b3a;color:#fff;border:0;border-radius:8px}
 .note{color:#556;font-size:.9rem;text-align:center}.hint{font-size:.85rem;opacity:.9}
-</style></head><body>
-<header><h1>baocao · mô phỏng</h1>
-<label>Cán bộ mẫu: <select id="officer" aria-label="Cán bộ mẫu"></select></label>
-<span class="hint" id="hint"></span><span class="hint">Dữ liệu thử, tách khỏi mọi đơn vị thật.</span></header>
-<div id="chat" aria-live="polite"><p class="note">Chọn một cán bộ mẫu rồi gõ "báo cáo" để bắt đầu.</p></div>
-<form id="send"><input id="text" autocomplete="off" placeholder="Nhập câu trả lời…" aria-label="Tin nhắn"><button>Gửi</button></form>
-<script${nonceAttr()}>
+`);
+
+/**
+ * The chat's script: it shows every message with textContent, never as markup. raw(): a constant
+ * of this file, no value from a request in it (escaping would break its quotes and arrows).
+ */
+const SCRIPT = raw(`
 const chat=document.getElementById('chat'),sel=document.getElementById('officer'),input=document.getElementById('text');
 let after=0,officerId=null,timer=null;
 function add(text,who){const d=document.createElement('div');d.className='msg '+who;d.textContent=text;chat.append(d);chat.scrollTop=chat.scrollHeight;return d;}
@@ -46,9 +44,45 @@ function hint(){const o=list.find(x=>x.id===officerId);const h=document.getEleme
   h.textContent=o&&o.role!=='commune'?'Trang web của '+ROLES[o.role]+': mở /login, nhập số '+o.phone+' — đường dẫn đăng nhập sẽ hiện trong khung chat này.':'';}
 sel.onchange=()=>{officerId=Number(sel.value);after=0;chat.textContent='';hint();poll();};
 fetch('/simulator/api/officers').then(r=>r.json()).then(({officers})=>{
-  if(!officers.length){chat.innerHTML='<p class="note">Chưa có cán bộ mẫu. Chạy: npm run cli -- demo seed</p>';return;}
+  if(!officers.length){const p=document.createElement('p');p.className='note';p.textContent='Chưa có cán bộ mẫu. Chạy: npm run cli -- demo seed';chat.textContent='';chat.append(p);return;}
   list=officers;
   for(const o of officers){const op=document.createElement('option');op.value=o.id;op.textContent=o.name+' — '+(ROLES[o.role]||o.role)+' — '+o.unit;sel.append(op);}
   officerId=officers[0].id;hint();poll();timer=setInterval(poll,1500);});
-</script></body></html>`;
+`);
+
+/** The web simulator: a chat page that talks to the same engine as Telegram and Zalo. */
+export function simulatorPage() {
+  return (
+    <>
+      {/* raw(): the doctype, a constant; JSX has no element for it. */}
+      {raw("<!doctype html>")}
+      <html lang="vi">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width,initial-scale=1" />
+          <title>baocao — Mô phỏng trò chuyện</title>
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+          <style nonce={cspNonce()}>{STYLE}</style>
+        </head>
+        <body>
+          <header>
+            <h1>baocao · mô phỏng</h1>
+            <label>
+              Cán bộ mẫu: <select id="officer" aria-label="Cán bộ mẫu"></select>
+            </label>
+            <span class="hint" id="hint"></span>
+            <span class="hint">Dữ liệu thử, tách khỏi mọi đơn vị thật.</span>
+          </header>
+          <div id="chat" aria-live="polite">
+            <p class="note">Chọn một cán bộ mẫu rồi gõ "báo cáo" để bắt đầu.</p>
+          </div>
+          <form id="send">
+            <input id="text" autocomplete="off" placeholder="Nhập câu trả lời…" aria-label="Tin nhắn" />
+            <button>Gửi</button>
+          </form>
+          <script nonce={cspNonce()}>{SCRIPT}</script>
+        </body>
+      </html>
+    </>
+  );
 }
