@@ -29,6 +29,7 @@ import { otherChannel } from "./broadcasts/broadcasts.js";
 import { seedCampaigns } from "./campaigns/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
+import { mountTemplatesApi } from "./http/templates-api.js";
 import { mountWeb } from "./http/web.js";
 import { createSessions } from "./http/sessions.js";
 import { mountAdminWeb } from "./http/admin/index.js";
@@ -203,6 +204,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       mountAdminApi({ db, forms, sessions, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS }),
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents, clock }),
+      mountTemplatesApi({ db, forms, adminToken: config.ADMIN_API_TOKEN, clock }),
       mountWeb({
         db,
         clock,
@@ -264,7 +266,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     // DATA_DIR holds the whole database and the CLI's token: its owner's only (0700, files 0600).
     if (database.kind === "pglite" && !overrides.pglite) makePrivate(dataDir);
     await database.migrate();
-    await ensureReportingDefaults(db, forms, clock());
+    const { failedForms } = await ensureReportingDefaults(db, forms, clock());
+    if (failedForms.length > 0) logger.error({ forms: failedForms }, "stored form versions that no longer compile (their reports cannot be opened)");
     if (config.DEMO_SEED === "auto" && (await demoSeedNeeded(db))) {
       logger.info(await seedDemo(db).then((s) => ({ demo: s.split("\n") })), "demo data created (first start, or moved out of real units)");
     }

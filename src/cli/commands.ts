@@ -12,6 +12,7 @@ import { findPeriod, periodStatus } from "../reporting/period-status.js";
 import { formatDate, localDate } from "../domain/dates.js";
 import { periodLabel, schemeForPeriod } from "../domain/periods.js";
 import type { Channel } from "../db/schema/officers.js";
+import { runTemplateCommand, TEMPLATE_USAGE } from "./template-commands.js";
 
 export interface CliContext {
   db: Db;
@@ -28,6 +29,8 @@ export interface CliContext {
 export interface CliResult {
   output: string;
   exitCode: number;
+  /** Files the command made (an exported template), written by the CLI where it runs. */
+  files?: { path: string; base64: string }[];
 }
 
 export const USAGE = `baocao — lệnh quản trị
@@ -42,6 +45,7 @@ export const USAGE = `baocao — lệnh quản trị
       Đặt mật khẩu đăng nhập web cho quản trị viên (vai trò admin; ít nhất 12 ký tự; đọc từ stdin).
   npm run cli -- report status <kỳ, ví dụ 2026-H1> <mã đơn vị, VN: toàn quốc> [--scheme pre2025|post2025]
       Tình hình nộp báo cáo và số tổng hợp của các đơn vị trực thuộc.
+${TEMPLATE_USAGE}
   npm run cli -- demo seed
       Tạo dữ liệu mẫu (danh mục đơn vị sau 2025 và vài cán bộ mẫu) cho trình mô phỏng.
   npm run cli -- backup <tệp>
@@ -53,6 +57,8 @@ export const USAGE = `baocao — lệnh quản trị
 export async function runCommand(args: string[], ctx: CliContext): Promise<CliResult> {
   const { positional, flags } = parseArgs(args);
   const [group, action, ...rest] = positional;
+  // Its own flags (--draft takes no value, --deadline several): parsed there.
+  if (group === "templates") return runTemplateCommand(args, ctx);
   try {
     if (group === "units" && action === "import" && rest[0]) {
       const scheme = flags.scheme as Scheme | undefined;
@@ -172,6 +178,7 @@ export function fileArguments(args: string[]): string[] {
   const { positional } = parseArgs(args);
   const [group, action, file] = positional;
   if (group === "officers" && action === "set-password") return ["-"];
+  if (args[0] === "templates" && args[1] === "import" && args[2]) return [args[2]];
   return (group === "units" || group === "officers") && action === "import" && file ? [file] : [];
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConfigError, loadConfig } from "../config.js";
 import { createDatabase } from "../db/client.js";
@@ -56,6 +56,7 @@ async function main(args: string[]): Promise<number> {
       await database.close();
     }
   }
+  for (const file of result.files ?? []) await writeFile(file.path, Buffer.from(file.base64, "base64"));
   return report(result);
 }
 

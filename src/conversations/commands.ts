@@ -5,7 +5,8 @@ import { fold } from "../domain/text.js";
  * Buttons carry "cmd:<name>" as their value.
  */
 export type Command =
-  | { name: "start" }
+  /** `template`: a report's button ("cmd:start:<templateId>"); `index`: "báo cáo 2", the second of the officer's open reports. */
+  | { name: "start"; template?: string; index?: number }
   | { name: "view" }
   | { name: "edit"; number?: string }
   | { name: "back" }
@@ -72,6 +73,7 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
   if (input.choice?.startsWith("cmd:")) {
     const [name, arg] = input.choice.slice(4).split(":");
     if (name === "edit") return arg ? { name: "edit", number: arg } : { name: "edit" };
+    if (name === "start") return arg ? { name: "start", template: input.choice.slice("cmd:start:".length) } : { name: "start" };
     return { name: name as Command["name"] } as Command;
   }
   if (input.text === undefined) return undefined;
@@ -80,6 +82,7 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
   if (slash) {
     const name = SLASH[slash[1]!.toLowerCase()];
     if (name === "edit") return editOf(slash[2]);
+    if (name === "start" && slash[2] !== undefined) return startOf(slash[2]);
     return name ? ({ name } as Command) : undefined;
   }
   if (/^[?？]+$/.test(raw)) return { name: "help" };
@@ -90,8 +93,15 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
   if (update) return { name: "update_case", ref: update[1]!.toUpperCase() };
   const edit = /^(?:sua|chinh sua|doi)(?:\s+cau)?\s*(\d+(?:\.\d+)?)?$/.exec(f);
   if (edit) return editOf(edit[1]);
+  const numbered = /^(?:bao cao|lam bao cao|baocao)\s*(?:so\s*)?(\d{1,2})$/.exec(f);
+  if (numbered) return { name: "start", index: Number(numbered[1]) };
   const name = WORDS[f];
   return name ? ({ name } as Command) : undefined;
+}
+
+function startOf(arg: string): Command {
+  const n = /^\s*(\d{1,2})\s*$/.exec(arg);
+  return n ? { name: "start", index: Number(n[1]) } : { name: "start" };
 }
 
 function editOf(arg: string | undefined): Command {

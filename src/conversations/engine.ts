@@ -189,7 +189,11 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
     case "skip": {
       if (state.mode !== "asking" || !current) return reask(state, slots, ctx, []);
       if (current.question.required)
-        return { state, effects: noEffects(), messages: [{ text: "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)] };
+        return {
+          state,
+          effects: noEffects(),
+          messages: [{ text: current.question.requiredMessage ?? "Câu này bắt buộc, không bỏ qua được." }, renderAt(current, slots, ctx)],
+        };
       return accept(state, report, current, null, ctx);
     }
     default:

@@ -1,10 +1,10 @@
 import { DEFAULT_TEMPLATE_ID } from "../reporting/reporting-defaults.js";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { runStatement, type DeferrableWrite, type HeldWrite, type Statement } from "../db/statement.js";
-import { answers, conversationSessions, periods, submissionEvents, submissions, units } from "../db/schema/index.js";
+import { answers, conversationSessions, deadlineCalendars, periods, reportTemplates, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
-import { isLate, periodLabel } from "../domain/periods.js";
+import { isLate } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
 import { beginReport, COMMAND_HELP, IDLE, notAnAnswer, step, type AnswerWrite, type Effects, type SessionState, type StepResult } from "./engine.js";
 import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "../incidents/incident-flow.js";
@@ -12,7 +12,11 @@ import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "../forms/form-registry.js";
 import { renderSlot, visibleSlots, type Answers } from "../forms/form-runtime.js";
 import type { OutboundMessage } from "../domain/messages.js";
-import { deadlinesForUnit, loadCalendar, reportingContext } from "../reporting/reporting-calendar.js";
+import { currentPeriod, deadlinesForUnit, loadCalendar, reportingContext, type Period, type ReportTemplate } from "../reporting/reporting-calendar.js";
+import { reportLabel, reportTitle, shortDate, startChoice, templateAsksSql } from "../reporting/reminder-topic.js";
+import { cutoffFor } from "../templates/template-service.js";
+import type { CalendarEntry, ReportingLevel } from "../domain/periods.js";
+import type { FormDefinition } from "../forms/form-schema.js";
 import type { ActingOfficer } from "../directory/officers.js";
 
 export interface ConversationDeps {
@@ -78,12 +82,30 @@ export function createConversationService(deps: ConversationDeps) {
     }
 
     if (!state.report || state.mode === "idle") {
-      const result = await handleIdle(tx, officer, command, today);
+      const result = await handleIdle(tx, officer, command, today, state, input.text);
       await saveState(tx, officer.id, result.state);
       return { messages: result.messages };
     }
 
     const report = state.report;
+    const before: OutboundMessage[] = [];
+    if (command?.name === "start" && (command.template !== undefined || command.index !== undefined) && loaded?.status === "in_progress") {
+      // "báo cáo 2" or another report's button while one is open: the open one waits (its answers
+      // are saved) unless it is the one asked for.
+      const all = await openReports(tx, officer, today, true);
+      const open = all.filter((r) => r.status !== "submitted" && r.status !== "approved");
+      const target = pick(command.template !== undefined ? all : open, command);
+      if (target && target.submissionId !== report.submissionId && !open.includes(target)) {
+        // Already in: say so, and carry on with the open one.
+        before.push(...(await startReport(tx, officer, today, target.template.id)).messages);
+      } else if (target && target.submissionId !== report.submissionId) {
+        const r = await startReport(tx, officer, today, target.template.id);
+        await saveState(tx, officer.id, r.state);
+        const paused: OutboundMessage = { text: `Đã tạm dừng ${report.periodLabel}; các câu trả lời đã được lưu. Gõ "báo cáo" để chọn lại.` };
+        return { messages: [paused, ...r.messages] };
+      }
+      if (!target) before.push(notFound(open, command));
+    }
     if (loaded?.status !== "in_progress") {
       // Submitted elsewhere (a colleague of the same commune, the web) or removed.
       await saveState(tx, officer.id, IDLE);
@@ -92,17 +114,17 @@ export function createConversationService(deps: ConversationDeps) {
         return { messages: r.messages };
       });
     }
-    const form = forms.get(report.formId, report.formVersion);
+    const form = await formOf(tx, report.formId, report.formVersion);
     const result = step(state, input, command, { form, answers: loaded.answers, today });
     const { writes, deletes, submit, cancel } = result.effects;
     if (deletes.length === 0 && !submit && !cancel) {
       // The common case, an answer: one statement for the answer, the submission and the state,
       // handed back to ride with the reply's insert. Nothing below reads what it writes.
-      return { messages: result.messages, held: answerStep(report.submissionId, officer.id, writes, result.state, now) };
+      return { messages: [...before, ...result.messages], held: answerStep(report.submissionId, officer.id, writes, result.state, now) };
     }
     const extra = await applyEffects(tx, report.submissionId, officer.id, result.effects, now, today, report.periodLabel);
     await saveState(tx, officer.id, result.state);
-    return { messages: [...result.messages, ...extra] };
+    return { messages: [...before, ...result.messages, ...extra] };
   }
 
   async function handleIncident(
@@ -151,9 +173,28 @@ export function createConversationService(deps: ConversationDeps) {
     return messages;
   }
 
-  async function handleIdle(tx: Tx, officer: ActingOfficer, command: Command | undefined, today: string): Promise<StepResult> {
+  async function handleIdle(
+    tx: Tx,
+    officer: ActingOfficer,
+    command: Command | undefined,
+    today: string,
+    state: SessionState = IDLE,
+    text?: string,
+  ): Promise<StepResult> {
     const none = { writes: [], deletes: [] };
-    if (command?.name === "start" || command?.name === "resume") return startReport(tx, officer, today);
+    // A number right after the list of open reports picks one of that list.
+    const listed = (state as ChoosingState).choosing;
+    const typed = command === undefined && listed ? /^\s*(\d{1,2})\s*\.?\s*$/.exec(text ?? "") : null;
+    if (typed && listed) {
+      const id = listed[Number(typed[1]) - 1];
+      if (id) return startReport(tx, officer, today, id);
+      return {
+        state,
+        effects: none,
+        messages: [{ text: `Chỉ có ${listed.length} báo cáo trong danh sách: gõ số từ 1 đến ${listed.length}, hoặc "báo cáo" để xem lại.` }],
+      };
+    }
+    if (command?.name === "start" || command?.name === "resume") return chooseReport(tx, officer, today, command);
     if (command?.name === "help") return { state: IDLE, effects: none, messages: [{ text: COMMAND_HELP }] };
     if (command?.name === "view" || command?.name === "submit" || command?.name === "edit") {
       return { state: IDLE, effects: none, messages: [{ text: "Anh/chị chưa có báo cáo nào đang làm.", choices: MENU.choices }] };
@@ -161,15 +202,64 @@ export function createConversationService(deps: ConversationDeps) {
     return { state: IDLE, effects: none, messages: [MENU] };
   }
 
-  async function startReport(tx: Tx, officer: ActingOfficer, today: string): Promise<StepResult> {
+  /**
+   * "báo cáo": nothing open → say so; one open → open it; several → the list, by deadline, each a
+   * button (a numbered list where the platform has no buttons), remembered for a number typed next.
+   */
+  async function chooseReport(tx: Tx, officer: ActingOfficer, today: string, command: Extract<Command, { name: "start" | "resume" }>): Promise<StepResult> {
     const none = { writes: [], deletes: [] };
-    const context = await reportingContext(tx, DEFAULT_TEMPLATE_ID, officer.unitId, today);
+    const all = await openReports(tx, officer, today, true);
+    const open = all.filter((r) => r.status !== "submitted" && r.status !== "approved");
+    if (command.name === "start" && command.template !== undefined) {
+      // A button (a list's, a reminder's): that report, if it still asks this officer; once
+      // submitted, its own "already submitted" answer.
+      const target = pick(all, command);
+      return target ? startReport(tx, officer, today, target.template.id) : { state: IDLE, effects: none, messages: [notFound(open, command)] };
+    }
+    if (command.name === "start" && command.index !== undefined) {
+      const target = pick(open, command);
+      if (target) return startReport(tx, officer, today, target.template.id);
+      if (open.length > 0) return { state: IDLE, effects: none, messages: [notFound(open, command)] };
+    }
+    if (open.length === 1) return startReport(tx, officer, today, open[0]!.template.id);
+    if (open.length === 0) {
+      // One report, already in: its own "already submitted" answer, as before there were several.
+      if (all.length === 1) return startReport(tx, officer, today, all[0]!.template.id);
+      if (all.length === 0) return startReport(tx, officer, today, DEFAULT_TEMPLATE_ID);
+      return { state: IDLE, effects: none, messages: [{ text: "Đơn vị đã nộp đủ các báo cáo đang mở. Cảm ơn anh/chị!" }] };
+    }
+    const choosing: ChoosingState = { mode: "idle", choosing: open.map((r) => r.template.id) };
+    return {
+      state: choosing as SessionState,
+      effects: none,
+      messages: [
+        {
+          text: `Anh/chị có ${open.length} báo cáo cần làm:`,
+          choices: open.map((r) => ({ value: startChoice(r.template.id), label: `${r.title} — hạn ${shortDate(r.deadline)}${r.late ? " (quá hạn)" : ""}` })),
+        },
+      ],
+    };
+  }
+
+  /** A report's form, loaded from storage when this instance has not met that version (published on another one). */
+  async function formOf(tx: Tx, id: string, version: number): Promise<FormDefinition> {
+    return forms.ensure(tx, id, version);
+  }
+
+  /** The template's published version of its form, which a new report starts on. */
+  async function latestForm(tx: Tx, template: ReportTemplate): Promise<FormDefinition> {
+    return forms.ensure(tx, template.formId, template.formVersion);
+  }
+
+  async function startReport(tx: Tx, officer: ActingOfficer, today: string, templateId: string): Promise<StepResult> {
+    const none = { writes: [], deletes: [] };
+    const context = await reportingContext(tx, templateId, officer.unitId, today);
     const template = context?.template;
     const period = context?.period;
     if (!context || !template || !period) {
       return { state: IDLE, effects: none, messages: [{ text: "Hiện chưa có kỳ báo cáo nào đang mở. Anh/chị sẽ được nhắc khi đến kỳ." }] };
     }
-    const label = periodLabel(period.key);
+    const label = reportLabel(template, period.key);
     const [existing] = await tx
       .select()
       .from(submissions)
@@ -202,7 +292,7 @@ export function createConversationService(deps: ConversationDeps) {
     }
     let fresh = false;
     if (!submission) {
-      const form = forms.latest(template.formId);
+      const form = await latestForm(tx, template);
       // A colleague of the same commune may be starting it this very moment: the insert then
       // waits for theirs, does nothing, and their report is the one both fill in.
       [submission] = await tx
@@ -220,7 +310,7 @@ export function createConversationService(deps: ConversationDeps) {
       )[0];
     }
     const s = submission!;
-    const form = forms.get(s.formId, s.formVersion);
+    const form = await formOf(tx, s.formId, s.formVersion);
     // A report created just now has no answers yet: no need to ask.
     const current = fresh ? new Map() : await loadAnswers(tx, s.id);
     const deadline = deadlinesForUnit(context.calendar, period, context.unit.path)[context.unit.level];
@@ -244,9 +334,10 @@ export function createConversationService(deps: ConversationDeps) {
       return { ...r, messages: [intro, ...r.messages] };
     }
     const result = beginReport(report, { form, answers: current, today }, current.size > 0);
-    const dueNote: OutboundMessage = {
-      text: today > deadline ? `Hạn nộp ${label} là ${vnDate(deadline)} — đã quá hạn, anh/chị vẫn nộp được (ghi là nộp trễ).` : `Hạn nộp: ${vnDate(deadline)}.`,
-    };
+    const cutoff = cutoffFor(template, period);
+    const due =
+      today > deadline ? `Hạn nộp ${label} là ${vnDate(deadline)} — đã quá hạn, anh/chị vẫn nộp được (ghi là nộp trễ).` : `Hạn nộp: ${vnDate(deadline)}.`;
+    const dueNote: OutboundMessage = { text: cutoff ? `${due} Số liệu tính đến ngày ${vnDate(cutoff)}.` : due };
     return { ...result, messages: [dueNote, ...result.messages] };
   }
 
@@ -295,6 +386,116 @@ export function createConversationService(deps: ConversationDeps) {
   }
 
   return { handle };
+}
+
+/**
+ * The session while the list of open reports is on screen: the templates in the order shown, so
+ * that "2" typed next opens the second. Kept beside the engine's fields in the same JSON state; the
+ * engine never reads it, and any state the engine writes drops it.
+ */
+type ChoosingState = SessionState & { choosing?: string[] };
+
+export interface OpenReport {
+  template: ReportTemplate;
+  period: Period;
+  /** The officer's level's deadline, yyyy-mm-dd. */
+  deadline: string;
+  late: boolean;
+  title: string;
+  submissionId?: number;
+  status?: string;
+}
+
+/**
+ * An officer's open reports, by deadline: every template that asks the officer's unit and role,
+ * with a period open today, not yet submitted or approved by the unit (with `submitted`, those too).
+ * One statement for all templates; only a template whose periods of this year do not exist yet
+ * costs more (`currentPeriod` creates them).
+ */
+export async function openReports(tx: Tx, officer: Pick<ActingOfficer, "unitId" | "role">, today: string, submitted = false): Promise<OpenReport[]> {
+  const [unit] = await tx.select({ path: units.path, level: units.level, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
+  if (!unit) return [];
+  const open = tx
+    .select()
+    .from(periods)
+    .where(and(eq(periods.templateId, sql`${reportTemplates.id}`), lte(periods.opensOn, today), isNull(periods.closedAt)))
+    .orderBy(desc(periods.opensOn), desc(periods.endsOn))
+    .limit(1)
+    .as("open_period");
+  const rows = await tx
+    .select({
+      template: reportTemplates,
+      period: {
+        id: open.id,
+        templateId: open.templateId,
+        key: open.key,
+        startsOn: open.startsOn,
+        endsOn: open.endsOn,
+        opensOn: open.opensOn,
+        closedAt: open.closedAt,
+      },
+      calendar: sql<
+        CalendarRow[]
+      >`(select coalesce(json_agg(json_build_object('scopePath', scope.path, 'year', c.year, 'slot', c.slot, 'level', c.level, 'deadline', c.deadline)), '[]')
+        from ${deadlineCalendars} c left join ${units} scope on scope.id = c.scope_unit_id where c.template_id = ${reportTemplates.id})`,
+      submission: sql<{ id: number; status: string } | null>`(select json_build_object('id', s.id, 'status', s.status) from ${submissions} s
+        where s.period_id = ${open.id} and s.unit_id = ${officer.unitId})`,
+    })
+    .from(reportTemplates)
+    .leftJoinLateral(open, sql`true`)
+    // A report already started stays the officer's to finish, even once its template is archived.
+    .where(
+      sql`(${templateAsksSql(unit, officer.role)} or exists (select 1 from ${submissions} s join ${periods} p on p.id = s.period_id
+        where p.template_id = ${reportTemplates.id} and p.closed_at is null and s.unit_id = ${officer.unitId} and s.status in ('in_progress', 'returned')))`,
+    );
+  const found: OpenReport[] = [];
+  for (const row of rows) {
+    let period = row.period && row.period.id !== null ? (row.period as Period) : undefined;
+    let submission: { id: number; status: string } | null | undefined = row.submission;
+    if (!period || !period.key.startsWith(today.slice(0, 4))) {
+      // Periods of this year not made yet (a new year, a new template): as a report start does.
+      period = await currentPeriod(tx, row.template, today);
+      if (!period) continue;
+      [submission] = await tx
+        .select({ id: submissions.id, status: submissions.status })
+        .from(submissions)
+        .where(and(eq(submissions.periodId, period.id), eq(submissions.unitId, officer.unitId)));
+    }
+    if (!submitted && (submission?.status === "submitted" || submission?.status === "approved")) continue;
+    const calendar = row.calendar.map(calendarEntry);
+    const deadline = deadlinesForUnit(calendar, period, unit.path)[unit.level as ReportingLevel];
+    found.push({
+      template: row.template,
+      period,
+      deadline,
+      late: today > deadline,
+      title: reportTitle(row.template, period.key),
+      ...(submission ? { submissionId: submission.id, status: submission.status } : {}),
+    });
+  }
+  return found.sort((a, b) => a.deadline.localeCompare(b.deadline) || a.title.localeCompare(b.title, "vi"));
+}
+
+type CalendarRow = { scopePath: string | null; year: number; slot: string; level: ReportingLevel; deadline: string };
+
+/** As reporting-calendar reads a calendar row (the year 0 = every year). */
+const calendarEntry = (r: CalendarRow): CalendarEntry => ({
+  scopePath: r.scopePath ?? undefined,
+  year: r.year === 0 ? undefined : r.year,
+  slot: r.slot,
+  level: r.level,
+  deadline: r.deadline,
+});
+
+function pick(open: OpenReport[], command: Extract<Command, { name: "start" }>): OpenReport | undefined {
+  if (command.template !== undefined) return open.find((r) => r.template.id === command.template);
+  if (command.index !== undefined) return open[command.index - 1];
+  return undefined;
+}
+
+function notFound(open: OpenReport[], command: Extract<Command, { name: "start" }>): OutboundMessage {
+  if (command.template !== undefined) return { text: "Báo cáo này không còn mở cho đơn vị anh/chị (đã nộp hoặc đã hết kỳ)." };
+  return { text: `Anh/chị có ${open.length} báo cáo cần làm: gõ "báo cáo" để xem danh sách, rồi chọn số từ 1 đến ${open.length}.` };
 }
 
 /**

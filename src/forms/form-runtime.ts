@@ -4,6 +4,7 @@ import { cleanText, clip, fold, hasReorderingControl } from "../domain/text.js";
 import { addDays, parseVietnameseDate, parseVietnameseDateTime, formatDate, formatDateTime, localDate } from "../domain/dates.js";
 import type { ChoiceOption, Condition, DateBound, FormDefinition, Question, Section } from "./form-schema.js";
 import type { OutboundMessage } from "../domain/messages.js";
+import { compileExpression, describeExpression, evaluateExpression, expressionHolds, referencedNames, type Expr } from "./expression.js";
 
 /** Answers of one submission by key; null means "skipped" (an optional question). */
 export type Answers = Map<string, unknown>;
@@ -17,6 +18,8 @@ export interface Slot {
   question: Question;
   instance?: number;
   kind: "question" | "more";
+  /** XLSForm `note` rows just before this question: shown with it, never answered. */
+  notes?: string[];
 }
 
 const YESNO: ChoiceOption[] = [
@@ -24,11 +27,51 @@ const YESNO: ChoiceOption[] = [
   { value: "no", label: "Không" },
 ];
 
+/** The form's own numbering, as on paper: notes are read, not answered, so they take no number. */
 export function questionNumbers(form: FormDefinition): Map<string, number> {
   const numbers = new Map<string, number>();
   let n = 0;
-  for (const s of form.sections) for (const q of s.questions) numbers.set(q.id, ++n);
+  for (const s of form.sections) for (const q of s.questions) if (q.type !== "note") numbers.set(q.id, ++n);
   return numbers;
+}
+
+/** Question id → the repeat section it belongs to (for `sum()` over a repeat and per-instance checks). */
+const repeatSections = new WeakMap<FormDefinition, Map<string, Section>>();
+function repeatSectionOf(form: FormDefinition, qid: string): Section | undefined {
+  let map = repeatSections.get(form);
+  if (!map) {
+    map = new Map();
+    for (const s of form.sections) if (s.repeat) for (const q of s.questions) map.set(q.id, s);
+    repeatSections.set(form, map);
+  }
+  return map.get(qid);
+}
+
+/** Every instance's answer of a question inside a repeat, in order (`sum(\${cases})`). */
+function allInstances(form: FormDefinition, answers: Answers, qid: string): unknown[] {
+  const section = repeatSectionOf(form, qid);
+  if (!section) return answers.has(qid) ? [answers.get(qid)] : [];
+  const out: unknown[] = [];
+  for (let i = 0; i < (section.repeat?.max ?? 0); i++) {
+    const key = repeatKey(section.id, i, qid);
+    if (answers.has(key)) out.push(answers.get(key));
+  }
+  return out;
+}
+
+/** What a condition may read: an answer by name, every instance of a repeated one, today's date. */
+export interface ConditionEnv {
+  get(q: string): unknown;
+  all?(q: string): unknown[];
+  /** yyyy-mm-dd; relevance rarely reads today(), so the UTC day is close enough where no context is given. */
+  today?: string;
+}
+
+function parsedExpr(source: string): Expr {
+  const p = compileExpression(source);
+  // Forms are validated at import (every expression parsed there), so this is a broken stored form.
+  if (!p.ok) throw new Error(`biểu thức không hợp lệ trong mẫu báo cáo: ${source}: ${p.message}`);
+  return p.expr;
 }
 
 const moreKey = (sectionId: string, i: number) => `${sectionId}[${i}]#more`;
@@ -38,21 +81,39 @@ export const repeatKey = (sectionId: string, i: number, qid: string) => `${secti
 export function visibleSlots(form: FormDefinition, answers: Answers): Slot[] {
   const numbers = questionNumbers(form);
   const slots: Slot[] = [];
+  const all = (id: string) => allInstances(form, answers, id);
+  const top: ConditionEnv = { get: (id) => answers.get(id), all };
+  let notes: string[] = [];
+  const push = (slot: Slot) => {
+    slots.push(notes.length > 0 ? { ...slot, notes } : slot);
+    notes = [];
+  };
   for (const section of form.sections) {
-    if (section.relevant && !evaluate(section.relevant, (q) => answers.get(q))) continue;
+    if (section.relevant && !evaluate(section.relevant, top)) continue;
     if (!section.repeat) {
       for (const q of section.questions) {
-        if (q.relevant && !evaluate(q.relevant, (id) => answers.get(id))) continue;
-        slots.push({ key: q.id, number: String(numbers.get(q.id)), section, question: q, kind: "question" });
+        if (q.relevant && !evaluate(q.relevant, top)) continue;
+        if (q.type === "note") {
+          notes.push(q.label);
+          continue;
+        }
+        push({ key: q.id, number: String(numbers.get(q.id)), section, question: q, kind: "question" });
       }
       continue;
     }
     const repeat = section.repeat;
     for (let i = 0; i < repeat.max; i++) {
-      const lookup = (id: string) => (answers.has(repeatKey(section.id, i, id)) ? answers.get(repeatKey(section.id, i, id)) : answers.get(id));
+      const lookup: ConditionEnv = {
+        get: (id) => (answers.has(repeatKey(section.id, i, id)) ? answers.get(repeatKey(section.id, i, id)) : answers.get(id)),
+        all,
+      };
       for (const q of section.questions) {
         if (q.relevant && !evaluate(q.relevant, lookup)) continue;
-        slots.push({
+        if (q.type === "note") {
+          notes.push(q.label);
+          continue;
+        }
+        push({
           key: repeatKey(section.id, i, q.id),
           number: `${numbers.get(q.id)}.${i + 1}`,
           section,
@@ -63,7 +124,7 @@ export function visibleSlots(form: FormDefinition, answers: Answers): Slot[] {
       }
       if (i === repeat.max - 1) break;
       const key = moreKey(section.id, i);
-      slots.push({
+      push({
         key,
         number: `${numbers.get(section.questions[0]!.id)}.${i + 1}+`,
         section,
@@ -77,10 +138,17 @@ export function visibleSlots(form: FormDefinition, answers: Answers): Slot[] {
   return slots;
 }
 
-export function evaluate(c: Condition, get: (q: string) => unknown): boolean {
-  if ("all" in c) return c.all.every((x) => evaluate(x, get));
-  if ("any" in c) return c.any.some((x) => evaluate(x, get));
-  const v = get(c.q);
+export function evaluate(c: Condition, env: ConditionEnv): boolean {
+  if ("all" in c) return c.all.every((x) => evaluate(x, env));
+  if ("any" in c) return c.any.some((x) => evaluate(x, env));
+  if ("expr" in c) {
+    return expressionHolds(parsedExpr(c.expr), {
+      get: env.get,
+      all: env.all ?? ((q) => [env.get(q)]),
+      today: env.today ?? new Date().toISOString().slice(0, 10),
+    });
+  }
+  const v = env.get(c.q);
   switch (c.op) {
     case "answered":
       return v !== undefined && v !== null;
@@ -118,6 +186,16 @@ export const REORDERED_MESSAGE =
 
 /** Turns what the officer typed (or pressed) into a value, or a short Vietnamese reason. */
 export function parseAnswer(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
+  const parsed = parseTyped(q, input, ctx);
+  if (!parsed.ok || !q.constraint) return parsed;
+  const expr = parsedExpr(q.constraint.expr);
+  const holds = expressionHolds(expr, { get: (name) => (name === q.id ? parsed.value : undefined), all: () => [], self: parsed.value, today: ctx.today });
+  if (holds) return parsed;
+  return { ok: false, message: q.constraint.message ?? `Câu trả lời chưa hợp lệ: cần ${describeExpression(expr, (n) => (n === q.id ? "câu này" : n))}.` };
+}
+
+function parseTyped(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
+  if (q.type === "note") return { ok: false, message: "Đây là lời dặn, không cần trả lời." };
   const choices = optionsOf(q);
   if (input.choice !== undefined && choices) {
     // A button from an older message may belong to another question: only this one's options count.
@@ -319,7 +397,7 @@ export function formatAnswer(q: Question, value: unknown): string {
 /** The prompt for a slot, with choices as data; each channel decides buttons or a numbered list. */
 export function renderSlot(slot: Slot, position: { index: number; total: number }, current?: unknown): OutboundMessage {
   const q = slot.question;
-  const lines = [`Câu ${slot.number} (${position.index + 1}/${position.total}). ${q.label}`];
+  const lines = [...(slot.notes ?? []).map((n) => `ℹ️ ${n}`), `Câu ${slot.number} (${position.index + 1}/${position.total}). ${q.label}`];
   const hints: string[] = [];
   if (q.money) hints.push("nhập số tiền, ví dụ 5.000.000 hoặc 5 triệu");
   else if (q.type === "integer") hints.push("nhập một số");
@@ -367,6 +445,8 @@ export function failingChecks(form: FormDefinition, answers: Answers): CheckFail
             .join(" + ")}) được ${(parts as number[]).map(formatVietnameseNumber).join(" + ")} = ${formatVietnameseNumber(sum)}.`,
         });
       }
+    } else if (c.kind === "expr") {
+      failures.push(...failingExpression(form, answers, c, name));
     } else {
       const l = num(c.left);
       const r = num(c.right);
@@ -382,12 +462,64 @@ export function failingChecks(form: FormDefinition, answers: Answers): CheckFail
   return failures;
 }
 
+type ExprCheck = Extract<FormDefinition["checks"][number], { kind: "expr" }>;
+
+/**
+ * A cross-question XLSForm constraint on question `on`: checked once every question it names is
+ * answered (a skipped one counts as answered, as "" in ODK). On a question inside a repeat it is
+ * checked for each instance, `\${x}` of the same repeat read from that instance.
+ */
+function failingExpression(form: FormDefinition, answers: Answers, c: ExprCheck, name: (id: string) => string): CheckFailure[] {
+  const expr = parsedExpr(c.expr);
+  const refs = referencedNames(expr).filter((n) => n !== c.on);
+  const section = repeatSectionOf(form, c.on);
+  const all = (id: string) => allInstances(form, answers, id);
+  const labels = new Map(form.sections.flatMap((s) => s.questions.map((q) => [q.id, q] as const)));
+  const instances = section ? [...Array(section.repeat?.max ?? 0).keys()].filter((i) => answers.has(repeatKey(section.id, i, c.on))) : [undefined];
+  const failures: CheckFailure[] = [];
+  for (const i of instances) {
+    const keyOf = (id: string) => (section && i !== undefined && repeatSectionOf(form, id) === section ? repeatKey(section.id, i, id) : id);
+    const onKey = keyOf(c.on);
+    if (!answers.has(onKey)) continue;
+    // A name inside another repeat is read through sum(), which needs no particular instance answered.
+    const mustAnswer = refs.filter((r) => {
+      const home = repeatSectionOf(form, r);
+      return !home || home === section;
+    });
+    if (mustAnswer.some((r) => !answers.has(keyOf(r)))) continue;
+    const keys = [onKey, ...mustAnswer.map(keyOf)];
+    const holds = expressionHolds(expr, { get: (id) => answers.get(keyOf(id)), all, self: answers.get(onKey), today: new Date().toISOString().slice(0, 10) });
+    if (holds) continue;
+    const said = (id: string) => {
+      const q = labels.get(id);
+      const v = answers.get(keyOf(id));
+      return q && v !== undefined ? `${name(id)} là ${formatAnswer(q, v)}` : name(id);
+    };
+    const rule = describeExpression(expr, (n) => labels.get(n)?.label ?? n).replace(/câu này/g, `«${labels.get(c.on)?.label ?? c.on}»`);
+    const where = section && i !== undefined ? ` (${section.repeat?.itemLabel ?? ""} ${i + 1})` : "";
+    failures.push({
+      keys,
+      message: c.message
+        ? `${capitalize(name(c.on))}${where}: ${c.message}`
+        : `${capitalize(said(c.on))}${where}${refs.length ? `, ${refs.map(said).join(", ")}` : ""}: cần ${rule}.`,
+    });
+  }
+  return failures;
+}
+
 export function computedValues(form: FormDefinition, answers: Answers): { id: string; label: string; value: number }[] {
-  return form.computed.map((c) => ({
-    id: c.id,
-    label: c.label,
-    value: c.sum.reduce((acc, id) => acc + (typeof answers.get(id) === "number" ? (answers.get(id) as number) : 0), 0),
-  }));
+  return form.computed.map((c) => {
+    if (c.sum) {
+      return { id: c.id, label: c.label, value: c.sum.reduce((acc, id) => acc + (typeof answers.get(id) === "number" ? (answers.get(id) as number) : 0), 0) };
+    }
+    const v = evaluateExpression(parsedExpr(c.expr!), {
+      get: (id) => answers.get(id),
+      all: (id) => allInstances(form, answers, id),
+      today: new Date().toISOString().slice(0, 10),
+    });
+    const n = typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : Number(v);
+    return { id: c.id, label: c.label, value: Number.isFinite(n) ? n : 0 };
+  });
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

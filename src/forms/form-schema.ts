@@ -12,14 +12,17 @@ export type Condition =
   | { q: string; op: "gt" | "gte" | "lt" | "lte" | "eq" | "neq"; value: number | string | boolean }
   | { q: string; op: "answered" | "includes"; value?: string }
   | { all: Condition[] }
-  | { any: Condition[] };
+  | { any: Condition[] }
+  /** An XLSForm expression (src/forms/expression.ts), kept as its source text: `\${comm_sessions} > 0 and selected(\${groups}, 'khuyet_tat')`. */
+  | { expr: string };
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+export const conditionSchema: z.ZodType<Condition, Condition> = z.lazy(() =>
   z.union([
     z.object({ q: id, op: z.enum(["gt", "gte", "lt", "lte", "eq", "neq"]), value: z.union([z.number(), z.string(), z.boolean()]) }),
     z.object({ q: id, op: z.enum(["answered", "includes"]), value: z.string().optional() }),
     z.object({ all: z.array(conditionSchema).min(1) }),
     z.object({ any: z.array(conditionSchema).min(1) }),
+    z.object({ expr: z.string().min(1) }),
   ]),
 );
 
@@ -45,10 +48,18 @@ export type DateBound = z.output<typeof dateBoundSchema>;
 export const questionSchema = z
   .object({
     id,
-    type: z.enum(["integer", "decimal", "text", "single", "multiple", "yesno", "date", "datetime", "phone"]),
+    /** "note": shown to the officer, never answered (XLSForm `note`). */
+    type: z.enum(["integer", "decimal", "text", "single", "multiple", "yesno", "date", "datetime", "phone", "note"]),
     label: z.string().min(1),
     help: z.string().optional(),
     required: z.boolean().default(true),
+    /** Said when the officer tries to skip a required question (XLSForm `required_message`). */
+    requiredMessage: z.string().optional(),
+    /**
+     * A check of the answer on its own (`.` is the answer; XLSForm `constraint` that names no other
+     * question and is not a plain min/max). Cross-question constraints become form `checks`.
+     */
+    constraint: z.object({ expr: z.string().min(1), message: z.string().optional() }).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     pattern: z.string().optional(),
@@ -100,9 +111,17 @@ export const sectionSchema = z.object({
 export const checkSchema = z.union([
   z.object({ kind: z.literal("sum"), total: id, parts: z.array(id).min(2) }),
   z.object({ kind: z.literal("lte"), left: id, right: id }),
+  /**
+   * Any other cross-question constraint, as an XLSForm expression on question `on` (`.` is its
+   * answer): checked once every question it names is answered, like the two above.
+   */
+  z.object({ kind: z.literal("expr"), on: id, expr: z.string().min(1), message: z.string().optional() }),
 ]);
 
-export const computedSchema = z.object({ id, label: z.string(), sum: z.array(id).min(1) });
+/** A figure computed from answers (XLSForm `calculate`): a plain sum of questions, or an expression. */
+export const computedSchema = z
+  .object({ id, label: z.string(), sum: z.array(id).min(1).optional(), expr: z.string().min(1).optional() })
+  .refine((c) => (c.sum === undefined) !== (c.expr === undefined), { message: "giá trị tính cần đúng một trong sum hoặc expr" });
 
 export const formSchema = z
   .object({
@@ -125,11 +144,12 @@ export const formSchema = z
     }
     const numeric = new Set(form.sections.flatMap((s) => s.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((q) => q.id)));
     for (const c of form.checks) {
+      if (c.kind === "expr") continue;
       const ids = c.kind === "sum" ? [c.total, ...c.parts] : [c.left, c.right];
       for (const i of ids) if (!numeric.has(i) || !topLevel.has(i)) ctx.addIssue({ code: "custom", message: `kiểm tra dùng ${i}: cần câu số ngoài nhóm lặp` });
     }
     for (const c of form.computed)
-      for (const i of c.sum) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
+      for (const i of c.sum ?? []) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
   });
 
 export type Question = z.output<typeof questionSchema>;

@@ -28,6 +28,9 @@ const UPLOAD_LIMITS: [RegExp, number][] = [
   [/^\/officers\/import(\/preview)?$/, 11 * 1024 * 1024],
   [/^\/units\/import$/, 21 * 1024 * 1024],
   [/^\/broadcasts(\/preview)?$/, 11 * 1024 * 1024],
+  // An XLSForm workbook (5 MB, checked by the route with its own message).
+  [/^\/api\/templates$/, 6 * 1024 * 1024],
+  [/^\/templates$/, 6 * 1024 * 1024],
   // The CLI sends its files base64-encoded (the official unit lists are under 1 MB).
   [/^\/internal\/cli$/, 32 * 1024 * 1024],
 ];

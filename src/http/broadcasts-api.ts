@@ -4,7 +4,8 @@ import { broadcastStatus } from "../broadcasts/broadcasts.js";
 import { sendBroadcast } from "../broadcasts/send-broadcast.js";
 import { systemActor } from "../directory/actor.js";
 import type { Planners } from "../scheduler/planners.js";
-import { jsonBearerAuth, NotFoundError } from "./errors.js";
+import { AppError } from "../domain/app-error.js";
+import { jsonBearerAuth } from "./errors.js";
 
 const ErrorSchema = z.object({ error: z.string() });
 
@@ -89,7 +90,7 @@ export function mountBroadcastsApi(deps: { db: Db; adminToken?: string; clock: (
 
     const view = async (id: number) => {
       const s = await broadcastStatus(deps.db, id);
-      if (!s) throw new NotFoundError(`Không có văn bản ${id}`);
+      if (!s) throw new AppError("not_found", `Không có văn bản ${id}`);
       return {
         id: s.broadcast.id,
         text: s.broadcast.text,

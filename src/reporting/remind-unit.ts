@@ -3,10 +3,9 @@ import { z } from "zod";
 import { auditLog, units } from "../db/schema/index.js";
 import { auditName, type ServiceContext } from "../directory/actor.js";
 import { AppError } from "../domain/app-error.js";
-import { periodLabel } from "../domain/periods.js";
 import { strictlyBelow, withinOrNotFound } from "../domain/scope.js";
 import type { Scheme } from "../directory/units.js";
-import { reminderTopic } from "./reminder-topic.js";
+import { reminderTopic, reportLabel, startChoice } from "./reminder-topic.js";
 import type { NewOutboxRow } from "../delivery/outbox.js";
 import { recipientsOfUnits } from "../delivery/audience.js";
 import { openedPeriods } from "./report-root.js";
@@ -48,7 +47,7 @@ export async function remindUnit(
   if (!periods) return { kind: "no_period", unit: summary };
   const period = periods.current;
   const { reachable } = await recipientsOfUnits(ctx.db, [unit.id], ["commune"]);
-  const label = periodLabel(period.key);
+  const label = reportLabel(periods.template, period.key);
   const by = actor.kind === "officer" ? actor.officer.name : "Quản trị hệ thống";
   const minute = ctx.clock().toISOString().slice(0, 16);
   await deps.send(
@@ -59,7 +58,10 @@ export async function remindUnit(
       kind: "reminder",
       topic: reminderTopic(period.id, unit.id),
       dedupeKey: `reminder:${period.id}:${unit.id}:manual:${minute}:${r.officerId}`,
-      payload: { text: `${by} nhắc: anh/chị ${r.name} vui lòng hoàn thành ${label}.`, choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }] },
+      payload: {
+        text: `${by} nhắc: anh/chị ${r.name} vui lòng hoàn thành ${label}.`,
+        choices: [{ value: startChoice(periods.template.id), label: "📝 Làm báo cáo" }],
+      },
     })),
   );
   // The outbox rows are queued and sent by `send` in its own transaction (it delivers at once);

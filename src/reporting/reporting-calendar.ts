@@ -46,10 +46,13 @@ export function deadlinesForUnit(calendar: CalendarEntry[], period: Period, unit
 }
 
 /**
- * Creates the periods of the given years (idempotent). A period opens `opensDaysBefore` days
+ * Creates the periods of the given years (idempotent), for a template that has a schedule and is
+ * not archived. A period opens `opensDaysBefore` days
  * before the earliest commune deadline any calendar gives it.
  */
 export async function ensurePeriods(db: DbOrTx, template: ReportTemplate, years: number[]): Promise<void> {
+  // An imported template with no schedule yet offers no period; an archived one no new period.
+  if (!template.scheduled || template.archivedAt) return;
   const calendar = await loadCalendar(db, template.id);
   const rows = years.flatMap((year) =>
     periodsOfYear(template.periodicity as Periodicity, year).map((spec) => {

@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { deadlineCalendars, reportTemplates, units } from "../db/schema/index.js";
-import type { FormRegistry } from "../forms/form-registry.js";
+import { deadlineCalendars, formVersions, reportTemplates, units } from "../db/schema/index.js";
+import { shippedForms, type FormRegistry } from "../forms/form-registry.js";
+import type { FormInput } from "../forms/form-schema.js";
 import { ensurePeriods } from "./reporting-calendar.js";
 
 /** Recurring rows carry day and month only; the year 2000 is a placeholder. */
@@ -70,7 +71,9 @@ const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; r
 /** The report every commune officer has today (the six-monthly and yearly child-affairs report). */
 export const DEFAULT_TEMPLATE_ID = "child-affairs";
 
-export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: Date = new Date()): Promise<void> {
+export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: Date = new Date()): Promise<{ failedForms: string[] }> {
+  await ensureShippedTemplates(db, now);
+  const { failed } = await forms.loadAll(db);
   const form = forms.latest("child-affairs");
   await db.transaction(async (tx) => {
     await tx
@@ -82,7 +85,8 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: 
         formVersion: form.version,
         periodicity: "six-month-and-yearly",
       })
-      .onConflictDoUpdate({ target: reportTemplates.id, set: { formVersion: sql`greatest(${reportTemplates.formVersion}, excluded.form_version)` } });
+      // The published version is the truth (an admin may publish an older version again); before any was stored, the newest shipped.
+      .onConflictDoUpdate({ target: reportTemplates.id, set: { formVersion: sql`excluded.form_version` } });
     await tx
       .insert(deadlineCalendars)
       .values(NATIONAL.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: null, year: 0, ...r, source: "Mặc định toàn quốc" })))
@@ -103,4 +107,29 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: 
     const year = now.getUTCFullYear();
     await ensurePeriods(tx, template!, [year - 1, year, year + 1]);
   });
+  return { failedForms: failed };
+}
+
+/**
+ * The templates shipped with baocao become published version 1 of their form at first start
+ * (idempotent, like the unit lists): from then on they are templates like any imported one,
+ * exported, changed and published as the next version by their owners.
+ */
+export async function ensureShippedTemplates(db: Db, now: Date, definitions: FormInput[] = shippedForms()): Promise<void> {
+  for (const def of definitions) {
+    const [stored] = await db.select({ version: formVersions.version }).from(formVersions).where(eq(formVersions.formId, def.id)).limit(1);
+    if (stored) continue;
+    await db
+      .insert(formVersions)
+      .values({
+        formId: def.id,
+        version: def.version,
+        status: "published",
+        definition: def as unknown as Record<string, unknown>,
+        title: def.title,
+        createdAt: now,
+        publishedAt: now,
+      })
+      .onConflictDoNothing();
+  }
 }

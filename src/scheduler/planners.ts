@@ -3,7 +3,8 @@ import type { Db } from "../db/client.js";
 import { broadcasts, broadcastRecipients, campaigns, campaignSteps, officers, submissions, units } from "../db/schema/index.js";
 import { formatDate, localDate } from "../domain/dates.js";
 import { campaignText, datesOfRule } from "../domain/campaign-dates.js";
-import { periodLabel, schemeForPeriod } from "../domain/periods.js";
+import { schemeForPeriod } from "../domain/periods.js";
+import { pathWithin } from "../domain/scope.js";
 import { localTime } from "../domain/quiet-hours.js";
 import { DEFAULT_REMINDER_STEPS, reminderStepOn, reminderText } from "../domain/reminders.js";
 import { currentPeriod, deadlinesForUnit, listTemplates, loadCalendar } from "../reporting/reporting-calendar.js";
@@ -28,13 +29,14 @@ export interface PlannerDeps {
   beforeTick?: () => Promise<void>;
 }
 
-import { reminderTopic } from "../reporting/reminder-topic.js";
+import { asksNobody, reminderTopic, reportLabel, rolesAsked, startChoice } from "../reporting/reminder-topic.js";
 export { reminderTopic };
 
 /**
  * The planners turn the calendar into outbox rows. Planning is idempotent: every row has a
  * dedupe key (reminder:<period>:<unit>:<step>:<officer>…), so running a planner twice, or on two
- * instances at once, inserts nothing new.
+ * instances at once, inserts nothing new. A period is one template's, so the keys of two reports
+ * due the same day never meet.
  */
 export function createPlanners(deps: PlannerDeps) {
   const { db, outbox, clock, timeZone, logger } = deps;
@@ -46,15 +48,22 @@ export function createPlanners(deps: PlannerDeps) {
     const sendAt = localTime(today, reminderTime, timeZone);
     let planned = 0;
     for (const template of await listTemplates(db)) {
+      if (asksNobody(template)) continue;
+      const roles = rolesAsked(template, ["commune"] as const);
+      if (roles.length === 0) continue;
       const period = await currentPeriod(db, template, today);
       if (!period) continue;
       const calendar = await loadCalendar(db, template.id);
       // The official tree of the period, and the demo tree, which reports on every period.
       const schemes: Scheme[] = [schemeForPeriod(period.endsOn), DEMO_SCHEME];
-      const label = periodLabel(period.key);
+      const label = reportLabel(template, period.key);
+      // A template scoped to a unit asks only the units below it (in its own tree).
+      const [scope] = template.scopeUnitId
+        ? await db.select({ path: units.path, scheme: units.scheme }).from(units).where(eq(units.id, template.scopeUnitId))
+        : [undefined];
       // Communes with officers and no submitted report for the period.
       const pending = await db
-        .select({ unitId: units.id, unitName: units.name, path: units.path, parentId: units.parentId })
+        .select({ unitId: units.id, unitName: units.name, path: units.path, scheme: units.scheme, parentId: units.parentId })
         .from(units)
         .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id)))
         .where(
@@ -66,6 +75,7 @@ export function createPlanners(deps: PlannerDeps) {
           ),
         );
       const due = pending
+        .filter((u) => !scope || (u.scheme === scope.scheme && pathWithin(scope.path, u.path)))
         .map((u) => {
           const deadline = deadlinesForUnit(calendar, period, u.path).commune;
           return { ...u, deadline, step: reminderStepOn(today, deadline, deps.reminderSteps ?? template.reminderSteps ?? DEFAULT_REMINDER_STEPS) };
@@ -76,7 +86,7 @@ export function createPlanners(deps: PlannerDeps) {
       const { reachable } = await recipientsOfUnits(
         db,
         due.map((u) => u.unitId),
-        ["commune"],
+        roles,
       );
       const rows: NewOutboxRow[] = [];
       for (const r of reachable) {
@@ -89,7 +99,11 @@ export function createPlanners(deps: PlannerDeps) {
           topic: reminderTopic(period.id, u.unitId),
           dedupeKey: `reminder:${period.id}:${u.unitId}:${u.step}:${r.officerId}`,
           notBefore: sendAt,
-          payload: { text: reminderText(u.step, r.name, label, formatDate(u.deadline)), choices: [{ value: "cmd:start", label: "📝 Làm báo cáo" }] },
+          // The button opens this report, whichever others the officer has open.
+          payload: {
+            text: reminderText(u.step, r.name, label, formatDate(u.deadline)),
+            choices: [{ value: startChoice(template.id), label: "📝 Làm báo cáo" }],
+          },
         });
       }
 

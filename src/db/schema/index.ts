@@ -3,6 +3,7 @@ export * from "./officers.js";
 export * from "./inbound.js";
 export * from "./outbox.js";
 export * from "./reporting.js";
+export * from "./templates.js";
 export * from "./campaigns.js";
 export * from "./broadcasts.js";
 export * from "./zalo.js";

@@ -16,6 +16,19 @@ export const reportTemplates = pgTable("report_templates", {
   opensDaysBefore: integer("opens_days_before").notNull().default(30),
   /** Reminder days relative to the deadline (negative = before): 7, 3, 1 before, the day, 1 and 3 late. */
   reminderSteps: jsonb("reminder_steps").$type<number[]>().notNull().default([-7, -3, -1, 0, 1, 3]),
+  /** The unit the template belongs to (a province's own appendices); null = national. */
+  scopeUnitId: integer("scope_unit_id").references(() => units.id),
+  /** Data cut-off per slot, dd/mm ("số liệu tính đến ngày …"); null = none stated. */
+  cutoff: jsonb("cutoff").$type<Record<string, string>>(),
+  /** Officer roles asked to report; empty = every role of a reporting unit. */
+  roles: jsonb("roles").$type<string[]>().notNull().default([]),
+  /**
+   * false for an imported template whose schedule is not set yet: it is stored and published but
+   * offers no period (a periodicity and deadlines nobody chose would send reminders nobody expects).
+   */
+  scheduled: boolean("scheduled").notNull().default(true),
+  /** No new reports from then on; reports already started can still be finished. */
+  archivedAt: timestamp("archived_at", { withTimezone: true }),
 });
 
 /**

@@ -11,14 +11,19 @@ const NAV: [string, string][] = [
   ["/officers", "Cán bộ"],
   ["/units", "Đơn vị"],
   ["/calendars", "Lịch báo cáo"],
+  ["/templates", "Mẫu báo cáo"],
   ["/audit", "Nhật ký"],
 ];
 
+/** Pages only some supervisors have: report templates are the province's and the admins'. */
+const ONLY: Record<string, readonly string[]> = { "/templates": ["province", "admin"] };
+
 /** The admin web's menu, on every page a supervisor sees. */
-export function AdminNav() {
+export function AdminNav(props: { role?: string }) {
+  const role = props.role;
   return (
     <nav class="note" aria-label="Chức năng">
-      {NAV.map(([href, label], i) => (
+      {NAV.filter(([href]) => !ONLY[href] || role === undefined || ONLY[href].includes(role)).map(([href, label], i) => (
         <>
           {i > 0 ? " · " : ""}
           <a href={href}>{label}</a>
@@ -33,7 +38,7 @@ export function AdminLayout(props: { title: string; supervisor: Supervisor; flas
   const s = props.supervisor;
   return (
     <Page title={props.title}>
-      <AdminNav />
+      <AdminNav role={s.officer.role} />
       <header>
         <h1>{props.heading ?? props.title}</h1>
         <span class="note">

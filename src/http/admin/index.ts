@@ -9,10 +9,11 @@ import { mountOfficerPages } from "./officers-page.js";
 import { mountUnitPages } from "./units-page.js";
 import { mountCalendarPages } from "./calendars-page.js";
 import { mountAuditPage } from "./audit-page.js";
+import { mountTemplatePages } from "./templates-page.js";
 
 export type { AdminWebDeps, AdminPageDeps } from "./deps.js";
 
-const SECTIONS = ["/broadcasts", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit"];
+const SECTIONS = ["/broadcasts", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit", "/templates"];
 
 /** The admin web, part 2: one module per daily task of a district or province admin. */
 export function mountAdminWeb(deps: AdminWebDeps) {
@@ -23,7 +24,7 @@ export function mountAdminWeb(deps: AdminWebDeps) {
       app.use(s, csrf());
       app.use(`${s}/*`, csrf());
     }
-    for (const mount of [mountBroadcastPages, mountCampaignPages, mountIncidentInbox, mountOfficerPages, mountUnitPages, mountCalendarPages, mountAuditPage])
+    for (const mount of [mountBroadcastPages, mountCampaignPages, mountIncidentInbox, mountOfficerPages, mountUnitPages, mountCalendarPages, mountAuditPage, mountTemplatePages])
       mount(full)(app);
   };
 }
