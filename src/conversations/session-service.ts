@@ -292,6 +292,24 @@ export function createConversationService(deps: ConversationDeps) {
     }
     let fresh = false;
     if (!submission) {
+      // A button from an old reminder, or a forged one, may name a template that no longer asks this
+      // officer (archived, unscheduled, another scope or role): a report already begun stays theirs, a new one is not begun.
+      const [unit] = await tx.select({ path: units.path, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
+      const [asks] = unit
+        ? await tx
+            .select({ id: reportTemplates.id })
+            .from(reportTemplates)
+            .where(and(eq(reportTemplates.id, template.id), templateAsksSql(unit, officer.role)))
+        : [];
+      if (!asks) {
+        return {
+          state: IDLE,
+          effects: none,
+          messages: [
+            { text: `${label[0]!.toUpperCase()}${label.slice(1)} không còn yêu cầu đơn vị anh/chị báo cáo. Gõ "báo cáo" để xem các báo cáo cần làm.` },
+          ],
+        };
+      }
       const form = await latestForm(tx, template);
       // A colleague of the same commune may be starting it this very moment: the insert then
       // waits for theirs, does nothing, and their report is the one both fill in.

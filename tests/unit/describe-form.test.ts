@@ -21,7 +21,17 @@ const input: FormInput = {
       questions: [
         { id: "sessions", type: "integer", label: "Số buổi", unit: "buổi", max: 10000, help: "Tính cả loa truyền thanh." },
         { id: "people", type: "integer", label: "Số lượt người", max: 1000000, relevant: { q: "sessions", op: "gt", value: 0 } },
-        { id: "children", type: "integer", label: "Số lượt trẻ em", relevant: { all: [{ q: "sessions", op: "gt", value: 0 }, { q: "people", op: "answered" }] } },
+        {
+          id: "children",
+          type: "integer",
+          label: "Số lượt trẻ em",
+          relevant: {
+            all: [
+              { q: "sessions", op: "gt", value: 0 },
+              { q: "people", op: "answered" },
+            ],
+          },
+        },
         { id: "friendly", type: "yesno", label: "Xã phù hợp với trẻ em?" },
         { id: "sex", type: "single", label: "Giới tính người báo cáo", choices: SEX, required: false, relevant: { q: "friendly", op: "eq", value: true } },
         { id: "day", type: "date", label: "Ngày báo cáo", range: { min: "2020-01-01", max: { from: "today" } }, notFuture: true },
@@ -32,7 +42,12 @@ const input: FormInput = {
     {
       id: "cases",
       title: "Từng trẻ bị xâm hại",
-      relevant: { any: [{ q: "sessions", op: "gte", value: 1 }, { q: "sex", op: "eq", value: "nu" }] },
+      relevant: {
+        any: [
+          { q: "sessions", op: "gte", value: 1 },
+          { q: "sex", op: "eq", value: "nu" },
+        ],
+      },
       repeat: { itemLabel: "Trẻ thứ", addAnotherPrompt: "Khai thêm một trẻ khác?", max: 30 },
       questions: [
         { id: "case_sex", type: "single", label: "Giới tính", choices: SEX },
@@ -55,7 +70,10 @@ describe("describeForm: the preview of a form as the officer meets it", () => {
   it("numbers every question exactly as the engine does, and a note (read, never answered) not at all", () => {
     const engine = questionNumbers(form);
     for (const x of d.sections.flatMap((s) => s.questions)) expect(x.number).toBe(engine.has(x.id) ? String(engine.get(x.id)) : undefined);
-    expect(d.sections.map((s) => s.questions.map((x) => x.number))).toEqual([["1", "2", "3", "4", "5", "6", "7", undefined], ["8", "9"]]);
+    expect(d.sections.map((s) => s.questions.map((x) => x.number))).toEqual([
+      ["1", "2", "3", "4", "5", "6", "7", undefined],
+      ["8", "9"],
+    ]);
   });
 
   it("says each type, requirement, help and bounds in words", () => {

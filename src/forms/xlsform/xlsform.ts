@@ -162,7 +162,8 @@ export function formFromSheets(sheets: XlsFormSheets, version: number): XlsFormI
   const formTitle = pick(set, "form_title");
   const authorVersion = cell(set, "version");
   if (!rawId) at("settings", setRow, "form_id", "thiếu form_id (mã mẫu báo cáo)");
-  else if (!/^[a-z][a-z0-9-]*$/.test(formId)) at("settings", setRow, "form_id", `form_id "${rawId}" cần bắt đầu bằng chữ và chỉ gồm chữ không dấu, số, "-" hoặc "_"`);
+  else if (!/^[a-z][a-z0-9-]*$/.test(formId))
+    at("settings", setRow, "form_id", `form_id "${rawId}" cần bắt đầu bằng chữ và chỉ gồm chữ không dấu, số, "-" hoặc "_"`);
   if (!formTitle) at("settings", setRow, "form_title", "thiếu form_title (tên báo cáo)");
 
   // choices
@@ -449,11 +450,7 @@ function questionFromRow(
 }
 
 /** A constraint split at its top-level `and`s into what the engine checks natively (min/max, today, cross-question sums). */
-function constraintParts(
-  q: QuestionInput,
-  e: Expr,
-  message: string,
-): { anchor: string; check: CheckInput }[] {
+function constraintParts(q: QuestionInput, e: Expr, message: string): { anchor: string; check: CheckInput }[] {
   const out: { anchor: string; check: CheckInput }[] = [];
   const self: Expr[] = [];
   const cross: Expr[] = [];
@@ -500,7 +497,6 @@ function constraintParts(
   if (cross.length) out.push({ anchor: q.id, check: { kind: "expr", on: q.id, expr: printExpression(and(cross)), ...(message ? { message } : {}) } });
   return out;
 }
-
 
 // ---- form → sheets ---------------------------------------------------------------------------
 

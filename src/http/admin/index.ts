@@ -24,7 +24,16 @@ export function mountAdminWeb(deps: AdminWebDeps) {
       app.use(s, csrf());
       app.use(`${s}/*`, csrf());
     }
-    for (const mount of [mountBroadcastPages, mountCampaignPages, mountIncidentInbox, mountOfficerPages, mountUnitPages, mountCalendarPages, mountAuditPage, mountTemplatePages])
+    for (const mount of [
+      mountBroadcastPages,
+      mountCampaignPages,
+      mountIncidentInbox,
+      mountOfficerPages,
+      mountUnitPages,
+      mountCalendarPages,
+      mountAuditPage,
+      mountTemplatePages,
+    ])
       mount(full)(app);
   };
 }

@@ -26,7 +26,10 @@ export const previewRequest = z.object({
       report: z.object({ cursor: z.string().max(200).optional(), editing: z.boolean().optional() }).optional(),
     })
     .optional(),
-  answers: z.array(z.tuple([z.string().max(200), value])).max(2000).optional(),
+  answers: z
+    .array(z.tuple([z.string().max(200), value]))
+    .max(2000)
+    .optional(),
   input: z.object({ text: z.string().max(4000).optional(), choice: z.string().max(200).optional() }).default({}),
 });
 export type PreviewRequest = z.input<typeof previewRequest>;
@@ -106,7 +109,11 @@ export function previewStep(form: FormDefinition, periodicity: Periodicity | und
   }
 
   if (command?.name === "urgent" || command?.name === "update_case" || command?.name === "close_case") {
-    return { state: given as SessionState, answers: [...answers], messages: [{ text: "Bản thử không mở báo cáo khẩn; trên chat thật, lệnh này mở báo cáo khẩn." }] };
+    return {
+      state: given as SessionState,
+      answers: [...answers],
+      messages: [{ text: "Bản thử không mở báo cáo khẩn; trên chat thật, lệnh này mở báo cáo khẩn." }],
+    };
   }
   const state: SessionState = {
     mode: given.mode,

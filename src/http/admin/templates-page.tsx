@@ -62,12 +62,7 @@ export function scheduleWords(schedule: TemplateSchedule | null): string {
   const bySlot = new Map<string, string[]>();
   for (const d of schedule.deadlines.filter((x) => x.year === undefined))
     bySlot.set(d.slot, [...(bySlot.get(d.slot) ?? []), `${LEVEL_NAMES[d.level]} ${d.deadline}`]);
-  if (bySlot.size > 0)
-    parts.push(
-      [...bySlot]
-        .map(([slot, ds]) => `kỳ ${slotName(slot)}: ${ds.join(", ")}`)
-        .join("; "),
-    );
+  if (bySlot.size > 0) parts.push([...bySlot].map(([slot, ds]) => `kỳ ${slotName(slot)}: ${ds.join(", ")}`).join("; "));
   const cut = Object.entries(schedule.cutoff);
   if (cut.length > 0) parts.push(`số liệu tính đến ${cut.map(([slot, day]) => `${day} (kỳ ${slotName(slot)})`).join(", ")}`);
   if (schedule.reminderSteps.length > 0) parts.push(`nhắc ${describeReminderSteps(schedule.reminderSteps)}`);
@@ -258,8 +253,8 @@ export function mountTemplatePages(deps: AdminPageDeps) {
     return c.html(
       <AdminLayout title="Mẫu báo cáo" supervisor={s} flash={c.var.flash}>
         <p class="note">
-          Mẫu báo cáo là một tệp XLSForm (.xlsx có các trang survey, choices, settings — cách ODK và KoboToolbox dùng). Tải lên một mẫu để xem trước như cán
-          bộ xã sẽ thấy, thử trả lời trên khung chat, rồi xuất bản.
+          Mẫu báo cáo là một tệp XLSForm (.xlsx có các trang survey, choices, settings — cách ODK và KoboToolbox dùng). Tải lên một mẫu để xem trước như cán bộ
+          xã sẽ thấy, thử trả lời trên khung chat, rồi xuất bản.
         </p>
         <table id="templates">
           <thead>
@@ -290,7 +285,9 @@ export function mountTemplatePages(deps: AdminPageDeps) {
                     <td class="published-version">
                       {t.publishedVersion !== null ? <a href={versionPath(t.formId, t.publishedVersion)}>phiên bản {t.publishedVersion}</a> : "—"}
                     </td>
-                    <td class="draft-version">{t.draftVersion !== null ? <a href={versionPath(t.formId, t.draftVersion)}>phiên bản {t.draftVersion}</a> : "—"}</td>
+                    <td class="draft-version">
+                      {t.draftVersion !== null ? <a href={versionPath(t.formId, t.draftVersion)}>phiên bản {t.draftVersion}</a> : "—"}
+                    </td>
                     <td>{t.scope ? `${t.scope.name} (${t.scope.code})` : "Toàn quốc"}</td>
                     <td>{scheduleWords(t.schedule)}</td>
                     <td class="status">{STATUS_LABELS[t.status]}</td>
@@ -373,8 +370,8 @@ export function mountTemplatePages(deps: AdminPageDeps) {
       >
         <style nonce={cspNonce()}>{CHAT_STYLE}</style>
         <p class="note">
-          Mã mẫu {tv.formId} · phạm vi {tv.scope ? `${tv.scope.name} (${tv.scope.code})` : "toàn quốc"} · tải lên {formatDateTime(tv.createdAt, deps.timeZone)} ·{" "}
-          <a href="/templates">← Danh sách mẫu</a>
+          Mã mẫu {tv.formId} · phạm vi {tv.scope ? `${tv.scope.name} (${tv.scope.code})` : "toàn quốc"} · tải lên {formatDateTime(tv.createdAt, deps.timeZone)}{" "}
+          · <a href="/templates">← Danh sách mẫu</a>
         </p>
         {tv.versions.length > 1 ? (
           <p class="note">
@@ -391,7 +388,11 @@ export function mountTemplatePages(deps: AdminPageDeps) {
 
         <div class="row" id="actions">
           {tv.status === "draft" ? (
-            <form method="post" action={`${path}/publish`} data-confirm={`Xuất bản «${tv.form.title}» phiên bản ${tv.version}? Kỳ báo cáo mới sẽ dùng phiên bản này.`}>
+            <form
+              method="post"
+              action={`${path}/publish`}
+              data-confirm={`Xuất bản «${tv.form.title}» phiên bản ${tv.version}? Kỳ báo cáo mới sẽ dùng phiên bản này.`}
+            >
               <button>Xuất bản</button>
             </form>
           ) : null}
@@ -418,8 +419,7 @@ export function mountTemplatePages(deps: AdminPageDeps) {
             <p class="note">Chạy đúng như cán bộ xã trả lời trên Telegram/Zalo; không có gì được lưu.</p>
             <div id="chat-log" aria-live="polite"></div>
             <form id="chat-form">
-              <input id="chat-input" name="text" autocomplete="off" aria-label="Trả lời" class="w14" />{" "}
-              <button>Gửi</button>{" "}
+              <input id="chat-input" name="text" autocomplete="off" aria-label="Trả lời" class="w14" /> <button>Gửi</button>{" "}
               <button type="button" id="chat-reset" class="muted">
                 Làm lại
               </button>
@@ -536,7 +536,8 @@ export function mountTemplatePages(deps: AdminPageDeps) {
     const form = await c.req.parseBody();
     const file = form.file;
     if (!(file instanceof File) || file.size === 0) return listPage(c, ["Chưa chọn tệp .xlsx."], 422);
-    if (file.size > MAX_TEMPLATE_BYTES) return listPage(c, [`Tệp quá lớn (${Math.ceil(file.size / 1024)} KB; tối đa ${MAX_TEMPLATE_BYTES / 1024 / 1024} MB).`], 422, file.name);
+    if (file.size > MAX_TEMPLATE_BYTES)
+      return listPage(c, [`Tệp quá lớn (${Math.ceil(file.size / 1024)} KB; tối đa ${MAX_TEMPLATE_BYTES / 1024 / 1024} MB).`], 422, file.name);
     const isAdmin = s.officer.role === "admin";
     // A province officer's template is their province's, whatever the form says.
     const scope = isAdmin ? str(form.scope) || undefined : s.own.code;
@@ -547,7 +548,10 @@ export function mountTemplatePages(deps: AdminPageDeps) {
         ...(scope ? { scope } : {}),
         ...(scheme ? { scheme } : {}),
       });
-      sessions.flash(c, `Đã nhận mẫu «${file.name}»: ${up.formId}, phiên bản ${up.version} (${STATUS_LABELS[up.status].toLowerCase()}). Xem lại rồi bấm «Xuất bản».`);
+      sessions.flash(
+        c,
+        `Đã nhận mẫu «${file.name}»: ${up.formId}, phiên bản ${up.version} (${STATUS_LABELS[up.status].toLowerCase()}). Xem lại rồi bấm «Xuất bản».`,
+      );
       return c.redirect(versionPath(up.formId, up.version));
     } catch (err) {
       if (!isAppError(err) || err.code === "not_found") throw err;
@@ -651,7 +655,8 @@ export function mountTemplatePages(deps: AdminPageDeps) {
   web.post("/:id/v/:version/preview", previewLimit, async (c) => {
     const origin = c.req.header("origin");
     const site = c.req.header("sec-fetch-site");
-    if (!(site === "same-origin" || (origin !== undefined && origin === new URL(c.req.url).origin))) return c.json({ error: "Yêu cầu từ trang khác bị từ chối" }, 403);
+    if (!(site === "same-origin" || (origin !== undefined && origin === new URL(c.req.url).origin)))
+      return c.json({ error: "Yêu cầu từ trang khác bị từ chối" }, 403);
     if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) return c.json({ error: "Cần nội dung JSON" }, 415);
     const tv = await versionOf(c.var.supervisor, c);
     let body: unknown;
