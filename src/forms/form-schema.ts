@@ -146,7 +146,14 @@ export const formSchema = z
     for (const c of form.checks) {
       if (c.kind === "expr") continue;
       const ids = c.kind === "sum" ? [c.total, ...c.parts] : [c.left, c.right];
-      for (const i of ids) if (!numeric.has(i) || !topLevel.has(i)) ctx.addIssue({ code: "custom", message: `kiểm tra dùng ${i}: cần câu số ngoài nhóm lặp` });
+      for (const i of ids) {
+        if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `phép so sánh dùng "${i}": "${i}" cần là câu integer hoặc decimal` });
+        else if (!topLevel.has(i))
+          ctx.addIssue({
+            code: "custom",
+            message: `phép so sánh dùng "${i}": câu trong nhóm lặp chỉ so được trong cùng lần lặp (dùng sum(\${${i}}) để so tổng)`,
+          });
+      }
     }
     for (const c of form.computed)
       for (const i of c.sum ?? []) if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `giá trị tính ${c.id} dùng ${i} không phải câu số` });
