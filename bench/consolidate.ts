@@ -29,7 +29,7 @@ import { answers, officers, periods, submissions, units } from "../src/db/schema
 import { createUnitDirectory, nationalRoot } from "../src/directory/units.js";
 import { createFormRegistry } from "../src/forms/form-registry.js";
 import { ensureReportingDefaults } from "../src/reporting/reporting-defaults.js";
-import { consolidate, numericQuestions, toXlsx, type Consolidation } from "../src/reporting/consolidation.js";
+import { consolidate, toXlsx, type Consolidation } from "../src/reporting/consolidation.js";
 import { periodStatus } from "../src/reporting/period-status.js";
 import { periodLabel } from "../src/domain/periods.js";
 
@@ -95,7 +95,10 @@ async function main() {
     .where(sql`${units.scheme} = ${SCHEME} and ${units.level} = 'province'`)
     .limit(1);
   const [officer] = await db.insert(officers).values({ name: "Bench", phone: "84900009999", role: "province", unitId: province!.id }).returning();
-  const numeric = numericQuestions(form);
+  // The numbers outside repeat groups: one answer each per report.
+  const numeric = form.sections
+    .filter((sec) => !sec.repeat)
+    .flatMap((sec) => sec.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((question) => ({ question })));
   for (let i = 0; i < communes.length; i += 500) {
     const subs = await db
       .insert(submissions)

@@ -77,7 +77,16 @@ const StatusSchema = z
         counts: CountsSchema,
       }),
     ),
-    sums: z.record(z.string(), z.number()).openapi({ description: "Sum of each numeric question over submitted reports of the subtree" }),
+    sums: z
+      .record(z.string(), z.number())
+      .openapi({ description: "Sum of each numeric question over submitted reports of the subtree (repeat rows included)" }),
+    choiceCounts: z.record(z.string(), z.record(z.string(), z.number().int())).openapi({
+      description: "Choice and yes/no questions: option → how many submitted reports chose it (inside a repeat group: how many rows)",
+      example: { child_friendly: { dat: 12, chua_dat: 3 }, case_sex: { nam: 4, nu: 7 } },
+    }),
+    repeatRows: z
+      .record(z.string(), z.number().int())
+      .openapi({ description: "Repeat groups: how many rows the submitted reports gave", example: { abuse_case: 11 } }),
   })
   .openapi("PeriodStatus");
 
@@ -190,7 +199,14 @@ export function mountAdminApi(deps: AdminApiDeps) {
 
     app.openapi(periodStatusRoute, async (c) => {
       const { period, unit } = await periodAndUnit(c, c.req.valid("param").periodId, c.req.valid("query"));
-      const status = await periodStatus(deps.db, period, unit, localDate(deps.clock(), deps.timeZone));
+      const [template] = await deps.db.select().from(reportTemplates).where(eq(reportTemplates.id, period.templateId));
+      const status = await periodStatus(
+        deps.db,
+        period,
+        unit,
+        localDate(deps.clock(), deps.timeZone),
+        template ? deps.forms.latest(template.formId) : undefined,
+      );
       return c.json(status, 200);
     });
 

@@ -6,7 +6,9 @@ import type { DbOrTx } from "../db/client.js";
 import { answers, periods, submissions, units } from "../db/schema/index.js";
 import type { ReportRoot } from "../directory/units.js";
 import { periodLabel } from "../domain/periods.js";
-import type { FormDefinition, Question } from "../forms/form-schema.js";
+import type { FormDefinition } from "../forms/form-schema.js";
+import { optionsOf, questionNumbers } from "../forms/form-runtime.js";
+import { chosenOptions, countedQuestions, repeatOfKey, repeatRowOfKey } from "./answer-counts.js";
 import type { Period } from "./reporting-calendar.js";
 import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
 import { csvFile } from "../exports/csv.js";
@@ -41,13 +43,40 @@ export interface Consolidation {
   children: { code: string; name: string; communes: number; included: number; approved: number; values: Record<string, number> }[];
 }
 
-export function numericQuestions(form: FormDefinition): { no: number; section: string; question: Question }[] {
-  const out: { no: number; section: string; question: Question }[] = [];
-  let n = 0;
+/** An item of the consolidation before its figures: what it adds up or counts, and where it stands in the form. */
+export interface ItemSpec {
+  no: string;
+  /** The key of its figure: the question id (a sum), "q=option" (reports or rows choosing it), "group[]" (rows of a repeat). */
+  questionId: string;
+  section: string;
+  label: string;
+  unit: string;
+}
+
+/**
+ * Every item the consolidation reports, in the form's order and numbering (the officer's: notes
+ * are not numbered): each number summed, repeat rows included; each option of a choice question
+ * counted, numbered under its question ("19.2"); each repeat group's number of rows.
+ */
+export function consolidatedItems(form: FormDefinition): ItemSpec[] {
+  const numbers = questionNumbers(form);
+  const out: ItemSpec[] = [];
   for (const s of form.sections) {
+    if (s.repeat)
+      out.push({ no: "", questionId: `${s.id}[]`, section: s.title, label: `Số ${s.repeat.itemLabel.toLowerCase()} được khai`, unit: "trường hợp" });
     for (const q of s.questions) {
-      n++;
-      if ((q.type === "integer" || q.type === "decimal") && !s.repeat) out.push({ no: n, section: s.title, question: q });
+      const no = String(numbers.get(q.id) ?? "");
+      if (q.type === "integer" || q.type === "decimal") out.push({ no, questionId: q.id, section: s.title, label: q.label, unit: q.unit ?? "" });
+      const options = q.type === "single" || q.type === "multiple" || q.type === "yesno" ? optionsOf(q) : undefined;
+      options?.forEach((o, i) =>
+        out.push({
+          no: `${no}.${i + 1}`,
+          questionId: `${q.id}=${o.value}`,
+          section: s.title,
+          label: `${q.label}: ${o.label}`,
+          unit: s.repeat ? "trường hợp" : "đơn vị",
+        }),
+      );
     }
   }
   return out;
@@ -58,14 +87,9 @@ export function numericQuestions(form: FormDefinition): { no: number; section: s
  * join on purpose: through the lateral report the planner cannot tell how many reports come
  * back and puts a cache in front of every answer lookup.
  */
-const countedInSubtree = (periodId: number, root: ReportRoot) =>
-  and(
-    eq(submissions.periodId, periodId),
-    inArray(submissions.status, [...COUNTED]),
-    eq(units.scheme, root.scheme),
-    inSubtree(units.path, root),
-    sql`${answers.valueNum} is not null`,
-  );
+const countedReportsInSubtree = (periodId: number, root: ReportRoot) =>
+  and(eq(submissions.periodId, periodId), inArray(submissions.status, [...COUNTED]), eq(units.scheme, root.scheme), inSubtree(units.path, root));
+const countedInSubtree = (periodId: number, root: ReportRoot) => and(countedReportsInSubtree(periodId, root), sql`${answers.valueNum} is not null`);
 
 /** Per question, over the counted reports of the subtree. */
 async function sumsByQuestion(db: DbOrTx, periodId: number, root: ReportRoot): Promise<Map<string, number>> {
@@ -110,6 +134,39 @@ async function sumsByChildAndQuestion(db: DbOrTx, periodId: number, root: Report
   };
 }
 
+/**
+ * The counted figures per child and over the subtree, in one statement shaped like the sums': the
+ * reports (or repeat rows) choosing each option ("q=option"), and each repeat group's rows ("group[]").
+ */
+async function countsByChild(db: DbOrTx, periodId: number, root: ReportRoot, form: FormDefinition) {
+  const { choiceIds, repeatIds } = countedQuestions(form);
+  if (choiceIds.length === 0 && repeatIds.length === 0) return { total: new Map<string, number>(), perChild: new Map<string, Record<string, number>>() };
+  const child = childCodeExpr(root);
+  const from = sql`from ${answers} inner join ${submissions} on ${submissions.id} = ${answers.submissionId} inner join ${units} on ${units.id} = ${submissions.unitId}`;
+  const where = countedReportsInSubtree(periodId, root);
+  const result = await db.execute(sql`with per_child as (
+      select ${child} as child, ${answers.questionId} || '=' || o.v as k, count(*) as n
+      ${from} cross join lateral ${chosenOptions()} as o(v)
+      where ${where} and ${answers.questionId} = any(${sql.param(choiceIds)}::text[])
+      group by 1, 2
+      union all
+      select ${child}, ${repeatOfKey()} || '[]', count(distinct ${answers.submissionId}::text || ${repeatRowOfKey()})
+      ${from}
+      where ${where} and ${answers.key} like '%[%' and ${repeatOfKey()} = any(${sql.param(repeatIds)}::text[])
+      group by 1, 2)
+    select child, json_object_agg(k, n) as "values" from per_child group by child
+    union all
+    select null, coalesce(json_object_agg(k, t), '{}') from (select k, sum(n) as t from per_child group by k) as whole`);
+  const rows = (result as unknown as { rows: { child: string | null; values: Record<string, number> }[] }).rows;
+  const whole = rows.find((r) => r.child === null);
+  return {
+    total: new Map(Object.entries(whole?.values ?? {}).map(([k, v]) => [k, Number(v)])),
+    perChild: new Map(
+      rows.filter((r) => r.child !== null).map((r) => [r.child!, Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k, Number(v)]))]),
+    ),
+  };
+}
+
 export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, form: FormDefinition): Promise<Consolidation> {
   const [previous] = await db
     .select()
@@ -127,8 +184,9 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
   // Per child unit: communes, how many submitted, how many approved.
   const report = reportOf(db, period.id, COUNTED);
   const child = childCodeExpr(root);
-  const [sums, before, coverage, children] = await Promise.all([
+  const [sums, counts, before, coverage, children] = await Promise.all([
     sumsByChildAndQuestion(db, period.id, root),
+    countsByChild(db, period.id, root, form),
     previous ? sumsByQuestion(db, previous.id, root) : Promise.resolve(undefined),
     db
       .select({
@@ -144,14 +202,11 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
     childrenOf(db, root),
   ]);
 
-  const items = numericQuestions(form).map(({ no, section, question }) => ({
-    no: String(no),
-    questionId: question.id,
-    section,
-    label: question.label,
-    unit: question.unit ?? "",
-    total: sums.total.get(question.id) ?? 0,
-    previous: before ? (before.get(question.id) ?? 0) : null,
+  const items = consolidatedItems(form).map((item) => ({
+    ...item,
+    total: sums.total.get(item.questionId) ?? counts.total.get(item.questionId) ?? 0,
+    // The previous period's counts are not read: an option's count last year says little beside this year's.
+    previous: before ? (before.get(item.questionId) ?? (item.questionId.includes("=") || item.questionId.endsWith("[]") ? null : 0)) : null,
   }));
 
   // A commune asked about itself is its own (only) child.
@@ -165,7 +220,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
         communes: c.communes,
         included: c.included,
         approved: c.approved,
-        values: sums.perChild.get(c.child) ?? {},
+        values: { ...(sums.perChild.get(c.child) ?? {}), ...(counts.perChild.get(c.child) ?? {}) },
       };
     })
     .sort((a, b) => a.code.localeCompare(b.code));
@@ -240,7 +295,7 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   const wu = wb.addWorksheet("Theo đơn vị", { pageSetup: { ...print, orientation: "landscape" } });
   printCentred(wu);
   const qs = c.items;
-  wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => `${q.no}. ${q.label}`), "Đã duyệt"];
+  wu.getRow(1).values = ["Mã", "Đơn vị", "Số xã", "Đã nộp", ...qs.map((q) => (q.no ? `${q.no}. ${q.label}` : q.label)), "Đã duyệt"];
   wu.getRow(1).font = { bold: true };
   wu.columns = [{ width: 8 }, { width: 30 }, { width: 8 }, { width: 8 }, ...qs.map(() => ({ width: 14 }))];
   // Every cell gets a style object of its own and the writer renders each one to find its style

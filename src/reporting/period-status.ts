@@ -4,6 +4,8 @@ import { answers, periods } from "../db/schema/index.js";
 import type { ReportRoot } from "../directory/units.js";
 import { deadlineFor } from "../domain/periods.js";
 import { loadCalendar, specOf, type Period } from "./reporting-calendar.js";
+import type { FormDefinition } from "../forms/form-schema.js";
+import { answerCounts, type AnswerCounts } from "./answer-counts.js";
 import { anyOf, childCodeOfPath, isCounted, subtreeReports } from "./subtree-reports.js";
 
 export type UnitReportStatus = "submitted" | "in_progress" | "not_started";
@@ -40,8 +42,12 @@ export interface PeriodStatus {
   unit: { code: string; name: string; level: string; scheme: string };
   counts: StatusCounts;
   children: ChildStatus[];
-  /** Sum of every numeric question over submitted reports of the subtree. */
+  /** Sum of every numeric question over submitted reports of the subtree (repeat rows included). */
   sums: Record<string, number>;
+  /** Choice questions: option → how many of those reports (inside a repeat: rows) chose it. */
+  choiceCounts: AnswerCounts["choiceCounts"];
+  /** Repeat groups: how many rows those reports gave. */
+  repeatRows: AnswerCounts["repeatRows"];
 }
 
 const emptyCounts = (): StatusCounts => ({ units: 0, submitted: 0, onTime: 0, late: 0, inProgress: 0, notStarted: 0, overdue: 0 });
@@ -52,7 +58,7 @@ const emptyCounts = (): StatusCounts => ({ units: 0, submitted: 0, onTime: 0, la
  * calendar beside it), then the sums over exactly the reports just listed, so that counts and
  * totals always describe the same reports.
  */
-export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot, today: string): Promise<PeriodStatus> {
+export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot, today: string, form?: FormDefinition): Promise<PeriodStatus> {
   const [rows, calendar] = await Promise.all([subtreeReports(db, period, root), loadCalendar(db, period.templateId)]);
   const communes = rows.filter((r) => r.level === "commune");
   const childCode = childCodeOfPath(root);
@@ -117,13 +123,16 @@ export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot,
 
   // Every unit of the subtree counts towards the sums (a district's own report too), as before.
   const counted = rows.filter((r) => isCounted(r.status)).map((r) => r.submissionId!);
-  const sumRows = counted.length
-    ? await db
-        .select({ questionId: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
-        .from(answers)
-        .where(and(anyOf(answers.submissionId, counted), sql`${answers.valueNum} is not null`))
-        .groupBy(answers.questionId)
-    : [];
+  const [sumRows, counts] = await Promise.all([
+    counted.length
+      ? db
+          .select({ questionId: answers.questionId, total: sql<number>`sum(${answers.valueNum})`.mapWith(Number) })
+          .from(answers)
+          .where(and(anyOf(answers.submissionId, counted), sql`${answers.valueNum} is not null`))
+          .groupBy(answers.questionId)
+      : [],
+    answerCounts(db, counted, form),
+  ]);
 
   return {
     period: { id: period.id, key: period.key, templateId: period.templateId },
@@ -131,6 +140,7 @@ export async function periodStatus(db: DbOrTx, period: Period, root: ReportRoot,
     counts: total,
     children: [...byChild.values()].sort((a, b) => a.code.localeCompare(b.code)),
     sums: Object.fromEntries(sumRows.map((r) => [r.questionId, r.total])),
+    ...counts,
   };
 }
 

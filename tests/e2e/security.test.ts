@@ -70,6 +70,8 @@ const NOT_FORMS = new Set([
   "/webhooks/zalo",
   "/webhooks/zalo-oa",
   "/api/broadcasts",
+  // Bearer token only (a session cookie is not looked at), like the broadcasts API.
+  "/api/templates",
   "/simulator/api/messages",
   "/internal/cli",
   "/internal/backup",

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { answers, officers, periods, submissions, units } from "../../src/db/schema/index.js";
 import { createFormRegistry } from "../../src/forms/form-registry.js";
 import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.js";
-import { dbKinds, useTestDb } from "../support/db.js";
+import { dbKinds, useTestDb, type TestDb } from "../support/db.js";
 import { addOfficers, loadProvince } from "../support/fixtures.js";
 import { startTestService, type TestService } from "../support/service.js";
 
@@ -43,14 +43,114 @@ const NUMERIC: [number, string][] = [
   [34, "forum_children"],
   [36, "database_children"],
 ];
-/** The question's label as the form (data, not code) words it. */
-const labelOf = (id: string) =>
-  forms
-    .latest("child-affairs")
-    .sections.flatMap((sec) => sec.questions)
-    .find((q) => q.id === id)!.label;
 /** A sheet row's cells, 1-based as exceljs keeps them, as a plain list. */
 const cells = (row: ExcelJS.Row) => Array.from({ length: row.cellCount }, (_, i) => row.getCell(i + 1).value);
+
+/**
+ * Every row the export must hold, worked out here from the form (data) as an official reads the
+ * paper form: the numbered questions (notes unnumbered); a number is summed (inside the repeat
+ * too); each option of a choice question is counted under its question's number ("32.1"); a repeat
+ * group first gives how many rows were declared.
+ */
+type ExpectedItem = { no: string; key: string; label: string; unit: string; section: string; counted: boolean };
+function expectedItems(): ExpectedItem[] {
+  const out: ExpectedItem[] = [];
+  let n = 0;
+  for (const sec of forms.latest("child-affairs").sections) {
+    if (sec.repeat)
+      out.push({
+        no: "",
+        key: `${sec.id}[]`,
+        label: `Số ${sec.repeat.itemLabel.toLowerCase()} được khai`,
+        unit: "trường hợp",
+        section: sec.title,
+        counted: true,
+      });
+    for (const q of sec.questions) {
+      if (q.type === "note") continue;
+      n++;
+      if (q.type === "integer" || q.type === "decimal")
+        out.push({ no: String(n), key: q.id, label: q.label, unit: q.unit ?? "", section: sec.title, counted: false });
+      const options =
+        q.type === "yesno"
+          ? [
+              { value: "yes", label: "Có" },
+              { value: "no", label: "Không" },
+            ]
+          : q.type === "single" || q.type === "multiple"
+            ? (q.choices as { value: string; label: string }[])
+            : [];
+      options.forEach((o, i) =>
+        out.push({
+          no: `${n}.${i + 1}`,
+          key: `${q.id}=${o.value}`,
+          label: `${q.label}: ${o.label}`,
+          unit: sec.repeat ? "trường hợp" : "đơn vị",
+          section: sec.title,
+          counted: true,
+        }),
+      );
+    }
+  }
+  return out;
+}
+const header = (i: ExpectedItem) => (i.no ? `${i.no}. ${i.label}` : i.label);
+
+/**
+ * The counted figures by independent SQL over the rows the test wrote: per option, the answers
+ * whose value is that option or holds it (yes/no kept as booleans), and the distinct repeat rows.
+ */
+async function countedBySql(db: TestDb["database"]["db"], periodKey: string, groupBy: "none" | "district") {
+  const district = groupBy === "district" ? sql`d.code` : sql`''`;
+  const join =
+    groupBy === "district" ? sql`join units d on d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' and c.path like d.path || '.%'` : sql``;
+  const options = (await db.execute(sql`
+    select ${district} as code, a.question_id, a.value -> 'v' as v
+    from answers a join submissions s on s.id = a.submission_id join periods p on p.id = s.period_id join units c on c.id = s.unit_id ${join}
+    where p.key = ${periodKey} and s.status in ('submitted', 'approved') and c.scheme = 'pre2025' and c.path like '12.%'`)) as unknown as {
+    rows: { code: string; question_id: string; v: unknown }[];
+  };
+  const out = new Map<string, number>();
+  const add = (k: string) => out.set(k, (out.get(k) ?? 0) + 1);
+  for (const r of options.rows) {
+    const values = Array.isArray(r.v) ? r.v : typeof r.v === "boolean" ? [r.v ? "yes" : "no"] : typeof r.v === "string" ? [r.v] : [];
+    for (const v of values) add(`${r.code}:${r.question_id}=${String(v)}`);
+  }
+  const repeats = (await db.execute(sql`
+    select ${district} as code, count(distinct (s.id, substring(a.key from '^abuse_case\[[0-9]+')))::int as n
+    from answers a join submissions s on s.id = a.submission_id join periods p on p.id = s.period_id join units c on c.id = s.unit_id ${join}
+    where p.key = ${periodKey} and s.status in ('submitted', 'approved') and c.scheme = 'pre2025' and c.path like '12.%' and a.key like 'abuse_case[%'
+    group by 1`)) as unknown as { rows: { code: string; n: number }[] };
+  for (const r of repeats.rows) out.set(`${r.code}:abuse_case[]`, Number(r.n));
+  return (code: string, key: string) => out.get(`${code}:${key}`) ?? 0;
+}
+
+/** Choice answers and repeat rows for a report, from a deterministic sequence. */
+function countedAnswers(submissionId: number, next: () => number) {
+  const form = forms.latest("child-affairs");
+  const q = (id: string) => form.sections.flatMap((sec) => sec.questions).find((x) => x.id === id)!;
+  const pickOf = (id: string) => (q(id).choices as { value: string }[]).map((c) => c.value);
+  const rows: (typeof answers.$inferInsert)[] = [
+    { submissionId, key: "child_friendly", questionId: "child_friendly", value: { v: pickOf("child_friendly")[next() % 3]! } },
+    { submissionId, key: "database_updated", questionId: "database_updated", value: { v: next() % 2 === 0 } },
+    {
+      submissionId,
+      key: "special_groups",
+      questionId: "special_groups",
+      value: { v: [...new Set([pickOf("special_groups")[next() % 14]!, pickOf("special_groups")[next() % 14]!])] },
+    },
+  ];
+  const cases = next() % 3;
+  for (let i = 1; i <= cases; i++) {
+    rows.push({ submissionId, key: `abuse_case[${i}].case_sex`, questionId: "case_sex", value: { v: next() % 2 ? "nam" : "nu" } });
+    rows.push({ submissionId, key: `abuse_case[${i}].case_form`, questionId: "case_form", value: { v: pickOf("case_form")[next() % 6]! } });
+    rows.push({ submissionId, key: `abuse_case[${i}].case_supported`, questionId: "case_supported", value: { v: next() % 2 === 1 } });
+    const age = next() % 16;
+    rows.push({ submissionId, key: `abuse_case[${i}].case_age`, questionId: "case_age", valueNum: age, value: { v: age } });
+    rows.push({ submissionId, key: `abuse_case[${i}]#more`, questionId: "abuse_case#more", value: { v: i < cases } });
+  }
+  return rows;
+}
 
 describe.each(dbKinds)("the consolidated export of a province, correct to the unit (%s)", (kind) => {
   const t = useTestDb(kind);
@@ -85,12 +185,13 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
           .insert(submissions)
           .values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() })
           .returning();
-        await db.insert(answers).values(
-          NUMERIC.map(([, id]) => {
+        await db.insert(answers).values([
+          ...NUMERIC.map(([, id]) => {
             const v = rnd();
             return { submissionId: sub!.id, key: id, questionId: id, valueNum: v, value: { v } };
           }),
-        );
+          ...countedAnswers(sub!.id, rnd),
+        ]);
       }
     }
 
@@ -122,11 +223,6 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     // form (data) with its summed items, numbered as on paper, this year and last year side by side.
     const submittedCount = communes.filter((_, i) => i % 3 !== 0 && i !== 1).length;
     const five = (v: string) => [v, v, v, v, v];
-    const question = (id: string) =>
-      forms
-        .latest("child-affairs")
-        .sections.flatMap((sec) => sec.questions.map((q) => ({ ...q, section: sec.title })))
-        .find((q) => q.id === id)!;
     const expectedRows: unknown[][] = [
       five("BÁO CÁO CÔNG TÁC TRẺ EM"),
       five("Tỉnh Lai Châu — báo cáo năm 2024"),
@@ -136,11 +232,21 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
       ["STT", "Chỉ tiêu", "Đơn vị tính", "báo cáo năm 2024", "báo cáo năm 2023"],
     ];
     let section = "";
-    for (const [no, id] of NUMERIC) {
-      const q = question(id);
-      if (q.section !== section) expectedRows.push(five((section = q.section)));
-      expectedRows.push([String(no), labelOf(id), "unit" in q ? q.unit : "", now.get(id) ?? 0, before.get(id) ?? 0]);
+    const counted = await countedBySql(db, "2024-Y", "none");
+    const items = expectedItems();
+    // The numbered items the paper form sums keep their numbers.
+    expect(NUMERIC.map(([, id]) => items.find((i) => i.key === id)?.no)).toEqual(NUMERIC.map(([no]) => String(no)));
+    for (const item of items) {
+      if (item.section !== section) expectedRows.push(five((section = item.section)));
+      expectedRows.push(
+        item.counted
+          ? [item.no, item.label, item.unit, counted("", item.key), "—"]
+          : [item.no, item.label, item.unit, now.get(item.key) ?? 0, before.get(item.key) ?? 0],
+      );
     }
+    // The counts hold something to check: every option of a single choice chosen by someone, rows declared.
+    expect(counted("", "abuse_case[]")).toBeGreaterThan(10);
+    expect(["dat", "chua_dat"].map((o) => counted("", `child_friendly=${o}`)).every((n) => n > 0)).toBe(true);
     expect(summary.rowCount).toBe(expectedRows.length);
     expect(Array.from({ length: summary.rowCount }, (_, i) => cells(summary.getRow(i + 1)))).toEqual(expectedRows);
 
@@ -162,16 +268,19 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
       join submissions s on s.unit_id = c.id join periods p on p.id = s.period_id join answers a on a.submission_id = s.id
       where d.scheme = 'pre2025' and d.level = 'district' and d.parent_code = '12' and p.key = '2024-Y' and s.status in ('submitted', 'approved')
       group by d.code, a.question_id`)) as unknown as { rows: { code: string; question_id: string; total: number }[] };
-    const sumOf = (code: string, id: string) => sums.rows.find((r) => r.code === code && r.question_id === id)?.total ?? 0;
+    const countedPerDistrict = await countedBySql(db, "2024-Y", "district");
+    const sumOf = (code: string, id: string) =>
+      items.find((i) => i.key === id)?.counted ? countedPerDistrict(code, id) : (sums.rows.find((r) => r.code === code && r.question_id === id)?.total ?? 0);
     expect(perDistrict.rows.length).toBeGreaterThan(5);
     expect(perUnit.rowCount).toBe(perDistrict.rows.length + 2);
-    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...NUMERIC.map(([no, id]) => `${no}. ${labelOf(id)}`), "Đã duyệt"]);
+    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...items.map(header), "Đã duyệt"]);
     const bodyRows = Array.from({ length: perDistrict.rows.length }, (_, i) => cells(perUnit.getRow(i + 2))).sort((a, b) =>
       String(a[0]).localeCompare(String(b[0])),
     );
-    expect(bodyRows).toEqual(perDistrict.rows.map((d) => [d.code, d.name, d.communes, d.submitted, ...NUMERIC.map(([, id]) => sumOf(d.code, id)), 0]));
+    expect(bodyRows).toEqual(perDistrict.rows.map((d) => [d.code, d.name, d.communes, d.submitted, ...items.map((i) => sumOf(d.code, i.key)), 0]));
+    const whole = (i: ExpectedItem) => (i.counted ? counted("", i.key) : (now.get(i.key) ?? 0));
     const total = cells(perUnit.getRow(perDistrict.rows.length + 2));
-    expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, submitted, ...NUMERIC.map(([, id]) => now.get(id) ?? 0), 0]);
+    expect([total[0] ?? "", ...total.slice(1)]).toEqual(["", "Tổng cộng", communes.length, submitted, ...items.map(whole), 0]);
 
     // Decoded keeping the BOM (Response.text() would drop it): spreadsheet programs need it.
     const csv = new TextDecoder("utf-8", { ignoreBOM: true }).decode(await (await s.api(`/api/periods/2024-Y/export.csv?unit=12`)).arrayBuffer());
@@ -182,11 +291,27 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
       .split("\r\n")
       .filter((l) => l !== "")
       .map((l) => l.split(","));
-    expect(csvRows[0]).toEqual(["ma_don_vi", "don_vi", "so_xa", "da_nop", ...NUMERIC.map(([, id]) => id)]);
+    expect(csvRows[0]).toEqual(["ma_don_vi", "don_vi", "so_xa", "da_nop", ...items.map((i) => i.key)]);
     expect(csvRows.slice(1, -1).sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual(
-      perDistrict.rows.map((d) => [d.code, d.name, String(d.communes), String(d.submitted), ...NUMERIC.map(([, id]) => String(sumOf(d.code, id)))]),
+      perDistrict.rows.map((d) => [d.code, d.name, String(d.communes), String(d.submitted), ...items.map((i) => String(sumOf(d.code, i.key)))]),
     );
-    expect(csvRows.at(-1)).toEqual(["", "Tổng cộng", String(communes.length), String(submitted), ...NUMERIC.map(([, id]) => String(now.get(id) ?? 0))]);
+    expect(csvRows.at(-1)).toEqual(["", "Tổng cộng", String(communes.length), String(submitted), ...items.map((i) => String(whole(i)))]);
+
+    // The status API gives the same counts, question → option, and the repeat's rows.
+    const status = (await (await s.api(`/api/periods/2024-Y/status?unit=12`)).json()) as {
+      choiceCounts: Record<string, Record<string, number>>;
+      repeatRows: Record<string, number>;
+      sums: Record<string, number>;
+    };
+    const expectedCounts: Record<string, Record<string, number>> = {};
+    for (const i of items.filter((x) => x.counted && x.key.includes("="))) {
+      const [q, o] = i.key.split("=") as [string, string];
+      const n = counted("", i.key);
+      if (n > 0) (expectedCounts[q] ??= {})[o] = n;
+    }
+    expect(status.choiceCounts).toEqual(expectedCounts);
+    expect(status.repeatRows).toEqual({ abuse_case: counted("", "abuse_case[]") });
+    expect(status.sums.case_age).toBe(now.get("case_age"));
     expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
   });
 });
@@ -262,10 +387,11 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
         .where(and(eq(units.scheme, "pre2025"), eq(units.code, code)));
       const mine = communes.map((u, i) => ({ u, i })).filter(({ u }) => u.path.startsWith(`${code}.`));
       const sent = mine.filter(({ i }) => i % 2 === 0);
-      return [code, p!.name, mine.length, sent.length, sent.reduce((sum, { i }) => sum + i, 0), ...NUMERIC.slice(1).map(() => 0), 0];
+      const sessions = sent.reduce((sum, { i }) => sum + i, 0);
+      return [code, p!.name, mine.length, sent.length, ...expectedItems().map((item) => (item.key === "comm_sessions" ? sessions : 0)), 0];
     };
     expect(perUnit.rowCount).toBe(4);
-    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...NUMERIC.map(([no, id]) => `${no}. ${labelOf(id)}`), "Đã duyệt"]);
+    expect(cells(perUnit.getRow(1))).toEqual(["Mã", "Đơn vị", "Số xã", "Đã nộp", ...expectedItems().map(header), "Đã duyệt"]);
     expect(cells(perUnit.getRow(2))).toEqual(await provinceRow("12"));
     expect(cells(perUnit.getRow(3))).toEqual(await provinceRow("14"));
     const total = cells(perUnit.getRow(4));
@@ -274,8 +400,7 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
       "Tổng cộng",
       communes.length,
       Math.ceil(communes.length / 2),
-      expected,
-      ...NUMERIC.slice(1).map(() => 0),
+      ...expectedItems().map((item) => (item.key === "comm_sessions" ? expected : 0)),
       0,
     ]);
     expect((await s.api(`/api/periods/2024-Y/status?unit=vn`)).status).toBe(400);
