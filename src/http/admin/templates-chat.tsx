@@ -50,7 +50,7 @@ export function previewReport(form: FormDefinition, periodicity: Periodicity | u
     formId: form.id,
     formVersion: form.version,
     periodKey: spec.key,
-    periodLabel: `bản thử «${form.title}» kỳ ${slotName(spec.slot)} ${spec.key.slice(0, 4)}`,
+    periodLabel: `(bản thử) kỳ ${slotName(spec.slot)} ${spec.key.slice(0, 4)}`,
   };
 }
 
