@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { eq } from "drizzle-orm";
 import { reportTemplates } from "../db/schema/index.js";
 import { systemActor } from "../directory/actor.js";
@@ -162,7 +163,13 @@ export async function runTemplateCommand(args: string[], ctx: TemplateCliContext
       const { schedule, problem } = scheduleFromFlags(args, undefined);
       if (problem) return fail(problem);
       if (schedule && draft) return fail("Lịch chỉ đặt được cho mẫu đã công bố: bỏ --draft, hoặc đặt lịch khi công bố.");
-      const made = await uploadTemplate(service, deps, { file: await ctx.readFile(rest[0]), scope: valueOf(args, "scope"), scheme, publish: !draft });
+      const made = await uploadTemplate(service, deps, {
+        file: await ctx.readFile(rest[0]),
+        fileName: basename(rest[0]),
+        scope: valueOf(args, "scope"),
+        scheme,
+        publish: !draft,
+      });
       const lines = [`${made.formId} v${made.version} (${made.status})`];
       if (schedule) {
         const [current] = await ctx.db.select().from(reportTemplates).where(eq(reportTemplates.id, made.formId));

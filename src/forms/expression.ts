@@ -42,6 +42,8 @@ type Token =
 
 class ParseError extends Error {}
 
+const CLOSING_QUOTE: Record<string, string> = { "'": "'", '"': '"', "‘": "’", "“": "”" };
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -71,9 +73,11 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
-    if (c === "'" || c === '"') {
-      const end = src.indexOf(c, i + 1);
-      if (end < 0) throw new ParseError(`thiếu dấu \`${c}\` đóng chuỗi \`${src.slice(i, i + 20)}\``);
+    // Excel's autocorrect turns 'yes' into ‘yes’ as the author types: read the curly pairs as quotes.
+    const closing = CLOSING_QUOTE[c];
+    if (closing) {
+      const end = src.indexOf(closing, i + 1);
+      if (end < 0) throw new ParseError(`thiếu dấu \`${closing}\` đóng chuỗi \`${src.slice(i, i + 20)}\``);
       out.push({ t: "string", value: src.slice(i + 1, end), text: src.slice(i, end + 1) });
       i = end + 1;
       continue;

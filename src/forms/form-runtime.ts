@@ -348,7 +348,7 @@ function matchChoice(choices: ChoiceOption[], raw: string): ChoiceOption | undef
   const f = fold(raw).replace(/^(so|lua chon|chon)\s+/, "");
   if (/^\d{1,3}$/.test(f)) return choices[Number(f) - 1];
   return (
-    choices.find((c) => fold(c.label) === f || c.value === f) ??
+    choices.find((c) => fold(c.label) === f || fold(c.value) === f) ??
     // "nu" for "Nữ", "trai" for "Nam (trai)": a unique prefix is enough.
     uniqueMatch(choices.filter((c) => f.length >= 2 && fold(c.label).startsWith(f)))
   );

@@ -27,7 +27,7 @@ export const conditionSchema: z.ZodType<Condition, Condition> = z.lazy(() =>
 );
 
 export const choiceOptionSchema = z.object({
-  value: z.string().regex(/^[a-z0-9_]{1,40}$/, "giá trị lựa chọn: chữ thường không dấu, ≤ 40 ký tự (vừa callback_data của Telegram)"),
+  value: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, "giá trị lựa chọn: chữ không dấu, số, _ - ., ≤ 40 ký tự (vừa callback_data của Telegram)"),
   label: z.string().min(1),
 });
 
@@ -147,11 +147,11 @@ export const formSchema = z
       if (c.kind === "expr") continue;
       const ids = c.kind === "sum" ? [c.total, ...c.parts] : [c.left, c.right];
       for (const i of ids) {
-        if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `phép so sánh dùng "${i}": "${i}" cần là câu integer hoặc decimal` });
+        if (!numeric.has(i)) ctx.addIssue({ code: "custom", message: `phép so sánh dùng «${i}»: «${i}» cần là câu integer hoặc decimal` });
         else if (!topLevel.has(i))
           ctx.addIssue({
             code: "custom",
-            message: `phép so sánh dùng "${i}": câu trong nhóm lặp chỉ so được trong cùng lần lặp (dùng sum(\${${i}}) để so tổng)`,
+            message: `phép so sánh dùng «${i}»: câu trong nhóm lặp chỉ so được trong cùng lần lặp (dùng sum(\${${i}}) để so tổng)`,
           });
       }
     }

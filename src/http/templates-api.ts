@@ -40,6 +40,7 @@ export function mountTemplatesApi(deps: { db: Db; forms: FormRegistry; adminToke
       try {
         const made = await uploadTemplate(ctx(scheme), deps, {
           file: new Uint8Array(await file.arrayBuffer()),
+          fileName: file.name,
           scope: field("scope") || undefined,
           scheme: scheme === "pre2025" || scheme === "post2025" ? scheme : undefined,
           publish: field("publish") === "true" || field("draft") === "false",

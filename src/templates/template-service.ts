@@ -167,25 +167,27 @@ const UploadInput = z.object({
     .optional(),
   scheme: z.enum(["pre2025", "post2025"]).optional(),
   publish: z.boolean().default(false),
+  /** The uploaded file's name: the form's id and title when its settings sheet has none (as in XLSForm). */
+  fileName: z.string().max(255).optional(),
 });
 
 /** An .xlsx upload → a draft (or published at once with `publish`), its version the next one. */
 export async function uploadTemplate(
   ctx: ServiceContext,
   deps: TemplateDeps,
-  input: { file: Uint8Array; scope?: string; scheme?: "pre2025" | "post2025"; publish?: boolean },
+  input: { file: Uint8Array; fileName?: string; scope?: string; scheme?: "pre2025" | "post2025"; publish?: boolean },
 ): Promise<{ formId: string; version: number; status: TemplateStatus }> {
-  const { file, scope, scheme, publish } = parse(UploadInput, input);
+  const { file, fileName, scope, scheme, publish } = parse(UploadInput, input);
   mayAuthor(ctx.actor);
   const read = await readXlsx(file);
   if (!read.ok) throw refused(read.problems.map(problemLine));
   // The version is only known once the form_id is: parse once to learn it, again with the version it gets.
-  const first = formFromSheets(read.sheets, 1);
+  const first = formFromSheets(read.sheets, 1, { fileName });
   if (!first.ok) throw refused(first.problems.map(problemLine));
   return importTemplateForm(ctx, deps, {
     settings: first.settings,
     build: (version) => {
-      const again = formFromSheets(read.sheets, version);
+      const again = formFromSheets(read.sheets, version, { fileName });
       if (!again.ok) throw refused(again.problems.map(problemLine));
       return again.form;
     },

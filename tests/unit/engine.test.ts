@@ -144,17 +144,17 @@ describe("loadForm: a broken form fails at start-up, not in an officer's convers
 
   it("a check that adds up a text question is rejected", () => {
     const input = { ...childrenFormInput(), checks: [{ kind: "sum" as const, total: "total", parts: ["boys", "notes"] }] };
-    expect(() => loadForm(input, LISTS)).toThrow(/kiểm tra dùng notes/);
+    expect(() => loadForm(input, LISTS)).toThrow(/phép so sánh dùng «notes»: «notes» cần là câu integer hoặc decimal/);
   });
 
   it("a check that uses a question inside a repeat group is rejected", () => {
     const input = { ...childrenFormInput(), checks: [{ kind: "lte" as const, left: "case_age", right: "total" }] };
-    expect(() => loadForm(input, LISTS)).toThrow(/kiểm tra dùng case_age/);
+    expect(() => loadForm(input, LISTS)).toThrow(/phép so sánh dùng «case_age»: câu trong nhóm lặp/);
   });
 
   it("a check that names a question that does not exist is rejected", () => {
     const input = { ...childrenFormInput(), checks: [{ kind: "lte" as const, left: "ghost", right: "total" }] };
-    expect(() => loadForm(input, LISTS)).toThrow(/kiểm tra dùng ghost/);
+    expect(() => loadForm(input, LISTS)).toThrow(/phép so sánh dùng «ghost»/);
   });
 
   it("a computed total over a non-numeric question is rejected", () => {

@@ -193,7 +193,7 @@ describe("importing a province's XLSForm", () => {
     expect(read.ok).toBe(false);
     if (read.ok) return;
     expect(read.problems.map(problemLine)).toEqual([
-      expect.stringMatching(/^choices, dòng 9, cột name: giá trị "x{41}" cần là chữ thường/),
+      expect.stringMatching(/^choices, dòng 9, cột name: giá trị "x{41}" cần là chữ không dấu, số, "_", "-" hoặc "\.", không có dấu cách/),
       'survey, dòng 24, cột name: tên "notes" trùng với dòng 16',
     ]);
   });
@@ -209,6 +209,54 @@ describe("importing a province's XLSForm", () => {
     });
     expect(questions(f)).toEqual([{ id: "n", type: "integer", label: "Số hộ", required: true }]);
     expect(f.sections[0]!.title).toBe("Số hộ");
+  });
+});
+
+describe("forms written for other XLSForm tools (as found in pyxform's own examples)", () => {
+  it("import without a settings sheet, named after their file, with the older spellings of types and label columns", () => {
+    const read = formFromSheets(
+      {
+        survey: [
+          { type: "select one from yes_or_no", name: "good_day", "label:english": "Have you had a good day today?" },
+          { type: "phone number", name: "father_phone", "label:english": "Father's phone number" },
+          { type: "date", name: "visit", "label:english": "Day of the visit", relevant: "${good_day} = ‘yes’" },
+        ],
+        choices: [
+          { list_name: "yes_or_no", name: "yes", "label:english": "yes" },
+          { list_name: "yes_or_no", name: "no", "label:english": "no" },
+        ],
+        settings: [],
+      },
+      1,
+      { fileName: "Phiếu khảo sát hộ_2026.xlsx" },
+    );
+    if (!read.ok) throw new Error(read.problems.map(problemLine).join("\n"));
+    expect(read.settings).toEqual({ formId: "phieu-khao-sat-ho-2026", title: "Phieu-khao-sat-ho_2026" });
+    expect(questions(read.form).map((q) => [q.id, q.type])).toEqual([
+      ["good_day", "yesno"],
+      ["father_phone", "phone"],
+      ["visit", "date"],
+    ]);
+    // Excel's curly quotes are quotes; a date without bounds still refuses a mistyped year.
+    expect(question(read.form, "visit").relevant).toEqual({ expr: "${good_day} = 'yes'" });
+    expect(question(read.form, "visit").range).toEqual({ min: { from: "today", years: -100 }, max: { from: "today", years: 5 } });
+    expect(imported(sheetsFromForm(read.form))).toEqual(normalizeForm(read.form));
+  });
+
+  it("keep choice values with capitals, hyphens and dots, and refuse one with a space", () => {
+    const sheets = (name: string): XlsFormSheets => ({
+      survey: [{ type: "select_one l", name: "q", label: "Q" }],
+      choices: [
+        { list_name: "l", name, label: "A" },
+        { list_name: "l", name: "b", label: "B" },
+      ],
+      settings: [{ form_id: "f", form_title: "F" }],
+    });
+    expect(questions(imported(sheets("N1-c.2")))[0]!.choices).toEqual([
+      { value: "N1-c.2", label: "A" },
+      { value: "b", label: "B" },
+    ]);
+    expect(formFromSheets(sheets("n 1"), 1)).toMatchObject({ ok: false, problems: [{ sheet: "choices", row: 2, column: "name" }] });
   });
 });
 

@@ -66,7 +66,8 @@ export async function readXlsx(file: Uint8Array): Promise<XlsxRead> {
   for (const name of SHEETS) {
     const ws = found.get(name);
     if (!ws) {
-      if (name !== "choices") problems.push({ sheet: "tệp", message: `bảng tính không có trang "${name}"` });
+      // XLSForm makes choices and settings optional (pyxform names the form after its file).
+      if (name === "survey") problems.push({ sheet: "tệp", message: `bảng tính không có trang "${name}"` });
       continue;
     }
     const matrix: string[][] = [];

@@ -25,8 +25,11 @@ export { readXlsx, writeXlsx, readCsvFolder, writeCsvFolder, readCsvFolderSync }
 export const LABEL_VI = "label::Vietnamese (vi)";
 const DEFAULT_SECTION_TITLE = "Thông tin chung";
 const NAME = /^[a-z][a-z0-9_]*$/;
-const CHOICE_NAME = /^[a-z0-9_]{1,40}$/;
+/** A choice's value rides in a chat button's data (Telegram: 64 bytes with baocao's prefix): short, no spaces. */
+const CHOICE_NAME = /^[A-Za-z0-9_.-]{1,40}$/;
 const DEFAULT_REPEAT_MAX = 20;
+/** The range of a date question whose author gave none: a century back, five years ahead. */
+const DEFAULT_DATE_RANGE = { min: { from: "today", years: -100 }, max: { from: "today", years: 5 } } as const;
 
 /** Columns that change how a form behaves and that baocao does not implement: refused rather than silently dropped. */
 const UNSUPPORTED_COLUMNS = new Set([
@@ -64,9 +67,10 @@ const blankRow = (row: Record<string, string>) => Object.values(row).every((v) =
 
 /** label::Vietnamese (vi) first, then plain `label`, then the first label::* the author wrote. */
 function pick(row: Record<string, string>, base: string): string {
-  const keys = Object.keys(row);
-  const vi = keys.find((k) => k.startsWith(`${base}::`) && /\(vi\)|vietnam|tiếng việt|::vi$/i.test(k));
-  for (const k of [vi, base, ...keys.filter((k) => k.startsWith(`${base}::`))]) if (k && cell(row, k)) return cell(row, k);
+  // `label::English (en)` today; `label:english` in forms written for older pyxform.
+  const translations = Object.keys(row).filter((k) => k.startsWith(`${base}:`));
+  const vi = translations.find((k) => /\(vi\)|vietnam|tiếng việt|:vi$/i.test(k));
+  for (const k of [vi, base, ...translations]) if (k && cell(row, k)) return cell(row, k);
   return "";
 }
 
@@ -149,7 +153,7 @@ interface OpenGroup {
 }
 
 /** Sheets → form, every problem listed (nothing is partially accepted). `version` is the baocao version to give the form. */
-export function formFromSheets(sheets: XlsFormSheets, version: number): XlsFormImport {
+export function formFromSheets(sheets: XlsFormSheets, version: number, defaults: { fileName?: string } = {}): XlsFormImport {
   const problems: XlsFormProblem[] = [];
   const at = (sheet: XlsFormProblem["sheet"], row: number | undefined, column: string | undefined, message: string) =>
     problems.push({ sheet, ...(row !== undefined ? { row } : {}), ...(column ? { column } : {}), message });
@@ -157,9 +161,18 @@ export function formFromSheets(sheets: XlsFormSheets, version: number): XlsFormI
   // settings
   const set = sheets.settings.find((r) => !blankRow(r)) ?? {};
   const setRow = sheets.settings.indexOf(set) + 2;
-  const rawId = cell(set, "form_id");
+  // Without them in settings, XLSForm takes the form's id from its file name and its title from the id.
+  const fromFile = defaults.fileName
+    ?.replace(/\.xlsx$/i, "")
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/đ/g, "d")
+    .replace(/Đ/g, "D")
+    .replace(/[^A-Za-z0-9_-]+/g, "-")
+    .replace(/^[-_]+|[-_]+$/g, "");
+  const rawId = cell(set, "form_id") || fromFile || "";
   const formId = rawId.toLowerCase().replace(/_/g, "-");
-  const formTitle = pick(set, "form_title");
+  const formTitle = pick(set, "form_title") || (defaults.fileName ? rawId : "");
   const authorVersion = cell(set, "version");
   if (!rawId) at("settings", setRow, "form_id", "thiếu form_id (mã mẫu báo cáo)");
   else if (!/^[a-z][a-z0-9-]*$/.test(formId))
@@ -176,7 +189,12 @@ export function formFromSheets(sheets: XlsFormSheets, version: number): XlsFormI
     const label = pick(r, "label");
     if (!list) return at("choices", row, "list_name", "thiếu list_name");
     if (!CHOICE_NAME.test(name))
-      return at("choices", row, "name", `giá trị "${name}" cần là chữ thường không dấu, số hoặc _, tối đa 40 ký tự (để vừa nút bấm Telegram)`);
+      return at(
+        "choices",
+        row,
+        "name",
+        `giá trị "${name}" cần là chữ không dấu, số, "_", "-" hoặc ".", không có dấu cách, tối đa 40 ký tự (để vừa nút bấm Telegram)`,
+      );
     if (!label) return at("choices", row, "label", `thiếu nhãn cho lựa chọn "${name}"`);
     const opts = lists.get(list) ?? [];
     if (opts.some((o) => o.value === name)) return at("choices", row, "name", `danh sách "${list}" có hai lựa chọn "${name}"`);
@@ -343,8 +361,19 @@ export function formFromSheets(sheets: XlsFormSheets, version: number): XlsFormI
   return { ok: true, form, settings: { formId, title: formTitle, ...(authorVersion ? { version: authorVersion } : {}) } };
 }
 
+/** The older spellings pyxform still reads ("select one from L", "select all that apply from L", "phone number"). */
+const TYPE_ALIASES: [RegExp, string][] = [
+  [/^select one from (\S+)(.*)$/i, "select_one $1$2"],
+  [/^select all that apply from (\S+)(.*)$/i, "select_multiple $1$2"],
+  [/^select all that apply (\S+)(.*)$/i, "select_multiple $1$2"],
+  [/^(int)$/i, "integer"],
+  [/^(string)$/i, "text"],
+];
+
 function normalizeType(t: string): string {
-  const s = t.trim().replace(/\s+/g, " ");
+  let s = t.trim().replace(/\s+/g, " ");
+  for (const [re, to] of TYPE_ALIASES) if (re.test(s)) s = s.replace(re, to);
+  if (/^phone[ _]number$/i.test(s)) return "phone";
   const m = /^(begin|end)[ _](group|repeat)$/i.exec(s);
   if (m) return `${m[1]!.toLowerCase()}_${m[2]!.toLowerCase()}`;
   const sel = /^select[ _](one|multiple)(?: (.+))?$/i.exec(s);
@@ -377,7 +406,7 @@ function questionFromRow(
     const yesno = sel[1] === "one" && list.length === 2 && list.some((o) => o.value === "yes") && list.some((o) => o.value === "no");
     qtype = yesno ? "yesno" : sel[1] === "one" ? "single" : "multiple";
     if (!yesno) choices = list;
-  } else if (["integer", "decimal", "text", "date", "datetime", "note"].includes(type)) {
+  } else if (["integer", "decimal", "text", "date", "datetime", "note", "phone"].includes(type)) {
     qtype = type as QuestionInput["type"];
   } else if (/^select_(one|multiple)$/.test(type)) {
     return void fail("type", `"${rawType}" cần tên danh sách lựa chọn (ví dụ "select_one gioi_tinh")`);
@@ -440,11 +469,10 @@ function questionFromRow(
     for (const [col, v, b] of [
       ["baocao::date_min", dmin, min],
       ["baocao::date_max", dmax, max],
-    ] as const) {
-      if (!v) fail(col, `câu ngày cần ${col} (ví dụ period_start, period_end+183d, today-16y hoặc 2020-01-01)`);
-      else if (!b) fail(col, `không hiểu "${v}" (ví dụ period_start, period_end+183d, today-16y hoặc 2020-01-01)`);
-    }
-    if (min && max) q.range = { min, max, ...(why ? { why } : {}) };
+    ] as const)
+      if (v && !b) fail(col, `không hiểu "${v}" (ví dụ period_start, period_end+183d, today-16y hoặc 2020-01-01)`);
+    // An ODK form has no bounds on its dates; a typed year such as 2062 must still be caught.
+    q.range = { min: min ?? DEFAULT_DATE_RANGE.min, max: max ?? DEFAULT_DATE_RANGE.max, ...(why ? { why } : {}) };
   } else if (dmin || dmax || why) fail(dmin ? "baocao::date_min" : dmax ? "baocao::date_max" : "baocao::date_why", "chỉ dùng cho câu date hoặc datetime");
   return before.n ? undefined : q;
 }

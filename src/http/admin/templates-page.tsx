@@ -545,6 +545,7 @@ export function mountTemplatePages(deps: AdminPageDeps) {
     try {
       const up = await uploadTemplate(ctxOf(s), tdeps, {
         file: new Uint8Array(await file.arrayBuffer()),
+        fileName: file.name,
         ...(scope ? { scope } : {}),
         ...(scheme ? { scheme } : {}),
       });
