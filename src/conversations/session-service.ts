@@ -14,7 +14,7 @@ import { renderSlot, visibleSlots, type Answers } from "../forms/form-runtime.js
 import type { OutboundMessage } from "../domain/messages.js";
 import { currentPeriod, deadlinesForUnit, loadCalendar, reportingContext, type Period, type ReportTemplate } from "../reporting/reporting-calendar.js";
 import { reportLabel, reportTitle, shortDate, startChoice, templateAsksSql } from "../reporting/reminder-topic.js";
-import { cutoffFor } from "../templates/template-service.js";
+import { cutoffFor } from "../reporting/cutoff.js";
 import type { CalendarEntry, ReportingLevel } from "../domain/periods.js";
 import type { FormDefinition } from "../forms/form-schema.js";
 import type { ActingOfficer } from "../directory/officers.js";

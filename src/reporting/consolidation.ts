@@ -3,7 +3,7 @@ import { buffer } from "node:stream/consumers";
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Worksheet } from "exceljs";
 import type { DbOrTx } from "../db/client.js";
-import { answers, periods, submissions, units } from "../db/schema/index.js";
+import { answers, periods, reportTemplates, submissions, units } from "../db/schema/index.js";
 import type { ReportRoot } from "../directory/units.js";
 import { periodLabel } from "../domain/periods.js";
 import type { FormDefinition } from "../forms/form-schema.js";
@@ -12,6 +12,7 @@ import { chosenOptions, countedQuestions, repeatOfKey, repeatRowOfKey } from "./
 import type { Period } from "./reporting-calendar.js";
 import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
 import { csvFile } from "../exports/csv.js";
+import { cutoffFor } from "./cutoff.js";
 
 /**
  * Consolidation (tổng hợp) of a period over a unit's subtree: the sum of every numeric item, the
@@ -41,6 +42,8 @@ export interface Consolidation {
   /** Of the included: approved by the supervisor (the rest are submitted, not yet approved). */
   approved: number;
   children: { code: string; name: string; communes: number; included: number; approved: number; values: Record<string, number> }[];
+  /** The template's data cut-off for this period, yyyy-mm-dd ("số liệu tính đến ngày …"), when it sets one. */
+  cutoff?: string;
 }
 
 /** An item of the consolidation before its figures: what it adds up or counts, and where it stands in the form. */
@@ -184,7 +187,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
   // Per child unit: communes, how many submitted, how many approved.
   const report = reportOf(db, period.id, COUNTED);
   const child = childCodeExpr(root);
-  const [sums, counts, before, coverage, children] = await Promise.all([
+  const [sums, counts, before, coverage, children, [template]] = await Promise.all([
     sumsByChildAndQuestion(db, period.id, root),
     countsByChild(db, period.id, root, form),
     previous ? sumsByQuestion(db, previous.id, root) : Promise.resolve(undefined),
@@ -200,7 +203,9 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
       .where(and(eq(units.scheme, root.scheme), eq(units.level, "commune"), inSubtree(units.path, root)))
       .groupBy(child),
     childrenOf(db, root),
+    db.select({ cutoff: reportTemplates.cutoff }).from(reportTemplates).where(eq(reportTemplates.id, period.templateId)),
   ]);
+  const cutoff = template ? cutoffFor(template, period) : undefined;
 
   const items = consolidatedItems(form).map((item) => ({
     ...item,
@@ -235,6 +240,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
     included: rows.reduce((a, c) => a + c.included, 0),
     approved: rows.reduce((a, c) => a + c.approved, 0),
     children: rows,
+    ...(cutoff ? { cutoff } : {}),
   };
 }
 
@@ -252,7 +258,7 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file, useStyles: true, useSharedStrings: true });
   wb.creator = "baocao";
   const title = `${c.form.title.toUpperCase()}`;
-  const sub = `${c.root.name} — ${periodLabel(c.period.key)}`;
+  const sub = `${c.root.name} — ${periodLabel(c.period.key)}${c.cutoff ? ` (số liệu tính đến ngày ${c.cutoff.split("-").reverse().join("/")})` : ""}`;
   // Figures include submitted reports not yet approved: say how many, so nobody mistakes them.
   const coverage = `Số xã đã nộp: ${c.included}/${c.communes}${c.communes > c.included ? ` (còn thiếu ${c.communes - c.included})` : ""}; đã duyệt ${c.approved}, chưa duyệt ${c.included - c.approved}${c.included > c.approved ? " (*)" : ""}`;
 

@@ -11,6 +11,7 @@ import { compileForm, type FormRegistry } from "../forms/form-registry.js";
 import { formFromSheets, problemLine, readXlsx, sheetsFromForm, writeXlsx, type XlsFormSettings } from "../forms/xlsform/xlsform.js";
 import { periodicities, type Periodicity } from "../db/schema/reporting.js";
 import { ensurePeriods } from "../reporting/reporting-calendar.js";
+export { cutoffFor } from "../reporting/cutoff.js";
 
 /**
  * Report templates owned by the people who ask for reports: imported from XLSForm, previewed as a
@@ -516,12 +517,4 @@ export async function setTemplateSchedule(ctx: ServiceContext, _deps: TemplateDe
     const year = ctx.clock().getUTCFullYear();
     await ensurePeriods(tx, fresh!, [year - 1, year, year + 1]);
   });
-}
-
-/** The data cut-off of a period of a template (yyyy-mm-dd), if the template sets one. */
-export function cutoffFor(template: { cutoff?: Record<string, string> | null }, period: { key: string; endsOn: string }): string | undefined {
-  const [year, slot] = period.key.split("-");
-  const ddmm = slot ? template.cutoff?.[slot] : undefined;
-  if (!ddmm || !DDMM.test(ddmm) || !year) return undefined;
-  return `${year}-${ddmm.slice(3, 5)}-${ddmm.slice(0, 2)}`;
 }

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/cli/commands.js";
-import { auditLog, formVersions, officers, submissions, units } from "../../src/db/schema/index.js";
+import ExcelJS from "exceljs";
+import { auditLog, formVersions, officers, periods, submissions, units } from "../../src/db/schema/index.js";
 import { officerActor, systemActor } from "../../src/directory/actor.js";
 import { createOfficerDirectory } from "../../src/directory/officers.js";
 import { isAppError } from "../../src/domain/app-error.js";
@@ -142,7 +143,13 @@ describe.each(dbKinds)("a province's own report template, from its spreadsheet t
         { forms: s.service.forms },
         {
           formId: ID,
-          schedule: { periodicity: "yearly", deadlines: [{ level: "commune", slot: "Y", deadline: "20/11" }], cutoff: {}, reminderSteps: [], roles: [] },
+          schedule: {
+            periodicity: "yearly",
+            deadlines: [{ level: "commune", slot: "Y", deadline: "20/11" }],
+            cutoff: { Y: "31/10" },
+            reminderSteps: [],
+            roles: [],
+          },
         },
       );
 
@@ -152,7 +159,7 @@ describe.each(dbKinds)("a province's own report template, from its spreadsheet t
       const list = await say(MAI, { text: "báo cáo" });
       expect(list[0]).toBe("Anh/chị có 2 báo cáo cần làm:");
       let got = await say(MAI, { choice: `cmd:start:${ID}` });
-      expect(got[0]).toBe("Hạn nộp: 20/11/2026.");
+      expect(got[0]).toBe("Hạn nộp: 20/11/2026. Số liệu tính đến ngày 31/10/2026.");
       expect(got.at(-1)).toMatch(/^Câu 1 \(1\/4\)\. Tổng số trẻ được hỗ trợ/);
       expect((await say(MAI, { text: "6000" })).join("\n")).toMatch(/5\.000/);
       expect((await say(MAI, { text: "10" })).at(-1)).toMatch(/^Câu 2 \(2\/4\)\. Số trẻ trai/);
@@ -183,6 +190,22 @@ describe.each(dbKinds)("a province's own report template, from its spreadsheet t
       got = await say(MAI, { text: "nộp" });
       expect(got.at(-1)).toMatch(/^✅ Đã nộp Phụ lục 01 — Trẻ em được hỗ trợ năm 2026 lúc .* \(đúng hạn\)/);
       expect(await versionOf("84912345678")).toEqual({ version: 1, status: "submitted" });
+
+      // The province's consolidation of its own report: the cut-off in the heading, the yes/no counted.
+      const [period] = await t.database.db
+        .select()
+        .from(periods)
+        .where(and(eq(periods.templateId, ID), eq(periods.key, "2026-Y")));
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(await (await s.api(`/api/periods/${period!.id}/export.xlsx?unit=12`)).arrayBuffer());
+      const summary = wb.getWorksheet("Tổng hợp")!;
+      expect(summary.getCell("A1").value).toBe("PHỤ LỤC 01 — TRẺ EM ĐƯỢC HỖ TRỢ");
+      expect(summary.getCell("A2").value).toBe("Tỉnh Lai Châu — báo cáo năm 2026 (số liệu tính đến ngày 31/10/2026)");
+      const rows = Array.from({ length: summary.rowCount }, (_, i) => summary.getRow(i + 1).values as unknown[]).map((r) => r.slice(1, 5));
+      // Laid out by the newest version, its answers matched by name (Mai answered version 1).
+      expect(rows).toContainEqual(["1", "Tổng số trẻ em được hỗ trợ trong năm", "", 10]);
+      expect(rows).toContainEqual(["4.1", "Xã đạt chuẩn xã phù hợp với trẻ em?: Có", "đơn vị", 1]);
+      expect(rows).toContainEqual(["4.2", "Xã đạt chuẩn xã phù hợp với trẻ em?: Không", "đơn vị", 0]);
 
       // Minh starts after version 2 was published: he is asked version 2.
       await linkOfficer(t.database, "84987654321", "telegram", MINH);

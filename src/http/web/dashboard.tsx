@@ -107,7 +107,7 @@ export function dashboardApp(deps: WebDeps) {
 
   web.get("/figures", signedIn(deps, "/dashboard"), async (c) => {
     const { unit, period, result: r } = await readConsolidation(serviceContext(c, deps), { forms: deps.forms }, asked(c));
-    const heading = `${r.form.title} — ${unit.name}, ${periodLabel(period.key)}`;
+    const heading = `${r.form.title} — ${unit.name}, ${periodLabel(period.key)}${r.cutoff ? ` (số liệu tính đến ngày ${r.cutoff.split("-").reverse().join("/")})` : ""}`;
     let section = "";
     return c.html(
       <OfficerLayout title="Số liệu tổng hợp" heading={heading} who={c.var} flash={c.var.flash}>
