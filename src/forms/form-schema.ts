@@ -82,6 +82,11 @@ export const questionSchema = z
     relevant: conditionSchema.optional(),
     /** A word shown after numbers in the review ("em", "cuộc", "đồng"). */
     unit: z.string().optional(),
+    /**
+     * A choice question of the same repeat group to count this one against in the consolidation
+     * (abuse cases by form × sex): rows by this question's option and that one's.
+     */
+    crossWith: id.optional(),
   })
   .superRefine((q, ctx) => {
     const needsChoices = q.type === "single" || q.type === "multiple";
@@ -142,6 +147,14 @@ export const formSchema = z
         if (!s.repeat) topLevel.add(q.id);
       }
     }
+    for (const s of form.sections)
+      for (const q of s.questions) {
+        if (q.crossWith === undefined) continue;
+        const other = s.questions.find((o) => o.id === q.crossWith);
+        const choice = (x: { type: string }) => x.type === "single" || x.type === "multiple" || x.type === "yesno";
+        if (!s.repeat || !other || other === q || !choice(q) || !choice(other))
+          ctx.addIssue({ code: "custom", message: `bảng chéo «${q.id}» × «${q.crossWith}»: cần hai câu chọn khác nhau trong cùng một nhóm lặp` });
+      }
     const numeric = new Set(form.sections.flatMap((s) => s.questions.filter((q) => q.type === "integer" || q.type === "decimal").map((q) => q.id)));
     for (const c of form.checks) {
       if (c.kind === "expr") continue;

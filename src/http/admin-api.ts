@@ -84,6 +84,10 @@ const StatusSchema = z
       description: "Choice and yes/no questions: option → how many submitted reports chose it (inside a repeat group: how many rows)",
       example: { child_friendly: { dat: 12, chua_dat: 3 }, case_sex: { nam: 4, nu: 7 } },
     }),
+    crossCounts: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number().int()))).openapi({
+      description: 'Repeat rows by two choice questions the form crosses (baocao::cross_with): "q×p" → option of q → option of p → rows',
+      example: { "case_form×case_sex": { the_chat: { nam: 2, nu: 3 } } },
+    }),
     repeatRows: z
       .record(z.string(), z.number().int())
       .openapi({ description: "Repeat groups: how many rows the submitted reports gave", example: { abuse_case: 11 } }),

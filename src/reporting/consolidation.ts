@@ -8,7 +8,7 @@ import type { ReportRoot } from "../directory/units.js";
 import { periodLabel } from "../domain/periods.js";
 import type { FormDefinition } from "../forms/form-schema.js";
 import { optionsOf, questionNumbers } from "../forms/form-runtime.js";
-import { chosenOptions, countedQuestions, repeatOfKey, repeatRowOfKey } from "./answer-counts.js";
+import { chosenOptions, countedQuestions, crossCounts, crossKey, repeatOfKey, repeatRowOfKey } from "./answer-counts.js";
 import type { Period } from "./reporting-calendar.js";
 import { childCodeExpr, childrenOf, COUNTED, inSubtree, reportOf } from "./subtree-reports.js";
 import { csvFile } from "../exports/csv.js";
@@ -42,6 +42,13 @@ export interface Consolidation {
   /** Of the included: approved by the supervisor (the rest are submitted, not yet approved). */
   approved: number;
   children: { code: string; name: string; communes: number; included: number; approved: number; values: Record<string, number> }[];
+  /** The repeat rows by two choice questions, where the form crosses them: first question's options down, the second's across. */
+  crossed: {
+    title: string;
+    rows: { value: string; label: string }[];
+    columns: { value: string; label: string }[];
+    counts: Record<string, Record<string, number>>;
+  }[];
   /** The template's data cut-off for this period, yyyy-mm-dd ("số liệu tính đến ngày …"), when it sets one. */
   cutoff?: string;
 }
@@ -187,7 +194,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
   // Per child unit: communes, how many submitted, how many approved.
   const report = reportOf(db, period.id, COUNTED);
   const child = childCodeExpr(root);
-  const [sums, counts, before, coverage, children, [template]] = await Promise.all([
+  const [sums, counts, before, coverage, children, [template], crossCounted] = await Promise.all([
     sumsByChildAndQuestion(db, period.id, root),
     countsByChild(db, period.id, root, form),
     previous ? sumsByQuestion(db, previous.id, root) : Promise.resolve(undefined),
@@ -204,7 +211,19 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
       .groupBy(child),
     childrenOf(db, root),
     db.select({ cutoff: reportTemplates.cutoff }).from(reportTemplates).where(eq(reportTemplates.id, period.templateId)),
+    crossCounts(
+      db,
+      form,
+      sql`select ${submissions.id} from ${submissions} inner join ${units} on ${units.id} = ${submissions.unitId} where ${countedReportsInSubtree(period.id, root)}`,
+    ),
   ]);
+  const question = (id: string) => form.sections.flatMap((x) => x.questions).find((q) => q.id === id)!;
+  const crossed = countedQuestions(form).crossed.map(([a, b]) => ({
+    title: `${question(a).label} × ${question(b).label}`,
+    rows: optionsOf(question(a)) ?? [],
+    columns: optionsOf(question(b)) ?? [],
+    counts: crossCounted[crossKey(a, b)] ?? {},
+  }));
   const cutoff = template ? cutoffFor(template, period) : undefined;
 
   const items = consolidatedItems(form).map((item) => ({
@@ -240,6 +259,7 @@ export async function consolidate(db: DbOrTx, period: Period, root: ReportRoot, 
     included: rows.reduce((a, c) => a + c.included, 0),
     approved: rows.reduce((a, c) => a + c.approved, 0),
     children: rows,
+    crossed,
     ...(cutoff ? { cutoff } : {}),
   };
 }
@@ -317,6 +337,30 @@ export async function toXlsx(c: Consolidation): Promise<Buffer> {
   wu.getRow(totalRow).font = { bold: true };
   ws.commit();
   wu.commit();
+  if (c.crossed.length > 0) {
+    // Each crossed pair as a table: the first question's options down, the second's across, totals on both sides.
+    const wx = wb.addWorksheet("Bảng chéo", { pageSetup: { ...print, orientation: "landscape" } });
+    printCentred(wx);
+    wx.getColumn(1).width = 40;
+    let r = 1;
+    for (const x of c.crossed) {
+      wx.getRow(r).values = [x.title];
+      wx.getRow(r).font = { bold: true };
+      r++;
+      wx.getRow(r).values = ["", ...x.columns.map((o) => o.label), "Tổng"];
+      wx.getRow(r).font = { bold: true };
+      r++;
+      for (const row of x.rows) {
+        const cells = x.columns.map((col) => x.counts[row.value]?.[col.value] ?? 0);
+        wx.getRow(r++).values = [row.label, ...cells, cells.reduce((a, b) => a + b, 0)];
+      }
+      const sums = x.columns.map((col) => x.rows.reduce((a, row) => a + (x.counts[row.value]?.[col.value] ?? 0), 0));
+      wx.getRow(r).values = ["Tổng", ...sums, sums.reduce((a, b) => a + b, 0)];
+      wx.getRow(r).font = { bold: true };
+      r += 2;
+    }
+    wx.commit();
+  }
   const [, xlsx] = await Promise.all([wb.commit(), bytes]);
   return xlsx;
 }

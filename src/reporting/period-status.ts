@@ -48,6 +48,8 @@ export interface PeriodStatus {
   choiceCounts: AnswerCounts["choiceCounts"];
   /** Repeat groups: how many rows those reports gave. */
   repeatRows: AnswerCounts["repeatRows"];
+  /** Repeat rows by two choice questions the form crosses. */
+  crossCounts: AnswerCounts["crossCounts"];
 }
 
 const emptyCounts = (): StatusCounts => ({ units: 0, submitted: 0, onTime: 0, late: 0, inProgress: 0, notStarted: 0, overdue: 0 });

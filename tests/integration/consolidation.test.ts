@@ -301,6 +301,7 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     const status = (await (await s.api(`/api/periods/2024-Y/status?unit=12`)).json()) as {
       choiceCounts: Record<string, Record<string, number>>;
       repeatRows: Record<string, number>;
+      crossCounts: Record<string, Record<string, Record<string, number>>>;
       sums: Record<string, number>;
     };
     const expectedCounts: Record<string, Record<string, number>> = {};
@@ -312,6 +313,32 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
     expect(status.choiceCounts).toEqual(expectedCounts);
     expect(status.repeatRows).toEqual({ abuse_case: counted("", "abuse_case[]") });
     expect(status.sums.case_age).toBe(now.get("case_age"));
+
+    // Abuse cases by form × sex, as the form crosses them: each row's two answers, joined here by
+    // the row's own key prefix, against the API and every cell of the «Bảng chéo» sheet.
+    const pairs = (await db.execute(sql`
+      select f.value ->> 'v' as form, x.value ->> 'v' as sex, count(*)::int as n
+      from answers f join answers x on x.submission_id = f.submission_id and x.key = replace(f.key, '.case_form', '.case_sex')
+      join submissions s on s.id = f.submission_id join periods p on p.id = s.period_id join units c on c.id = s.unit_id
+      where p.key = '2024-Y' and s.status in ('submitted', 'approved') and c.scheme = 'pre2025' and c.path like '12.%' and f.key like 'abuse_case[%].case_form'
+      group by 1, 2`)) as unknown as { rows: { form: string; sex: string; n: number }[] };
+    const expectedCross: Record<string, Record<string, number>> = {};
+    for (const r of pairs.rows) (expectedCross[r.form] ??= {})[r.sex] = r.n;
+    expect(pairs.rows.length).toBeGreaterThan(3);
+    expect(status.crossCounts).toEqual({ "case_form×case_sex": expectedCross });
+    const cross = wb.getWorksheet("Bảng chéo")!;
+    const form = forms.latest("child-affairs");
+    const q = (id: string) => form.sections.flatMap((sec) => sec.questions).find((x) => x.id === id)!;
+    const formOptions = q("case_form").choices as { value: string; label: string }[];
+    const sexes = q("case_sex").choices as { value: string; label: string }[];
+    const cellOf = (f: string, x: string) => expectedCross[f]?.[x] ?? 0;
+    const crossRows: unknown[][] = [
+      [`${q("case_form").label} × ${q("case_sex").label}`],
+      ["", ...sexes.map((o) => o.label), "Tổng"],
+      ...formOptions.map((f) => [f.label, ...sexes.map((x) => cellOf(f.value, x.value)), sexes.reduce((a, x) => a + cellOf(f.value, x.value), 0)]),
+      ["Tổng", ...sexes.map((x) => formOptions.reduce((a, f) => a + cellOf(f.value, x.value), 0)), pairs.rows.reduce((a, r) => a + r.n, 0)],
+    ];
+    expect(Array.from({ length: cross.rowCount }, (_, i) => cells(cross.getRow(i + 1)))).toEqual(crossRows);
     expect((await s.api(`/api/periods/2024-Y/export.xlsx?unit=99`)).status).toBe(404);
   });
 });

@@ -58,6 +58,7 @@ const EXTENSIONS = new Set([
   "baocao::repeat_max",
   "baocao::item_label",
   "baocao::add_another",
+  "baocao::cross_with",
 ]);
 /** Metadata rows ODK fills by itself (start time, device): they ask nothing, so a form that has them still imports. */
 const METADATA_TYPES = new Set(["start", "end", "today", "deviceid", "username", "simserial", "subscriberid", "phonenumber", "email", "audit"]);
@@ -458,6 +459,8 @@ function questionFromRow(
       fail("baocao::pattern", `biểu thức chính quy "${pattern}" không hợp lệ`);
     }
   }
+  const crossWith = cell(r, "baocao::cross_with");
+  if (crossWith) q.crossWith = crossWith;
   const patternHint = cell(r, "baocao::pattern_hint");
   if (patternHint) q.patternHint = patternHint;
   const dmin = cell(r, "baocao::date_min");
@@ -551,6 +554,7 @@ const SURVEY_COLUMNS = [
   "baocao::repeat_max",
   "baocao::item_label",
   "baocao::add_another",
+  "baocao::cross_with",
 ];
 
 export interface SheetsFromFormOptions {
@@ -642,6 +646,7 @@ export function sheetsFromForm(form: FormInput, settings?: Partial<XlsFormSettin
       if (q.maxLength !== undefined) r["baocao::max_length"] = String(q.maxLength);
       if (q.pattern) r["baocao::pattern"] = q.pattern;
       if (q.patternHint) r["baocao::pattern_hint"] = q.patternHint;
+      if (q.crossWith) r["baocao::cross_with"] = q.crossWith;
       if (q.range) {
         r["baocao::date_min"] = printDateBound(q.range.min);
         r["baocao::date_max"] = printDateBound(q.range.max);
