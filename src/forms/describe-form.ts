@@ -28,6 +28,8 @@ export interface DescribedQuestion {
   bounds?: string;
   /** The question's own constraint: "«Số buổi» ≤ 100 — «Quá nhiều buổi»". */
   constraint?: string;
+  /** "Tổng hợp chéo với «Giới tính»" (baocao::cross_with). */
+  cross?: string;
 }
 
 export interface DescribedSection {
@@ -193,6 +195,7 @@ export function describeForm(form: FormDefinition): DescribedForm {
       required: q.type !== "note" && q.required,
     };
     if (q.requiredMessage && d.required) d.requiredMessage = q.requiredMessage;
+    if (q.crossWith) d.cross = `Tổng hợp chéo với ${label(q.crossWith)}`;
     if (q.help) d.help = q.help;
     if (q.relevant) {
       const w = conditionWords(q.relevant);

@@ -133,6 +133,10 @@ describe.skipIf(!hasBrowser)("the template designer: upload, preview, chat previ
         .from(deadlineCalendars)
         .where(and(eq(deadlineCalendars.templateId, "phu-luc-lai-chau"), eq(deadlineCalendars.scopeUnitId, template!.scopeUnitId!)));
       expect(calendar).toEqual([{ level: "commune", slot: "Y", deadline: "2000-11-20" }]);
+      // A district's own date or one year's comes from a letter: the calendars page holds those, for this template too.
+      await page.getByRole("link", { name: "Lịch báo cáo của mẫu này" }).click();
+      await page.getByRole("heading", { name: "Hạn đang áp dụng cho Tỉnh Lai Châu — năm 2026" }).waitFor();
+      expect(await page.locator('#effective td[data-slot="Y"][data-level="commune"]').innerText()).toMatch(/20\/11\/2026/);
 
       // A commune officer fills reports in: the designer is not hers.
       const commune = await signInByChat(browser, s, tg, "0912000602", COMMUNE);

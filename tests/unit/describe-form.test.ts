@@ -104,6 +104,12 @@ describe("describeForm: the preview of a form as the officer meets it", () => {
     expect(d.problems).toEqual([]);
   });
 
+  it("says which repeat questions are counted crossed (the shipped report: abuse cases by form × sex)", () => {
+    const shipped = describeForm(createFormRegistry().latest("child-affairs"));
+    const caseForm = shipped.sections.flatMap((x) => x.questions).find((q) => q.id === "case_form");
+    expect(caseForm?.cross).toBe("Tổng hợp chéo với «Giới tính»");
+  });
+
   it("names a question whose skip logic depends on one asked later, and one that does not exist", () => {
     const bad = loadForm(
       {

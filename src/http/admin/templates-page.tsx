@@ -133,6 +133,12 @@ function FormDescription(props: { d: DescribedForm }) {
                     <span>Kiểm tra: {q.constraint}</span>
                   </>
                 ) : null}
+                {q.cross ? (
+                  <>
+                    <br />
+                    <span>{q.cross}</span>
+                  </>
+                ) : null}
                 {q.help ? (
                   <>
                     <br />
@@ -428,7 +434,16 @@ export function mountTemplatePages(deps: AdminPageDeps) {
         </div>
 
         <h2 id="schedule">Lịch báo cáo của mẫu</h2>
-        <p class="note">Hiện tại: {scheduleWords(schedule)}.</p>
+        <p class="note">
+          Hiện tại: {scheduleWords(schedule)}.
+          {schedule ? (
+            <>
+              {" "}
+              Hạn riêng của một huyện hoặc của một năm (theo công văn):{" "}
+              <a href={`/calendars?template=${encodeURIComponent(tv.formId)}`}>Lịch báo cáo của mẫu này</a>.
+            </>
+          ) : null}
+        </p>
         {fb ? (
           <p class="missing" role="alert">
             {fb.error}
