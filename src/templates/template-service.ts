@@ -11,7 +11,7 @@ import { compileForm, type FormRegistry } from "../forms/form-registry.js";
 import { formFromSheets, problemLine, readXlsx, sheetsFromForm, writeXlsx, type XlsFormSettings } from "../forms/xlsform/xlsform.js";
 import { periodicities, type Periodicity } from "../db/schema/reporting.js";
 import { ensurePeriods } from "../reporting/reporting-calendar.js";
-export { cutoffFor } from "../reporting/cutoff.js";
+import { DDMM } from "../reporting/cutoff.js";
 
 /**
  * Report templates owned by the people who ask for reports: imported from XLSForm, previewed as a
@@ -69,7 +69,6 @@ type TemplateRow = typeof reportTemplates.$inferSelect;
 
 const FORM_ID = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "Mã mẫu báo cáo không hợp lệ.");
 const VERSION = z.number().int().min(1).max(1_000_000);
-const DDMM = /^(0[1-9]|[12]\d|3[01])\/(0[1-9]|1[0-2])$/;
 /** An uploaded workbook past this is not a form (the biggest real appendices are ~100 KB). */
 export const MAX_TEMPLATE_BYTES = 5 * 1024 * 1024;
 
