@@ -30,6 +30,7 @@ import { seedCampaigns } from "./campaigns/seed-campaigns.js";
 import { mountBroadcastsApi } from "./http/broadcasts-api.js";
 import { mountIncidentsApi } from "./http/incidents-api.js";
 import { mountTemplatesApi } from "./http/templates-api.js";
+import { mountRequestsApi } from "./http/requests-api.js";
 import { mountWeb } from "./http/web.js";
 import { createSessions } from "./http/sessions.js";
 import { mountAdminWeb } from "./http/admin/index.js";
@@ -205,6 +206,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
       mountBroadcastsApi({ db, adminToken: config.ADMIN_API_TOKEN, clock, planners, drain: () => track(outbox.drainOnce()) }),
       mountIncidentsApi({ db, adminToken: config.ADMIN_API_TOKEN, incidents, clock }),
       mountTemplatesApi({ db, forms, adminToken: config.ADMIN_API_TOKEN, clock }),
+      mountRequestsApi({ db, forms, outbox, adminToken: config.ADMIN_API_TOKEN, clock, timeZone: config.TZ_REPORTS, drain: () => track(outbox.drainOnce()) }),
       mountWeb({
         db,
         clock,

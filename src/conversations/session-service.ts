@@ -294,7 +294,7 @@ export function createConversationService(deps: ConversationDeps) {
     if (!submission) {
       // A button from an old reminder, or a forged one, may name a template that no longer asks this
       // officer (archived, unscheduled, another scope or role): a report already begun stays theirs, a new one is not begun.
-      const [unit] = await tx.select({ path: units.path, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
+      const [unit] = await tx.select({ id: units.id, path: units.path, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
       const [asks] = unit
         ? await tx
             .select({ id: reportTemplates.id })
@@ -431,7 +431,7 @@ export interface OpenReport {
  * costs more (`currentPeriod` creates them).
  */
 export async function openReports(tx: Tx, officer: Pick<ActingOfficer, "unitId" | "role">, today: string, submitted = false): Promise<OpenReport[]> {
-  const [unit] = await tx.select({ path: units.path, level: units.level, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
+  const [unit] = await tx.select({ id: units.id, path: units.path, level: units.level, scheme: units.scheme }).from(units).where(eq(units.id, officer.unitId));
   if (!unit) return [];
   const open = tx
     .select()

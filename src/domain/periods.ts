@@ -5,7 +5,8 @@ import { addDays } from "./dates.js";
  * Reporting periods (kỳ báo cáo) as pure date arithmetic. A period covers a span of the year
  * and is due per level on calendar dates kept as data (`deadline_calendars`).
  */
-export type Periodicity = "monthly" | "quarterly" | "half-yearly" | "yearly" | "six-month-and-yearly";
+/** "once": an ad-hoc request's single period, made with the request (src/requests/), never by the calendar. */
+export type Periodicity = "monthly" | "quarterly" | "half-yearly" | "yearly" | "six-month-and-yearly" | "once";
 export type ReportingLevel = "commune" | "district" | "province";
 
 export interface PeriodSpec {
@@ -22,6 +23,8 @@ const span = (y: number, m1: number, m2: number) => ({ startsOn: `${y}-${pad(m1)
 
 export function periodsOfYear(periodicity: Periodicity, year: number): PeriodSpec[] {
   switch (periodicity) {
+    case "once":
+      return [];
     case "monthly":
       return Array.from({ length: 12 }, (_, i) => ({ slot: `M${pad(i + 1)}`, key: `${year}-M${pad(i + 1)}`, ...span(year, i + 1, i + 1) }));
     case "quarterly":
@@ -87,9 +90,17 @@ export function isLate(submittedLocalDate: string, deadline: string): boolean {
   return submittedLocalDate > deadline;
 }
 
+/**
+ * The period of ad-hoc request n, made in `year`: "2026-YC12". The year leads, as in every key
+ * (the calendar's year-specific rows and the consolidation read it there).
+ */
+export const requestPeriodKey = (year: number, requestId: number) => `${year}-YC${requestId}`;
+export const isRequestPeriod = (key: string): boolean => /^\d{4}-YC\d+$/.test(key);
+
 /** "báo cáo 6 tháng đầu năm 2026", as officers say it. */
 export function periodLabel(key: string): string {
   const [year, slot = ""] = key.split("-");
+  if (isRequestPeriod(key)) return "báo cáo đột xuất";
   if (slot === "H1") return `báo cáo 6 tháng đầu năm ${year}`;
   if (slot === "H2") return `báo cáo 6 tháng cuối năm ${year}`;
   if (slot === "Y") return `báo cáo năm ${year}`;

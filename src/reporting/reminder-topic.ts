@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { reportTemplates, units } from "../db/schema/index.js";
-import { periodLabel } from "../domain/periods.js";
+import { reportRequests, reportRequestUnits, reportTemplates, units } from "../db/schema/index.js";
+import { isRequestPeriod, periodLabel } from "../domain/periods.js";
 import { DEFAULT_TEMPLATE_ID } from "./reporting-defaults.js";
 
 /**
@@ -19,6 +19,8 @@ export const startChoice = (templateId: string) => `cmd:start:${templateId}`;
  * carries the year ("Báo cáo Tháng hành động 2026") is not given it twice.
  */
 export function reportTitle(template: { name: string }, periodKey: string): string {
+  // An ad-hoc request is named by its title alone: it has no period to tell it from another.
+  if (isRequestPeriod(periodKey)) return template.name;
   const name = template.name.replace(/\s*\([^)]*\)\s*$/, "").trim();
   const year = periodKey.slice(0, 4);
   const period = periodLabel(periodKey).replace(/^báo cáo\s+/, "");
@@ -32,6 +34,7 @@ export function reportTitle(template: { name: string }, periodKey: string): stri
  */
 export function reportLabel(template: { id: string; name: string }, periodKey: string): string {
   if (template.id === DEFAULT_TEMPLATE_ID) return periodLabel(periodKey);
+  if (isRequestPeriod(periodKey)) return `báo cáo «${template.name}»`;
   const title = reportTitle(template, periodKey);
   return /^Báo cáo\b/u.test(title) ? `b${title.slice(1)}` : title;
 }
@@ -43,9 +46,12 @@ export const shortDate = (iso: string) => `${Number(iso.slice(8, 10))}/${Number(
 export type TemplateAudience = Pick<typeof reportTemplates.$inferSelect, "archivedAt" | "scopeUnitId" | "roles" | "scheduled">;
 
 /** SQL over report_templates: the templates that ask an officer of this unit and role for reports now. */
-export function templateAsksSql(unit: { path: string; scheme: string }, role: string): SQL {
+export function templateAsksSql(unit: { id: number; path: string; scheme: string }, role: string): SQL {
   const t = reportTemplates;
+  // An ad-hoc request asks only the units it lists (fixed when it was made).
   return sql`${t.archivedAt} is null and ${t.scheduled}
+    and (${t.kind} = 'periodic' or exists (select 1 from ${reportRequests} r join ${reportRequestUnits} ru on ru.request_id = r.id
+      where r.template_id = ${t.id} and ru.unit_id = ${unit.id}))
     and (${t.scopeUnitId} is null or exists (select 1 from ${units} scope where scope.id = ${t.scopeUnitId} and scope.scheme = ${unit.scheme}
       and (scope.path = '' or ${unit.path} = scope.path or ${unit.path} like scope.path || '.%')))
     and (jsonb_array_length(${t.roles}) = 0 or ${t.roles} @> jsonb_build_array(${role}::text))`;

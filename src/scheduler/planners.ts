@@ -1,7 +1,19 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { broadcasts, broadcastRecipients, campaigns, campaignSteps, officers, submissions, units } from "../db/schema/index.js";
-import { formatDate, localDate } from "../domain/dates.js";
+import {
+  broadcasts,
+  broadcastRecipients,
+  campaigns,
+  campaignSteps,
+  officers,
+  reportRequests,
+  reportRequestUnits,
+  submissions,
+  units,
+  type OfficerRole,
+} from "../db/schema/index.js";
+import { addDays, formatDate, localDate } from "../domain/dates.js";
+import { REMINDER_MAX } from "../reporting/deadline-rules.js";
 import { campaignText, datesOfRule } from "../domain/campaign-dates.js";
 import { schemeForPeriod } from "../domain/periods.js";
 import { pathWithin } from "../domain/scope.js";
@@ -49,10 +61,14 @@ export function createPlanners(deps: PlannerDeps) {
     let planned = 0;
     for (const template of await listTemplates(db)) {
       if (asksNobody(template)) continue;
-      const roles = rolesAsked(template, ["commune"] as const);
+      // An ad-hoc request asks the roles it names of the units it lists; a periodic report the communes.
+      const isRequest = template.kind === "request";
+      const roles = isRequest ? (template.roles as OfficerRole[]) : rolesAsked(template, ["commune"] as const);
       if (roles.length === 0) continue;
       const period = await currentPeriod(db, template, today);
       if (!period) continue;
+      // A request long past its deadline (its period ends on it) has no reminder step left: not read again every tick.
+      if (isRequest && addDays(period.endsOn, REMINDER_MAX) < today) continue;
       const calendar = await loadCalendar(db, template.id);
       // The official tree of the period, and the demo tree, which reports on every period.
       const schemes: Scheme[] = [schemeForPeriod(period.endsOn), DEMO_SCHEME];
@@ -61,15 +77,16 @@ export function createPlanners(deps: PlannerDeps) {
       const [scope] = template.scopeUnitId
         ? await db.select({ path: units.path, scheme: units.scheme }).from(units).where(eq(units.id, template.scopeUnitId))
         : [undefined];
-      // Communes with officers and no submitted report for the period.
+      // Communes (a request: the units it asked) with officers and no submitted report for the period.
       const pending = await db
-        .select({ unitId: units.id, unitName: units.name, path: units.path, scheme: units.scheme, parentId: units.parentId })
+        .select({ unitId: units.id, unitName: units.name, path: units.path, scheme: units.scheme, parentId: units.parentId, level: units.level })
         .from(units)
         .leftJoin(submissions, and(eq(submissions.unitId, units.id), eq(submissions.periodId, period.id)))
         .where(
           and(
-            inArray(units.scheme, schemes),
-            eq(units.level, "commune"),
+            isRequest
+              ? sql`${units.id} in (select ru.unit_id from ${reportRequestUnits} ru join ${reportRequests} r on r.id = ru.request_id where r.template_id = ${template.id})`
+              : and(inArray(units.scheme, schemes), eq(units.level, "commune")),
             sql`(${submissions.status} is null or ${submissions.status} in ('in_progress', 'returned'))`,
             sql`exists (select 1 from ${officers} o where o.unit_id = ${units.id} and o.active)`,
           ),
@@ -77,7 +94,7 @@ export function createPlanners(deps: PlannerDeps) {
       const due = pending
         .filter((u) => !scope || (u.scheme === scope.scheme && pathWithin(scope.path, u.path)))
         .map((u) => {
-          const deadline = deadlinesForUnit(calendar, period, u.path).commune;
+          const deadline = deadlinesForUnit(calendar, period, u.path)[u.level];
           return { ...u, deadline, step: reminderStepOn(today, deadline, deps.reminderSteps ?? template.reminderSteps ?? DEFAULT_REMINDER_STEPS) };
         })
         .filter((u): u is typeof u & { step: number } => u.step !== undefined);
@@ -102,7 +119,7 @@ export function createPlanners(deps: PlannerDeps) {
           // The button opens this report, whichever others the officer has open.
           payload: {
             text: reminderText(u.step, r.name, label, formatDate(u.deadline)),
-            choices: [{ value: startChoice(template.id), label: "📝 Làm báo cáo" }],
+            choices: [{ value: startChoice(template.id), label: isRequest ? "📝 Trả lời ngay" : "📝 Làm báo cáo" }],
           },
         });
       }
@@ -126,7 +143,7 @@ export function createPlanners(deps: PlannerDeps) {
             dedupeKey: `escalation:${period.id}:${r.unitId}:${today}:${r.officerId}`,
             notBefore: sendAt,
             payload: {
-              text: `${late.length} xã chưa nộp ${label} (quá hạn từ ${step} ngày): ${names.slice(0, 30).join(", ")}${names.length > 30 ? ", …" : ""}.`,
+              text: `${late.length} ${isRequest ? "đơn vị chưa trả lời" : "xã chưa nộp"} ${label} (quá hạn từ ${step} ngày): ${names.slice(0, 30).join(", ")}${names.length > 30 ? ", …" : ""}.`,
             },
           });
         }

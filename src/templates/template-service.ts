@@ -12,6 +12,7 @@ import { formFromSheets, problemLine, readXlsx, sheetsFromForm, writeXlsx, type 
 import { periodicities, type Periodicity } from "../db/schema/reporting.js";
 import { ensurePeriods } from "../reporting/reporting-calendar.js";
 import { DDMM } from "../reporting/cutoff.js";
+import { REQUEST_TEMPLATE_PREFIX } from "../requests/request-template.js";
 
 /**
  * Report templates owned by the people who ask for reports: imported from XLSForm, previewed as a
@@ -217,6 +218,8 @@ export async function importTemplateForm(
 ): Promise<{ formId: string; version: number; status: TemplateStatus }> {
   mayAuthor(ctx.actor);
   const formId = parse(FORM_ID, input.settings.formId);
+  if (formId.startsWith(REQUEST_TEMPLATE_PREFIX))
+    throw refused([`settings, cột form_id: mã bắt đầu bằng «${REQUEST_TEMPLATE_PREFIX}» dành cho yêu cầu báo cáo đột xuất; đặt mã khác`]);
   const result = await ctx.db.transaction(async (tx) => {
     // Two uploads of one form at once would both take the same next version.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`template:${formId}`}))`);
@@ -357,7 +360,9 @@ export async function listTemplates(ctx: ServiceContext, _deps: TemplateDeps): P
       .orderBy(formVersions.formId, desc(formVersions.version)),
     ctx.db.select().from(reportTemplates),
   ]);
-  const ids = [...new Set([...rows.map((r) => r.formId), ...templates.map((t) => t.id)])].sort();
+  // An ad-hoc request's one-off template (and the form of its quick questions) is on /requests, not here.
+  const requestIds = new Set(templates.filter((t) => t.kind === "request").map((t) => t.id));
+  const ids = [...new Set([...rows.map((r) => r.formId), ...templates.map((t) => t.id)])].filter((id) => !requestIds.has(id)).sort();
   const unitIds = [...new Set([...rows.map((r) => r.scopeUnitId), ...templates.map((t) => t.scopeUnitId)].filter((id): id is number => id !== null))];
   const unitRows = unitIds.length ? await ctx.db.select().from(units).where(inArray(units.id, unitIds)) : [];
   const unitOf = new Map(unitRows.map((u) => [u.id, u]));
@@ -454,7 +459,10 @@ export async function exportTemplate(
 const ScheduleInput = z.object({
   formId: FORM_ID,
   schedule: z.object({
-    periodicity: z.enum(periodicities, { message: "Chu kỳ báo cáo không hợp lệ." }),
+    periodicity: z
+      .enum(periodicities, { message: "Chu kỳ báo cáo không hợp lệ." })
+      // "once" is an ad-hoc request's, made with its single period (src/requests/), not a schedule.
+      .refine((p) => p !== "once", "Chu kỳ báo cáo không hợp lệ."),
     deadlines: z
       .array(
         z.object({

@@ -72,6 +72,7 @@ const NOT_FORMS = new Set([
   "/api/broadcasts",
   // Bearer token only (a session cookie is not looked at), like the broadcasts API.
   "/api/templates",
+  "/api/requests",
   "/simulator/api/messages",
   "/internal/cli",
   "/internal/backup",

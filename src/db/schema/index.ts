@@ -11,3 +11,4 @@ export * from "./incidents.js";
 export * from "./web.js";
 export * from "./settings.js";
 export * from "./pending-links.js";
+export * from "./requests.js";

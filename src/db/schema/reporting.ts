@@ -2,7 +2,7 @@ import { boolean, date, doublePrecision, index, integer, jsonb, pgTable, primary
 import { officers } from "./officers.js";
 import { units } from "./units.js";
 
-export const periodicities = ["monthly", "quarterly", "half-yearly", "yearly", "six-month-and-yearly"] as const;
+export const periodicities = ["monthly", "quarterly", "half-yearly", "yearly", "six-month-and-yearly", "once"] as const;
 export type Periodicity = (typeof periodicities)[number];
 
 /** A report template = a form + how often it is due. Deadlines live in `deadline_calendars`. */
@@ -29,6 +29,10 @@ export const reportTemplates = pgTable("report_templates", {
   scheduled: boolean("scheduled").notNull().default(true),
   /** No new reports from then on; reports already started can still be finished. */
   archivedAt: timestamp("archived_at", { withTimezone: true }),
+  /** "request": the one-off template of an ad-hoc request (src/requests/), asked only of the units it names. */
+  kind: text("kind", { enum: ["periodic", "request"] })
+    .notNull()
+    .default("periodic"),
 });
 
 /**

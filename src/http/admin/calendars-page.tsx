@@ -43,6 +43,7 @@ const PERIODICITY_NAMES: Record<Periodicity, string> = {
   "half-yearly": "6 tháng một lần",
   yearly: "hằng năm",
   "six-month-and-yearly": "6 tháng đầu năm và cả năm",
+  once: "một lần (yêu cầu đột xuất)",
 };
 
 /** "Xã nộp trước": the column of the deadline a level must submit by. */

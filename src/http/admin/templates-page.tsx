@@ -51,6 +51,7 @@ export const PERIODICITY_LABELS: Record<Periodicity, string> = {
   "half-yearly": "6 tháng một lần",
   yearly: "Hằng năm",
   "six-month-and-yearly": "6 tháng đầu năm và cả năm",
+  once: "Một lần (yêu cầu đột xuất)",
 };
 
 const REPORTING_ROLES = ["commune", "district", "province"] as const;
@@ -455,11 +456,13 @@ export function mountTemplatePages(deps: AdminPageDeps) {
             <label>
               Chu kỳ{" "}
               <select name="periodicity" id="every">
-                {periodicities.map((p) => (
-                  <option value={p} selected={p === every}>
-                    {PERIODICITY_LABELS[p]}
-                  </option>
-                ))}
+                {periodicities
+                  .filter((p) => p !== "once")
+                  .map((p) => (
+                    <option value={p} selected={p === every}>
+                      {PERIODICITY_LABELS[p]}
+                    </option>
+                  ))}
               </select>
             </label>
           </p>
@@ -629,7 +632,7 @@ export function mountTemplatePages(deps: AdminPageDeps) {
     const refuse = (error: string) => previewPage(c, tv, { error, values }, 400);
 
     const periodicity = values.periodicity as Periodicity;
-    if (!(periodicities as readonly string[]).includes(periodicity)) return refuse("Chu kỳ không hợp lệ.");
+    if (!(periodicities as readonly string[]).includes(periodicity) || periodicity === "once") return refuse("Chu kỳ không hợp lệ.");
     const levels = levelsOfScheme(s.own.scheme) as readonly ReportingLevelName[];
     const slots = periodsOfYear(periodicity, Number(today().slice(0, 4))).map((p) => p.slot);
     const deadlines: TemplateSchedule["deadlines"] = [];
