@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   "broadcast.export": "Tải danh sách người nhận",
   export: "Tải báo cáo tổng hợp",
   "reminder.manual": "Nhắc nộp báo cáo",
+  "request.create": "Gửi yêu cầu báo cáo đột xuất",
+  "request.remind": "Nhắc trả lời yêu cầu báo cáo",
   "submission.read": "Xem báo cáo",
   "submission.read_refused": "Mở báo cáo không có hoặc không được xem",
   "submission.approve": "Duyệt báo cáo",
@@ -92,6 +94,11 @@ const DETAIL_LABELS: Record<string, string> = {
   page: "Trang",
   start: "Bắt đầu",
   end: "Kết thúc",
+  units: "Số đơn vị",
+  deadline: "Hạn",
+  template: "Mẫu báo cáo",
+  questions: "Số câu hỏi",
+  reminded: "Số cán bộ được nhắc",
 };
 
 /** Recorded values that are codes, in words. */
