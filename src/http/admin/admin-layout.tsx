@@ -5,6 +5,7 @@ import type { Supervisor } from "./kit.js";
 
 const NAV: [string, string][] = [
   ["/dashboard", "Tổng quan"],
+  ["/requests", "Yêu cầu báo cáo"],
   ["/broadcasts", "Văn bản chỉ đạo"],
   ["/campaigns", "Chiến dịch"],
   ["/incidents", "Báo cáo khẩn"],

@@ -10,10 +10,11 @@ import { mountUnitPages } from "./units-page.js";
 import { mountCalendarPages } from "./calendars-page.js";
 import { mountAuditPage } from "./audit-page.js";
 import { mountTemplatePages } from "./templates-page.js";
+import { mountRequestPages } from "./requests-page.js";
 
 export type { AdminWebDeps, AdminPageDeps } from "./deps.js";
 
-const SECTIONS = ["/broadcasts", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit", "/templates"];
+const SECTIONS = ["/broadcasts", "/campaigns", "/incidents", "/officers", "/units", "/calendars", "/audit", "/templates", "/requests"];
 
 /** The admin web, part 2: one module per daily task of a district or province admin. */
 export function mountAdminWeb(deps: AdminWebDeps) {
@@ -33,6 +34,7 @@ export function mountAdminWeb(deps: AdminWebDeps) {
       mountCalendarPages,
       mountAuditPage,
       mountTemplatePages,
+      mountRequestPages,
     ])
       mount(full)(app);
   };

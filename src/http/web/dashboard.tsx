@@ -11,6 +11,7 @@ import { readDashboard, type DashboardWithPeriod } from "../../reporting/dashboa
 import { exportPeriod, readConsolidation } from "../../reporting/export-period.js";
 import { periodShort, periodTitle } from "../../reporting/labels.js";
 import { remindUnit } from "../../reporting/remind-unit.js";
+import { listRequests, type RequestSummary } from "../../requests/request-status.js";
 import type { ChildStatus } from "../../reporting/period-status.js";
 import { cspNonce } from "../html.js";
 import type { WebDeps } from "./deps.js";
@@ -74,7 +75,8 @@ export function dashboardApp(deps: WebDeps) {
       );
     }
     const banners = officer.role === "admin" ? ((await deps.adminBanners?.().catch(() => [])) ?? []) : [];
-    return c.html(<DashboardPage d={d} who={c.var} banners={banners} timeZone={deps.timeZone} />);
+    const requests = officer.role === "commune" ? [] : openRequests(await listRequests(ctx, { limit: 50 }), today());
+    return c.html(<DashboardPage d={d} who={c.var} banners={banners} timeZone={deps.timeZone} requests={requests} today={today()} />);
   });
 
   web.post(
@@ -163,7 +165,47 @@ export function dashboardApp(deps: WebDeps) {
   return web;
 }
 
-function DashboardPage(props: { d: DashboardWithPeriod; who: WebEnv["Variables"]; banners: string[]; timeZone: string }) {
+/** The requests still worth a look beside the periodic report: not all answered, or due in the last 30 days. */
+function openRequests(list: RequestSummary[], today: string): RequestSummary[] {
+  const month = new Date(Date.parse(`${today}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
+  return list.filter((r) => r.deadline >= month && (r.answered < r.units || r.deadline >= today)).slice(0, 10);
+}
+
+/** Ad-hoc requests (yêu cầu báo cáo đột xuất) open in the officer's part, beside the periodic report. */
+function OpenRequests(props: { requests: RequestSummary[]; today: string }) {
+  return (
+    <section id="requests">
+      <h2>Yêu cầu báo cáo đột xuất</h2>
+      {props.requests.length === 0 ? (
+        <p class="note">Không có yêu cầu nào đang mở.</p>
+      ) : (
+        <ul>
+          {props.requests.map((r) => (
+            <li>
+              <a href={`/requests/${r.id}`}>{r.title}</a> — {r.root.name}, hạn {formatDate(r.deadline)}:{" "}
+              <b class={props.today > r.deadline && r.answered < r.units ? "late" : ""}>
+                {r.answered}/{r.units}
+              </b>{" "}
+              đơn vị đã trả lời
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>
+        <a href="/requests">Tất cả yêu cầu</a> · <a href="/requests/new">Tạo yêu cầu mới</a>
+      </p>
+    </section>
+  );
+}
+
+function DashboardPage(props: {
+  d: DashboardWithPeriod;
+  who: WebEnv["Variables"];
+  banners: string[];
+  timeZone: string;
+  requests: RequestSummary[];
+  today: string;
+}) {
   const { d, who } = props;
   const { root, status: s, trend, people } = d;
   const { period, current, opened } = d.periods;
@@ -208,6 +250,7 @@ new Chart(document.getElementById('trend'),{type:'line',data:{labels:${scriptJso
         <a href={`/dashboard/figures?unit=${encodeURIComponent(root.code)}&period=${encodeURIComponent(period.key)}`}>📊 Số liệu tổng hợp</a> ·{" "}
         <a href={`/dashboard/export.xlsx?unit=${encodeURIComponent(root.code)}&period=${encodeURIComponent(period.key)}`}>⬇ Tải báo cáo tổng hợp (XLSX)</a>
       </p>
+      {supervises ? <OpenRequests requests={props.requests} today={props.today} /> : null}
       <div class="row">
         <div class="w30">
           <canvas id="chart" aria-label="Tình hình nộp báo cáo"></canvas>
