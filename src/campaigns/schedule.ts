@@ -1,5 +1,5 @@
 import type { campaignSteps } from "../db/schema/index.js";
-import { campaignText, datesOfRule, type StepRule } from "../domain/campaign-dates.js";
+import { campaignText, datesOfRule, waitsForTheme, type StepRule } from "../domain/campaign-dates.js";
 import { isValidDate } from "../domain/dates.js";
 
 type Step = typeof campaignSteps.$inferSelect;
@@ -26,6 +26,12 @@ export function nextSend(steps: Pick<Step, "rule" | "sendAt">[], today: string):
 /** Every message of a year, in order, as the planner will send it (theme and year filled in). */
 export function yearCalendar(steps: Pick<Step, "rule" | "sendAt" | "text">[], themes: Record<string, string>, year: number) {
   return steps
-    .flatMap((st) => safeDates(st.rule, year).map((date) => ({ date, sendAt: st.sendAt, text: campaignText(st.text, themes, year) })))
+    .flatMap((st) =>
+      safeDates(st.rule, year).map((date) => {
+        /** Names a theme the year does not have: held back, never sent with an empty «»; shown with «…» where the theme goes. */
+        const waiting = waitsForTheme(st.text, themes, year);
+        return { date, sendAt: st.sendAt, text: campaignText(st.text, waiting ? { ...themes, [String(year)]: "…" } : themes, year), waiting };
+      }),
+    )
     .sort((x, y) => (x.date + x.sendAt).localeCompare(y.date + y.sendAt));
 }

@@ -77,6 +77,18 @@ export function describeRule(rule: StepRule): string {
 }
 
 /**
+ * A step whose text names the year's theme waits for it: it is never sent with an empty «», and
+ * goes out when the theme is set, up to this many days after its date (the launch week); later
+ * than that it is not sent that year.
+ */
+export const THEME_WAIT_DAYS = 7;
+
+export const namesTheme = (text: string): boolean => text.includes("{theme}");
+
+/** The step cannot go out in `year` yet: it names a theme the year does not have. */
+export const waitsForTheme = (text: string, themes: Record<string, string>, year: number): boolean => namesTheme(text) && !themes[String(year)]?.trim();
+
+/**
  * A step's text as sent in `year`: the year's theme and the year filled in; an empty "( )" left
  * by a year without a theme is dropped. {name} stays for the recipient's name.
  */

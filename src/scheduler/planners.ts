@@ -14,7 +14,7 @@ import {
 } from "../db/schema/index.js";
 import { addDays, formatDate, localDate } from "../domain/dates.js";
 import { REMINDER_MAX } from "../reporting/deadline-rules.js";
-import { campaignText, datesOfRule } from "../domain/campaign-dates.js";
+import { campaignText, datesOfRule, namesTheme, THEME_WAIT_DAYS, waitsForTheme } from "../domain/campaign-dates.js";
 import { schemeForPeriod } from "../domain/periods.js";
 import { pathWithin } from "../domain/scope.js";
 import { localTime } from "../domain/quiet-hours.js";
@@ -162,20 +162,35 @@ export function createPlanners(deps: PlannerDeps) {
     const active = await db.select().from(campaigns).where(eq(campaigns.active, true));
     for (const c of active) {
       const stepsOf = await db.select().from(campaignSteps).where(eq(campaignSteps.campaignId, c.id));
-      const todays = stepsOf.filter((s) => datesOfRule(s.rule, year).includes(today));
-      if (todays.length === 0) continue;
+      // Today's steps; a step naming the theme also on the days after its date it waited for one.
+      const due: { step: (typeof stepsOf)[number]; date: string }[] = [];
+      for (const s of stepsOf) {
+        const back = namesTheme(s.text) ? THEME_WAIT_DAYS : 0;
+        const dates = back ? [...datesOfRule(s.rule, year - 1), ...datesOfRule(s.rule, year)] : datesOfRule(s.rule, year);
+        for (const date of dates) {
+          if (date > today || date < addDays(today, -back)) continue;
+          const dateYear = Number(date.slice(0, 4));
+          if (waitsForTheme(s.text, c.themes, dateYear)) {
+            if (date === today) logger.warn({ campaign: c.key, step: s.key, year: dateYear }, "campaign step waits for the year's theme");
+            continue;
+          }
+          due.push({ step: s, date });
+        }
+      }
+      if (due.length === 0) continue;
       const { reachable } = await resolveRecipients(db, c.audience);
       const rows: NewOutboxRow[] = [];
-      for (const s of todays) {
-        const text = campaignText(s.text, c.themes, year);
+      for (const { step: s, date } of due) {
+        const text = campaignText(s.text, c.themes, Number(date.slice(0, 4)));
         for (const r of reachable) {
           rows.push({
             officerId: r.officerId,
             channel: r.channel,
             chatId: r.chatId,
             kind: "campaign",
-            dedupeKey: `campaign:${c.id}:${s.key}:${today}:${r.officerId}`,
-            notBefore: localTime(today, s.sendAt, timeZone),
+            // Keyed by the step's own date: a theme set days late sends it once, not once a day.
+            dedupeKey: `campaign:${c.id}:${s.key}:${date}:${r.officerId}`,
+            notBefore: localTime(date, s.sendAt, timeZone),
             payload: { text: text.replaceAll("{name}", r.name) },
           });
         }

@@ -1,6 +1,6 @@
 import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { outbox, periods, submissions, units } from "../../src/db/schema/index.js";
+import { campaigns, outbox, periods, submissions, units } from "../../src/db/schema/index.js";
 import { createFormRegistry } from "../../src/forms/form-registry.js";
 import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.js";
 import { createLogger } from "../../src/log.js";
@@ -167,11 +167,32 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     expect(await plannedOn("2026-09-25")).toContain("day");
     expect(await plannedOn("2026-09-24")).toEqual([]);
     expect(await plannedOn("2026-09-18")).toEqual(["before", "before"]);
-    expect(await plannedOn("2026-05-25")).toEqual(["launch", "launch"]);
-    const launch = await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, "campaign:%:launch:2026-05-25:%"));
-    expect(launch[0]!.payload.text).toMatch(/phát động Tháng hành động vì trẻ em 2026/);
+    expect(await plannedOn("2025-05-26")).toEqual(["launch", "launch"]);
+    const launch2025 = await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, "campaign:%:launch:2025-05-26:%"));
+    expect(launch2025[0]!.payload.text).toMatch(
+      /phát động Tháng hành động vì trẻ em 2025 \(1–30\/6\), chủ đề: «Ưu tiên nguồn lực hoàn thành các mục tiêu vì trẻ em»/,
+    );
     // Campaign texts go out at their time of day, not at midnight when planned.
-    expect(launch[0]!.notBefore.toISOString()).toBe("2026-05-25T01:00:00.000Z");
+    expect(launch2025[0]!.notBefore.toISOString()).toBe("2025-05-26T01:00:00.000Z");
+
+    // 2026 has no theme yet: the launch waits rather than going out with an empty «».
+    expect(await plannedOn("2026-05-25")).toEqual([]);
+    now.value = at("2026-05-26", "00:10");
+    await h.planners.planCampaigns();
+    expect(await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, "campaign:%:launch:2026-%"))).toHaveLength(0);
+    // The province types the theme two days late: the launch goes out then, once, under its own date.
+    await t.database.db
+      .update(campaigns)
+      .set({ themes: { "2026": "Chủ đề thử nghiệm 2026" } })
+      .where(eq(campaigns.key, "action-month"));
+    now.value = at("2026-05-27", "08:00");
+    await h.planners.planCampaigns();
+    now.value = at("2026-05-28", "08:00");
+    await h.planners.planCampaigns();
+    const launch = await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, "campaign:%:launch:2026-05-25:%"));
+    expect(launch).toHaveLength(2);
+    expect(launch[0]!.payload.text).toMatch(/chủ đề: «Chủ đề thử nghiệm 2026»/);
+    expect(await t.database.db.select().from(outbox).where(like(outbox.dedupeKey, "campaign:%:launch:2026-%"))).toHaveLength(2);
   });
 
   it("a directive sent at 22:30 waits until 07:00 and is then delivered once", async () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from "vitest";
 import fc from "fast-check";
 import { lunarToSolar } from "../../src/domain/lunar.js";
-import { campaignText, datesOfRule, describeRule, type StepRule } from "../../src/domain/campaign-dates.js";
+import { campaignText, datesOfRule, describeRule, waitsForTheme, type StepRule } from "../../src/domain/campaign-dates.js";
 import { isQuiet, nextAllowed, localTime, type QuietHours } from "../../src/domain/quiet-hours.js";
 import { reminderStepOn, reminderText, DEFAULT_REMINDER_STEPS } from "../../src/domain/reminders.js";
 import { createRateLimiter } from "../../src/delivery/rate-limiter.js";
@@ -692,6 +692,14 @@ describe("campaign dates: the corners of each rule", () => {
     expect(campaignText("Chủ đề({theme})!", {}, 2027)).toBe("Chủ đề!");
     expect(campaignText("Nhắc lịch ( {theme} ) hôm nay", {}, 2027)).toBe("Nhắc lịch hôm nay");
     expect(campaignText("Lịch ({year}) của {name}", {}, 2027)).toBe("Lịch (2027) của {name}");
+  });
+
+  it("a step that names the theme waits for a year that has none (or only spaces); one that does not name it never waits", () => {
+    const themes = { "2026": "Trẻ em an toàn trên không gian mạng", "2027": "  " };
+    expect(waitsForTheme("Chủ đề: «{theme}»", themes, 2026)).toBe(false);
+    expect(waitsForTheme("Chủ đề: «{theme}»", themes, 2027)).toBe(true);
+    expect(waitsForTheme("Chủ đề: «{theme}»", themes, 2028)).toBe(true);
+    expect(waitsForTheme("Tết Trung thu {year}", {}, 2028)).toBe(false);
   });
 });
 

@@ -20,7 +20,7 @@ import { audienceLabel, campaignStatusLabel, RULE_KIND_LABELS, WEEKDAYS, weekday
 import { setCampaignActive } from "../../campaigns/pause-campaign.js";
 import { nextSend, yearCalendar } from "../../campaigns/schedule.js";
 import { EMPTY_STEP_FORM, MAX_STEP_TEXT, parseStepForm, readStepForm, stepFormOf, type StepForm } from "../../campaigns/step-form.js";
-import { describeRule, type StepRule } from "../../domain/campaign-dates.js";
+import { describeRule, THEME_WAIT_DAYS, type StepRule } from "../../domain/campaign-dates.js";
 import { isAppError, type AppError } from "../../domain/app-error.js";
 import { formatDate, localDate } from "../../domain/dates.js";
 import type { ServiceContext } from "../../directory/actor.js";
@@ -297,7 +297,12 @@ function CampaignBody(props: { access: CampaignAccess; steps: CampaignStep[]; st
         <a href={`/campaigns/${campaign.id}?year=${year - 1}#calendar`}>← {year - 1}</a> ·{" "}
         <a href={`/campaigns/${campaign.id}?year=${year + 1}#calendar`}>{year + 1} →</a>
       </p>
-      {needsTheme ? <p class="late">Chưa có chủ đề năm {year}: tin nhắn sẽ gửi với chủ đề trống.</p> : null}
+      {needsTheme ? (
+        <p class="late" id="theme-missing">
+          Chưa có chủ đề năm {year}: các tin nhắc đến chủ đề (đánh dấu «chờ chủ đề») chưa được gửi, không bao giờ gửi với chủ đề trống. Nhập chủ đề ở trên: tin
+          sẽ gửi ngay khi có chủ đề, nếu chưa quá {THEME_WAIT_DAYS} ngày sau ngày gửi.
+        </p>
+      ) : null}
       {campaign.active ? null : <p class="late">Chiến dịch đang tạm dừng: không tin nào được gửi cho tới khi tiếp tục.</p>}
       <table id="preview">
         <thead>
@@ -319,7 +324,14 @@ function CampaignBody(props: { access: CampaignAccess; steps: CampaignStep[]; st
                 <td>{formatDate(r.date)}</td>
                 <td>{weekdayName(r.date)}</td>
                 <td>{r.sendAt}</td>
-                <td>{r.text}</td>
+                <td>
+                  {r.waiting ? (
+                    <>
+                      <b class="late">⏸ chờ chủ đề</b>{" "}
+                    </>
+                  ) : null}
+                  {r.text}
+                </td>
               </tr>
             ))
           )}
