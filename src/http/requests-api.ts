@@ -11,6 +11,7 @@ import type { FormRegistry } from "../forms/form-registry.js";
 import { createRequest } from "../requests/create-request.js";
 import { requestStatus, type RequestStatus } from "../requests/request-status.js";
 import { exportRequest } from "../requests/export-request.js";
+import { remindRequest } from "../requests/remind-request.js";
 import { jsonBearerAuth } from "./errors.js";
 
 /** The JSON a status answers: like the period status API (`counts` of units, `sums`, `choiceCounts`), per asked unit its status. */
@@ -82,6 +83,13 @@ export function mountRequestsApi(deps: {
     app.get("/api/requests/:id{[0-9]{1,9}}", async (c) => {
       const id = Number(c.req.param("id"));
       return c.json(requestStatusJson(await requestStatus(ctx(await treeOf(id)), deps, { id }, today())), 200);
+    });
+
+    /** «Nhắc những đơn vị chưa trả lời»: 200 {units, reminded, unreachable}; a second call within the minute reminds nobody again. */
+    app.post("/api/requests/:id{[0-9]{1,9}}/remind", async (c) => {
+      const id = Number(c.req.param("id"));
+      const r = await remindRequest(ctx(await treeOf(id)), deps, { id }, today());
+      return c.json({ units: r.units, reminded: r.reminded, unreachable: r.unreachable }, 200);
     });
 
     app.get("/api/requests/:id{[0-9]{1,9}}/xlsx", async (c) => {

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { deadlineCalendars, formVersions, reportTemplates, units } from "../db/schema/index.js";
 import { shippedForms, type FormRegistry } from "../forms/form-registry.js";
@@ -10,7 +10,7 @@ const every = (ddmm: string) => `2000-${ddmm.slice(3, 5)}-${ddmm.slice(0, 2)}`;
 
 type Row = { slot: string; level: "commune" | "district" | "province"; deadline: string };
 
-/** National default: every unit whose province has no calendar of its own reports on these. */
+/** National default: every unit whose province has no calendar of its own reports on these (baocao's choice, see NATIONAL_SOURCE). */
 const NATIONAL: Row[] = [
   { slot: "H1", level: "commune", deadline: every("15/05") },
   { slot: "H1", level: "district", deadline: every("20/05") },
@@ -20,8 +20,23 @@ const NATIONAL: Row[] = [
   { slot: "Y", level: "province", deadline: every("20/11") },
 ];
 
-/** The calendars the provinces' letters set (each entry's `source` names its letter), scoped to the unit that issued each letter. */
-const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; rows: Row[] }[] = [
+const QUANG_BINH_2024 = "Quảng Bình, Công văn 308/SLĐTBXH-BTTETN ngày 04/3/2024: huyện gửi Sở trước 15/5/2024 và 10/11/2024";
+
+/**
+ * What earlier versions shipped and a letter does not say, mended at start-up where nobody has
+ * edited them (an edit rewrites a row's source): matched by their exact source.
+ */
+const SUPERSEDED: { source: string; scheme: "pre2025"; code: string }[] = [{ source: "Quảng Bình 2024: trước 15/5 và 10/11", scheme: "pre2025", code: "44" }];
+
+/** The national default is baocao's own: no letter sets it, and the calendars page says so. */
+export const NATIONAL_SOURCE = "Mặc định của baocao, không theo văn bản nào: xã 15/5 và 10/11, huyện 20/5 và 15/11, tỉnh 25/5 và 20/11";
+const OLD_NATIONAL_SOURCE = "Mặc định toàn quốc";
+
+/**
+ * The calendars the provinces' letters set (each entry's `source` names its letter), scoped to
+ * the unit that issued each letter; `year` when the letter names one year only (every year otherwise).
+ */
+const LETTERS: { scheme: "pre2025" | "post2025"; code: string; year?: number; source: string; rows: Row[] }[] = [
   ...(["pre2025", "post2025"] as const).map((scheme) => ({
     scheme,
     code: "20",
@@ -45,12 +60,26 @@ const LETTERS: { scheme: "pre2025" | "post2025"; code: string; source: string; r
     ],
   },
   {
+    // Công văn 308/SLĐTBXH-BTTETN of 04/03/2024 is addressed to the departments and the districts
+    // ("Kính gửi: … Ủy ban nhân dân các huyện, thị xã, thành phố") and names 2024 only.
     scheme: "pre2025",
     code: "44",
-    source: "Quảng Bình 2024: trước 15/5 và 10/11",
+    year: 2024,
+    source: QUANG_BINH_2024,
     rows: [
-      { slot: "H1", level: "commune", deadline: every("15/05") },
-      { slot: "Y", level: "commune", deadline: every("10/11") },
+      { slot: "H1", level: "district", deadline: "2024-05-15" },
+      { slot: "Y", level: "district", deadline: "2024-11-10" },
+    ],
+  },
+  {
+    // The letter gives the communes no date of their own: baocao's five days before their district's.
+    scheme: "pre2025",
+    code: "44",
+    year: 2024,
+    source: "baocao: xã gửi huyện 5 ngày trước hạn của huyện (Công văn 308/SLĐTBXH-BTTETN không đặt hạn cho xã)",
+    rows: [
+      { slot: "H1", level: "commune", deadline: "2024-05-10" },
+      { slot: "Y", level: "commune", deadline: "2024-11-05" },
     ],
   },
   {
@@ -88,18 +117,37 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: 
       // The published version is the truth (an admin may publish an older version again); before any was stored, the newest shipped.
       .onConflictDoUpdate({ target: reportTemplates.id, set: { formVersion: sql`excluded.form_version` } });
     await tx
+      .update(deadlineCalendars)
+      .set({ source: NATIONAL_SOURCE })
+      .where(
+        and(eq(deadlineCalendars.templateId, DEFAULT_TEMPLATE_ID), isNull(deadlineCalendars.scopeUnitId), eq(deadlineCalendars.source, OLD_NATIONAL_SOURCE)),
+      );
+    await tx
       .insert(deadlineCalendars)
-      .values(NATIONAL.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: null, year: 0, ...r, source: "Mặc định toàn quốc" })))
+      .values(NATIONAL.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: null, year: 0, ...r, source: NATIONAL_SOURCE })))
       .onConflictDoNothing();
+    const unitOf = async (scheme: string, code: string) =>
+      (
+        await tx
+          .select({ id: units.id })
+          .from(units)
+          .where(and(eq(units.scheme, scheme as "pre2025"), eq(units.code, code)))
+      )[0];
+    for (const old of SUPERSEDED) {
+      const unit = await unitOf(old.scheme, old.code);
+      if (unit)
+        await tx
+          .delete(deadlineCalendars)
+          .where(
+            and(eq(deadlineCalendars.templateId, DEFAULT_TEMPLATE_ID), eq(deadlineCalendars.scopeUnitId, unit.id), eq(deadlineCalendars.source, old.source)),
+          );
+    }
     for (const letter of LETTERS) {
-      const [unit] = await tx
-        .select({ id: units.id })
-        .from(units)
-        .where(and(eq(units.scheme, letter.scheme), eq(units.code, letter.code)));
+      const unit = await unitOf(letter.scheme, letter.code);
       if (!unit) continue;
       await tx
         .insert(deadlineCalendars)
-        .values(letter.rows.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: unit.id, year: 0, ...r, source: letter.source })))
+        .values(letter.rows.map((r) => ({ templateId: DEFAULT_TEMPLATE_ID, scopeUnitId: unit.id, year: letter.year ?? 0, ...r, source: letter.source })))
         .onConflictDoNothing();
     }
     // Periods of last, this and next year exist from the start, so every officer has one.

@@ -128,6 +128,9 @@ describe.skipIf(!hasBrowser)("a district asks its communes for a one-off report 
       const before = tg.texts(THEN_SIN).length;
       await page.getByRole("button", { name: /Nhắc những đơn vị chưa trả lời/ }).click();
       await page.getByText(/Đã nhắc 2 cán bộ của \d+ đơn vị chưa trả lời\./).waitFor();
+      // A second click within the minute reminds nobody twice.
+      await page.getByRole("button", { name: /Nhắc những đơn vị chưa trả lời/ }).click();
+      await page.getByText("Không nhắc thêm ai: các đơn vị chưa trả lời vừa được nhắc.").waitFor();
       await deliver();
       for (const chat of [TA_LENG, GIANG_MA])
         expect(lastText(chat)).toMatch(/vui lòng trả lời yêu cầu báo cáo «Rà soát trẻ em đuối nước» \(hạn 10\/12\/2026\)/);

@@ -222,6 +222,18 @@ describe.each(dbKinds)("a district asks its communes for a one-off report (%s)",
       expect(st.sums).toEqual({ q1: 10 });
       expect(st.choiceCounts).toEqual({ q2: { yes: 1, no: 1 }, q3: { c1: 1, c2: 1 } });
 
+      // «Nhắc những đơn vị chưa trả lời» through the API: Tả Lèng (halfway) is reminded, the two that answered are not; a second call within the minute reminds nobody again.
+      const taLengBefore = tg.sent(TA_LENG).length;
+      const answeredBefore = [THEN_SIN, GIANG_MA].map((c) => tg.sent(c).length);
+      const remind = async () => (await s.api(`/api/requests/${made.id}/remind`, { method: "POST" })).json() as Promise<Record<string, number>>;
+      expect(await remind()).toMatchObject({ reminded: 1, unreachable: 1 });
+      expect(await remind()).toMatchObject({ reminded: 0 });
+      await deliver();
+      expect(texts(tg.sent(TA_LENG).slice(taLengBefore) as Call[])).toEqual([
+        expect.stringMatching(/vui lòng trả lời yêu cầu báo cáo «Rà soát trẻ em bỏ học» \(đã quá hạn 10\/12\/2026\)/),
+      ]);
+      expect([THEN_SIN, GIANG_MA].map((c) => tg.sent(c).length)).toEqual(answeredBefore);
+
       // The export: a row per asked unit with its answers, the total, and the choices counted.
       const exported = await s.api(`/api/requests/${made.id}/xlsx`);
       expect(exported.status).toBe(200);
@@ -247,7 +259,7 @@ describe.each(dbKinds)("a district asks its communes for a one-off report (%s)",
         .select()
         .from(auditLog)
         .where(eq(auditLog.target, `request:${made.id}`));
-      expect(audits.map((a) => a.action).sort()).toEqual(["export", "request.create"]);
+      expect(audits.map((a) => a.action).sort()).toEqual(["export", "request.create", "request.remind", "request.remind"]);
     },
   );
 

@@ -73,6 +73,7 @@ const NOT_FORMS = new Set([
   // Bearer token only (a session cookie is not looked at), like the broadcasts API.
   "/api/templates",
   "/api/requests",
+  "/api/requests/:id{[0-9]{1,9}}/remind",
   "/simulator/api/messages",
   "/internal/cli",
   "/internal/backup",

@@ -83,7 +83,7 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     ["national default calendar", "902", "2026-11-10"],
     ["Tam Đường 2020 letter", "903", "2024-11-20"],
     ["Lai Châu city 2024 letter", "904", "2024-10-31"],
-    ["Quảng Bình 2024 letter", "905", "2024-11-10"],
+    ["Quảng Bình 2024 letter (communes five days before their district)", "905", "2024-11-05"],
   ])("reminders for the %s fire 7, 3, 1 days before, on the day, and 1 and 3 days late", async (_name, chat, deadline) => {
     await setUp(t);
     expect(await reminderDays(t, chat, deadline)).toEqual([-7, -3, -1, 0, 1, 3]);

@@ -7,7 +7,6 @@ import { ROLE_LABELS } from "../../directory/labels.js";
 import { isAppError } from "../../domain/app-error.js";
 import { addDays, formatDate, formatDateTime, localDate } from "../../domain/dates.js";
 import { formatVietnameseNumber } from "../../domain/numbers.js";
-import type { NewOutboxRow } from "../../delivery/outbox.js";
 import { optionsOf } from "../../forms/form-runtime.js";
 import { createRequest, MAX_REQUEST_NOTE, type RequestInput } from "../../requests/create-request.js";
 import { exportRequest } from "../../requests/export-request.js";
@@ -312,7 +311,6 @@ export function mountRequestPages(deps: AdminPageDeps) {
   const { db, kit, clock, timeZone } = deps;
   const ctxOf = (s: Supervisor): ServiceContext => ({ actor: s.actor, db, clock });
   const today = () => localDate(clock(), timeZone);
-  const send = async (rows: NewOutboxRow[]) => deps.outbox.deliverNow(await deps.outbox.enqueue(db, rows));
 
   const formPage = async (c: Context<AdminEnv>, d: Draft, errors: string[] = [], status: 200 | 400 = 200) => {
     const s = c.var.supervisor;
@@ -416,15 +414,17 @@ export function mountRequestPages(deps: AdminPageDeps) {
   web.post("/:id{[0-9]{1,9}}/remind", async (c) => {
     const s = c.var.supervisor;
     const id = c.req.param("id");
-    const r = await remindRequest(ctxOf(s), { send }, { id }, today());
+    const r = await remindRequest(ctxOf(s), { outbox: deps.outbox }, { id }, today());
     deps.sessions.flash(
       c,
       r.reminded > 0
         ? `Đã nhắc ${r.reminded} cán bộ của ${r.units} đơn vị chưa trả lời.${r.unreachable ? ` ${r.unreachable} cán bộ chưa liên kết kênh chat.` : ""}`
-        : r.units > 0
-          ? `${r.units} đơn vị chưa trả lời nhưng chưa có cán bộ nào liên kết Telegram/Zalo: chưa gửi được lời nhắc.`
-          : "Mọi đơn vị đã trả lời, không cần nhắc.",
-      r.reminded > 0 || r.units === 0 ? undefined : "error",
+        : r.reachable > 0
+          ? "Không nhắc thêm ai: các đơn vị chưa trả lời vừa được nhắc."
+          : r.units > 0
+            ? `${r.units} đơn vị chưa trả lời nhưng chưa có cán bộ nào liên kết Telegram/Zalo: chưa gửi được lời nhắc.`
+            : "Mọi đơn vị đã trả lời, không cần nhắc.",
+      r.reminded > 0 || r.reachable > 0 || r.units === 0 ? undefined : "error",
     );
     return c.redirect(`/requests/${id}`);
   });
