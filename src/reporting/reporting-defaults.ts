@@ -24,9 +24,20 @@ const QUANG_BINH_2024 = "Quảng Bình, Công văn 308/SLĐTBXH-BTTETN ngày 04/
 
 /**
  * What earlier versions shipped and a letter does not say, mended at start-up where nobody has
- * edited them (an edit rewrites a row's source): matched by their exact source.
+ * edited them: matched by their exact source, year, level and date (the calendars page prefills
+ * the source, so an edited row may keep it, but not its date).
  */
-const SUPERSEDED: { source: string; scheme: "pre2025"; code: string }[] = [{ source: "Quảng Bình 2024: trước 15/5 và 10/11", scheme: "pre2025", code: "44" }];
+const SUPERSEDED: { source: string; scheme: "pre2025"; code: string; rows: Row[] }[] = [
+  {
+    source: "Quảng Bình 2024: trước 15/5 và 10/11",
+    scheme: "pre2025",
+    code: "44",
+    rows: [
+      { slot: "H1", level: "commune", deadline: every("15/05") },
+      { slot: "Y", level: "commune", deadline: every("10/11") },
+    ],
+  },
+];
 
 /** The national default is baocao's own: no letter sets it, and the calendars page says so. */
 export const NATIONAL_SOURCE = "Mặc định của baocao, không theo văn bản nào: xã 15/5 và 10/11, huyện 20/5 và 15/11, tỉnh 25/5 và 20/11";
@@ -135,11 +146,20 @@ export async function ensureReportingDefaults(db: Db, forms: FormRegistry, now: 
       )[0];
     for (const old of SUPERSEDED) {
       const unit = await unitOf(old.scheme, old.code);
-      if (unit)
+      if (!unit) continue;
+      for (const r of old.rows)
         await tx
           .delete(deadlineCalendars)
           .where(
-            and(eq(deadlineCalendars.templateId, DEFAULT_TEMPLATE_ID), eq(deadlineCalendars.scopeUnitId, unit.id), eq(deadlineCalendars.source, old.source)),
+            and(
+              eq(deadlineCalendars.templateId, DEFAULT_TEMPLATE_ID),
+              eq(deadlineCalendars.scopeUnitId, unit.id),
+              eq(deadlineCalendars.year, 0),
+              eq(deadlineCalendars.slot, r.slot),
+              eq(deadlineCalendars.level, r.level),
+              eq(deadlineCalendars.deadline, r.deadline),
+              eq(deadlineCalendars.source, old.source),
+            ),
           );
     }
     for (const letter of LETTERS) {

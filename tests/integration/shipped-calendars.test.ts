@@ -64,7 +64,7 @@ describe("the shipped calendars say what their letters say", () => {
           deadline: "2000-05-15",
           source: "Quảng Bình 2024: trước 15/5 và 10/11",
         },
-        // Edited by the province since: its own source, kept.
+        // Edited by the province since, the source left as the page prefilled it: its own date, kept.
         {
           templateId: DEFAULT_TEMPLATE_ID,
           scopeUnitId: qb!.id,
@@ -72,7 +72,7 @@ describe("the shipped calendars say what their letters say", () => {
           slot: "Y",
           level: "commune",
           deadline: "2000-11-08",
-          source: "Công văn của Sở năm 2025",
+          source: "Quảng Bình 2024: trước 15/5 và 10/11",
         },
       ]);
       await db.update(deadlineCalendars).set({ source: "Mặc định toàn quốc" }).where(eq(deadlineCalendars.source, NATIONAL_SOURCE));
