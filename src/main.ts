@@ -102,6 +102,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     clock,
     inbound: inboundPort,
     telegramBotInfo: overrides.telegramBotInfo,
+    // A webhook that waits for its replies has the Bot API's send time (10 s per message) inside grammY's window.
+    ...(overrides.awaitReplies ? { telegramWebhookTimeoutMs: 60_000 } : {}),
   });
   const quietHours = { start: config.QUIET_HOURS_START, end: config.QUIET_HOURS_END, timeZone: config.TZ_REPORTS };
   const outbox = createOutbox({
@@ -377,7 +379,10 @@ export type Service = ReturnType<typeof createService>;
  * The platforms this configuration turns on: each one's receiver (webhook or polling, handing
  * messages to `inbound`) and its sender, collected in one map the outbox is given and never changes.
  */
-function buildChannels(config: Config, deps: { db: Db; logger: Logger; clock: () => Date; inbound: InboundPort; telegramBotInfo?: UserFromGetMe }) {
+function buildChannels(
+  config: Config,
+  deps: { db: Db; logger: Logger; clock: () => Date; inbound: InboundPort; telegramBotInfo?: UserFromGetMe; telegramWebhookTimeoutMs?: number },
+) {
   const { db, logger, clock, inbound } = deps;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? createTelegramChannel({
@@ -387,6 +392,7 @@ function buildChannels(config: Config, deps: { db: Db; logger: Logger; clock: ()
         inbound,
         logger,
         botInfo: deps.telegramBotInfo,
+        webhookTimeoutMs: deps.telegramWebhookTimeoutMs,
       })
     : undefined;
   const zaloBot = config.ZALO_BOT_TOKEN

@@ -28,6 +28,11 @@ export interface TelegramDeps {
   logger: Logger;
   /** Skips getMe at start (tests, or a known bot). */
   botInfo?: UserFromGetMe;
+  /**
+   * How long grammY lets one update take before answering 500 (Telegram redelivers it; the
+   * inbound dedupe applies it once). 9 s in production, answered at commit.
+   */
+  webhookTimeoutMs?: number | undefined;
 }
 
 /** Telegram → InboundMessage. Returns undefined for updates baocao does not act on. */
@@ -137,7 +142,7 @@ export function createTelegramChannel(deps: TelegramDeps) {
     },
     username: () => (bot.isInited() ? bot.botInfo.username : undefined),
     webhook(): Handler {
-      return webhookCallback(bot, "hono", { secretToken: deps.webhookSecret, timeoutMilliseconds: 9_000 }) as unknown as Handler;
+      return webhookCallback(bot, "hono", { secretToken: deps.webhookSecret, timeoutMilliseconds: deps.webhookTimeoutMs ?? 9_000 }) as unknown as Handler;
     },
     startPolling() {
       polling = true;
