@@ -40,7 +40,8 @@ const SUPERSEDED: { source: string; scheme: "pre2025"; code: string; rows: Row[]
 ];
 
 /** The national default is baocao's own: no letter sets it, and the calendars page says so. */
-export const NATIONAL_SOURCE = "Mặc định của baocao, không theo văn bản nào: xã 15/5 và 10/11, huyện 20/5 và 15/11, tỉnh 25/5 và 20/11";
+// Names no level: the tree after the 2025 reform has no districts, and its pages speak of none.
+export const NATIONAL_SOURCE = "Mặc định của baocao, không theo văn bản nào";
 const OLD_NATIONAL_SOURCE = "Mặc định toàn quốc";
 
 /**
