@@ -24,6 +24,7 @@ import { ZALO_MAX_TEXT } from "../../bot/zalo-bot.js";
 import { csvFile } from "../../exports/csv.js";
 import { cspNonce } from "../html.js";
 import { AdminLayout } from "./admin-layout.js";
+import { all, first, Problems } from "./form-fields.js";
 import { supervisorsOnly, type AdminEnv } from "./auth.js";
 import type { AdminPageDeps } from "./deps.js";
 import type { Supervisor } from "./kit.js";
@@ -40,12 +41,6 @@ interface Draft {
   requireAck: boolean;
   documentKey?: string | undefined;
 }
-
-const all = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const first = (v: unknown): string => {
-  const x = all(v)[0];
-  return typeof x === "string" ? x : "";
-};
 
 /** The composer's fields, read leniently: whatever was typed comes back in the form. */
 const DraftForm = z.record(z.string(), z.unknown()).transform((form): Draft => ({
@@ -87,19 +82,6 @@ const t=document.getElementById('text'),n=document.getElementById('counter');
 const upd=()=>{const l=t.value.length;n.textContent='Telegram: '+l+'/${TELEGRAM_MAX_TEXT} ký tự · Zalo: '+l+' ký tự = '+Math.max(1,Math.ceil(l/${ZALO_MAX_TEXT}))+' tin (mỗi tin tối đa ${ZALO_MAX_TEXT})';};
 t.addEventListener('input',upd);upd();
 `);
-
-function Problems(props: { errors: string[] }) {
-  if (props.errors.length === 0) return null;
-  return (
-    <div role="alert" class="missing">
-      <ul>
-        {props.errors.map((e) => (
-          <li>{e}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}
 
 function ComposeForm(props: { draft: Draft; units: UnitOption[]; ownCode: string; errors: string[] }) {
   const d = props.draft;

@@ -27,6 +27,7 @@ import type { ServiceContext } from "../../directory/actor.js";
 import { ROLE_LABELS } from "../../directory/labels.js";
 import { cspNonce } from "../html.js";
 import { AdminLayout } from "./admin-layout.js";
+import { all, first, Problems } from "./form-fields.js";
 import { supervisorsOnly, type AdminEnv } from "./auth.js";
 import type { AdminPageDeps } from "./deps.js";
 import type { Supervisor } from "./kit.js";
@@ -36,11 +37,6 @@ import { UnitOptions, unitOptionsOf } from "./unit-select.js";
 const NATIONAL = "toan-quoc";
 const KINDS = Object.keys(RULE_KIND_LABELS) as StepRule["kind"][];
 
-const all = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const first = (v: unknown): string => {
-  const x = all(v)[0];
-  return typeof x === "string" ? x : "";
-};
 /** A path id as the database takes it: digits that fit int4, else 0 (no such row: a 404 like a missing one). */
 const idOf = (param: string | undefined): number => (param && /^\d{1,9}$/.test(param) ? Number(param) : 0);
 
@@ -85,19 +81,6 @@ for(const form of document.querySelectorAll('form.step-form')){const kind=form.q
 const show=()=>{for(const el of form.querySelectorAll('[data-kinds]'))el.hidden=!el.dataset.kinds.split(' ').includes(kind.value);};
 kind.addEventListener('change',show);show();}
 `);
-
-function Problems(props: { errors: string[] | undefined }) {
-  if (!props.errors?.length) return null;
-  return (
-    <div role="alert" class="missing">
-      <ul>
-        {props.errors.map((e) => (
-          <li>{e}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}
 
 function StepFields(props: { form: StepForm }) {
   const f = props.form;

@@ -22,6 +22,7 @@ import {
 } from "../../requests/request-template.js";
 import { requestableTemplates, type RequestableTemplate } from "../../requests/requestable-templates.js";
 import { AdminLayout } from "./admin-layout.js";
+import { all, first, Problems } from "./form-fields.js";
 import { supervisorsOnly, type AdminEnv } from "./auth.js";
 import type { AdminPageDeps } from "./deps.js";
 import type { Supervisor } from "./kit.js";
@@ -44,12 +45,6 @@ interface Draft {
   template: string;
   questions: QuestionDraft[];
 }
-
-const all = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const first = (v: unknown): string => {
-  const x = all(v)[0];
-  return typeof x === "string" ? x : "";
-};
 
 const DraftForm = z.record(z.string(), z.unknown()).transform((form): Draft => ({
   title: first(form.title).trim(),
@@ -88,19 +83,6 @@ function inputOf(s: Supervisor, d: Draft): RequestInput {
     audience: { unit: d.unit || s.own.code, scheme: s.own.scheme as "pre2025", ...(d.roles.length ? { roles: d.roles } : {}) },
     deadline: d.deadline,
   };
-}
-
-function Problems(props: { errors: string[] }) {
-  if (props.errors.length === 0) return null;
-  return (
-    <div role="alert" class="missing">
-      <ul>
-        {props.errors.map((e) => (
-          <li>{e}</li>
-        ))}
-      </ul>
-    </div>
-  );
 }
 
 function RequestForm(props: { draft: Draft; units: UnitOption[]; templates: RequestableTemplate[]; errors: string[]; today: string }) {

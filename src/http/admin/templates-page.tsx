@@ -27,6 +27,7 @@ import {
 } from "../../templates/template-service.js";
 import { cspNonce } from "../html.js";
 import { AdminLayout } from "./admin-layout.js";
+import { all } from "./form-fields.js";
 import { supervisorsOnly, type AdminEnv } from "./auth.js";
 import type { AdminPageDeps } from "./deps.js";
 import type { Supervisor } from "./kit.js";
@@ -82,7 +83,6 @@ export function parseDayMonth(input: string): string | undefined {
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
-const all = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const versionPath = (formId: string, version: number) => `/templates/${encodeURIComponent(formId)}/v/${version}`;
 
 function Problems(props: { heading?: string; errors: readonly string[] }) {
