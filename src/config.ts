@@ -92,6 +92,12 @@ const configSchema = z.object({
   ADMIN_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "cần ít nhất 16 ký tự"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INVITE_TTL_HOURS: z.coerce.number().positive().default(72),
+  /** How long a «Điền trên web» link sent in chat opens the officer's report (a new one comes with every report start and "web"). */
+  WEB_FORM_LINK_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 7)
+    .default(24),
   /** Who an unregistered user should contact; shown in Vietnamese replies. */
   SUPPORT_CONTACT: z.string().default("cán bộ phụ trách công tác trẻ em của huyện/tỉnh"),
   /** Quiet hours (local time): nothing but urgent incident alerts is delivered in between. */

@@ -6,7 +6,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { PGlite } from "@electric-sql/pglite";
 import type { UserFromGetMe } from "grammy/types";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { createDatabase, makePrivate, type Db } from "./db/client.js";
+import { createDatabase, makePrivate, type Db, type Tx } from "./db/client.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics } from "./http/metrics.js";
 import { createHttpApp } from "./http/app.js";
@@ -16,6 +16,8 @@ import { mountInternalCli } from "./http/internal-cli.js";
 import { guardTelegramWebhook } from "./http/telegram-webhook.js";
 import { createFormRegistry } from "./forms/form-registry.js";
 import { createConversationService } from "./conversations/session-service.js";
+import { createSubmitReport } from "./conversations/submit-report.js";
+import { createWebReportService } from "./web-form/web-report.js";
 import { ensureReportingDefaults } from "./reporting/reporting-defaults.js";
 import { createInboundHandler, type InboundHandler, type InboundPort } from "./bot/inbound.js";
 import { createTelegramChannel } from "./bot/telegram.js";
@@ -123,19 +125,38 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
     fallback: (row) => otherChannel(db, row.officerId!, row.channel),
   });
   metrics.measureOutboxWith(() => outbox.queuedCount());
+  // Links sent in chat point here: the configured public address, else this service's own — never a request's Host header.
+  const publicOrigin = () => {
+    if (config.PUBLIC_URL) return config.PUBLIC_URL;
+    const host = ["0.0.0.0", "::", ""].includes(config.HOST) ? "localhost" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+    return `http://${host}:${port}`;
+  };
+
   const incidents = createIncidentService({
     enqueue: (tx, rows) => outbox.enqueue(tx, rows),
     clock,
     timeZone: config.TZ_REPORTS,
-    publicUrl: config.PUBLIC_URL,
+    publicOrigin,
     ackMinutes: config.INCIDENT_ACK_MINUTES,
+  });
+  const onSubmitted = (tx: Tx, periodId: number, unitId: number) => outbox.cancelTopic(tx, reminderTopic(periodId, unitId));
+  const webReport = createWebReportService({
+    db,
+    forms,
+    clock,
+    timeZone: config.TZ_REPORTS,
+    publicOrigin,
+    submitReport: createSubmitReport({ timeZone: config.TZ_REPORTS, onSubmitted }),
+    ...(config.TELEGRAM_BOT_TOKEN ? { telegramBotToken: config.TELEGRAM_BOT_TOKEN } : {}),
+    linkHours: config.WEB_FORM_LINK_HOURS,
   });
   const conversations = createConversationService({
     forms,
     clock,
     timeZone: config.TZ_REPORTS,
     incidents,
-    onSubmitted: (tx, periodId, unitId) => outbox.cancelTopic(tx, reminderTopic(periodId, unitId)),
+    onSubmitted,
+    webLinks: webReport.linkFor,
   });
   const settings = createSettings({ db, quietHours });
   const planners = createPlanners({ db, outbox, clock, timeZone: config.TZ_REPORTS, logger, beforeTick: () => settings.load() });
@@ -172,13 +193,6 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
   };
   const cliToken = randomBytes(24).toString("hex");
   const sessions = createSessions({ db, clock, publicUrl: config.PUBLIC_URL });
-
-  // Links sent in chat point here: the configured public address, else this service's own — never a request's Host header.
-  const publicOrigin = () => {
-    if (config.PUBLIC_URL) return config.PUBLIC_URL;
-    const host = ["0.0.0.0", "::", ""].includes(config.HOST) ? "localhost" : config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
-    return `http://${host}:${port}`;
-  };
 
   // Work started by a request that outlives it (sending a broadcast): awaited on stop.
   const inflight = new Set<Promise<unknown>>();
@@ -219,6 +233,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}) 
         review: createReviewService({ forms, enqueue: (tx, rows) => outbox.enqueue(tx, rows) }),
         forms,
         sessions,
+        webReport,
         adminBanners: async () => {
           const h = await zaloOaClient?.health();
           const b = await backups?.health();

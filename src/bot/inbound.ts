@@ -157,13 +157,11 @@ export function createInboundHandler(deps: InboundDeps) {
     }
     const text = msg.text === undefined ? undefined : cleanText(msg.text);
     if (msg.choice?.startsWith(INCIDENT_ACK_PREFIX)) {
-      return {
-        replies: [{ officerId: officer.id, message: await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length))) }],
-        urgent: true,
-      };
+      const reply = await deps.incidents.acknowledge(tx, officer, Number(msg.choice.slice(INCIDENT_ACK_PREFIX.length)));
+      return { replies: (await conversations.aside(tx, officer, reply)).map((message) => ({ officerId: officer.id, message })), urgent: true };
     }
     const ack = await acknowledge(tx, officer.id, { text, choice: msg.choice }, clock());
-    if (ack) return [{ officerId: officer.id, message: ack }];
+    if (ack) return (await conversations.aside(tx, officer, ack)).map((message) => ({ officerId: officer.id, message }));
     const { messages, held, urgent } = await conversations.handle(tx, officer, { text, choice: msg.choice, attachment: msg.attachment });
     return { replies: messages.map((message) => ({ officerId: officer.id, message })), held, urgent };
   }

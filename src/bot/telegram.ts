@@ -67,15 +67,21 @@ export function toInboundMessage(ctx: Context): InboundMessage | undefined {
 
 /** Renders choices as inline buttons (callback_data ≤ 64 bytes: values are short ASCII ids). */
 export function renderTelegram(message: OutboundMessage): { text: string; reply_markup?: unknown }[] {
-  const parts = splitMessage(message.text, TELEGRAM_MAX_TEXT);
+  // Telegram opens only https pages as Web Apps (and refuses a button to a local address): in
+  // development the address goes under the text instead.
+  const webApp = message.link?.url.startsWith("https://") ? message.link : undefined;
+  const text = message.link && !webApp ? `${message.text}\n\n${message.link.label}: ${message.link.url}` : message.text;
+  const parts = splitMessage(text, TELEGRAM_MAX_TEXT);
   let markup: unknown;
-  if (message.choices && message.choices.length > 0) {
+  if ((message.choices && message.choices.length > 0) || webApp) {
     const kb = new InlineKeyboard();
-    const short = message.choices.every((c) => c.label.length <= 14);
-    message.choices.forEach((c, i) => {
+    const choices = message.choices ?? [];
+    const short = choices.every((c) => c.label.length <= 14);
+    choices.forEach((c, i) => {
       kb.text(c.label, c.value.slice(0, 64));
       if (!short || i % 2 === 1) kb.row();
     });
+    if (webApp) kb.row().webApp(webApp.label, webApp.url);
     markup = kb;
   } else if (message.requestContact) {
     markup = new Keyboard().requestContact("📱 Chia sẻ số điện thoại").oneTime().resized();

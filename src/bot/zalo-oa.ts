@@ -212,7 +212,7 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
           const id = await sendParts(chatId, plain(message));
           return id ? { platformMessageId: id } : {};
         }
-        const parts = splitOaText(message.text);
+        const parts = splitOaText(message.link ? `${message.text}\n\n${message.link.label}: ${message.link.url}` : message.text);
         await sendParts(chatId, parts.slice(0, -1));
         const lastText = parts.at(-1)!;
         try {
@@ -221,7 +221,9 @@ export function createZaloOaChannel(deps: ZaloOaDeps) {
           if (!refusesTemplates(err)) throw err;
           rememberTextOnly(err as ZaloOaApiError);
           // The same message as Zalo Bot shows it: a numbered list answered by number or label.
-          const id = await sendParts(chatId, plain({ ...message, text: lastText }));
+          // lastText already carries the link.
+          const { link: _shown, ...rest } = message;
+          const id = await sendParts(chatId, plain({ ...rest, text: lastText }));
           return id ? { platformMessageId: id } : {};
         }
       } catch (err) {

@@ -87,8 +87,8 @@ export async function broadcastStatus(db: DbOrTx, id: number) {
 
 /**
  * "Đã nhận" from an officer: the button names the directive; the typed words mean the latest
- * one still waiting for this officer's acknowledgement. Returns the reply, or undefined when
- * there is nothing to acknowledge (the words then go to the conversation).
+ * one still waiting for this officer's acknowledgement. Returns the reply (that nothing waits,
+ * when nothing does), or undefined when the words are not an acknowledgement.
  */
 export async function acknowledge(tx: DbOrTx, officerId: number, input: { text?: string; choice?: string }, now: Date): Promise<OutboundMessage | undefined> {
   let id: number | undefined;
@@ -108,7 +108,8 @@ export async function acknowledge(tx: DbOrTx, officerId: number, input: { text?:
     .orderBy(desc(broadcasts.sendAt))
     .limit(1);
   const target = pending[0];
-  if (!target) return id !== undefined ? { text: "Văn bản này không còn cần xác nhận." } : undefined;
+  // "đã nhận" with nothing waiting is still not an answer to a report's question.
+  if (!target) return { text: id !== undefined ? "Văn bản này không còn cần xác nhận." : "Không có văn bản nào đang chờ anh/chị xác nhận «đã nhận»." };
   if (target.ackAt) return { text: "Anh/chị đã xác nhận văn bản này rồi. Cảm ơn!" };
   await tx
     .update(broadcastRecipients)

@@ -7,6 +7,8 @@ import { fold } from "../domain/text.js";
 export type Command =
   /** `template`: a report's button ("cmd:start:<templateId>"); `index`: "báo cáo 2", the second of the officer's open reports. */
   | { name: "start"; template?: string; index?: number }
+  /** "Điền trên web": a link to the report as a phone web form (a reminder's button names its template). */
+  | { name: "web"; template?: string }
   | { name: "view" }
   | { name: "edit"; number?: string }
   | { name: "back" }
@@ -18,6 +20,8 @@ export type Command =
   | { name: "skip" }
   | { name: "menu" }
   | { name: "yes" }
+  /** «Xong»: the ticked options of a multiple-choice question are the answer. */
+  | { name: "done" }
   | { name: "no" }
   | { name: "urgent" }
   | { name: "update_case"; ref: string }
@@ -51,6 +55,11 @@ const WORDS: Record<string, Command["name"]> = {
   "khan cap": "urgent",
   "bao cao khan": "urgent",
   "bao khan": "urgent",
+  web: "web",
+  "dien web": "web",
+  "dien tren web": "web",
+  "mo web": "web",
+  "lam tren web": "web",
 };
 
 const SLASH: Record<string, Command["name"]> = {
@@ -67,6 +76,7 @@ const SLASH: Record<string, Command["name"]> = {
   boqua: "skip",
   menu: "menu",
   khancap: "urgent",
+  web: "web",
 };
 
 export function parseCommand(input: { text?: string; choice?: string }): Command | undefined {
@@ -74,6 +84,7 @@ export function parseCommand(input: { text?: string; choice?: string }): Command
     const [name, arg] = input.choice.slice(4).split(":");
     if (name === "edit") return arg ? { name: "edit", number: arg } : { name: "edit" };
     if (name === "start") return arg ? { name: "start", template: input.choice.slice("cmd:start:".length) } : { name: "start" };
+    if (name === "web") return arg ? { name: "web", template: input.choice.slice("cmd:web:".length) } : { name: "web" };
     return { name: name as Command["name"] } as Command;
   }
   if (input.text === undefined) return undefined;

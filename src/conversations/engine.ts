@@ -4,8 +4,11 @@ import {
   computedValues,
   failingChecks,
   formatAnswer,
+  optionsOf,
   parseAnswer,
+  PICK_PREFIX,
   questionIdOfKey,
+  questionNumbers,
   renderSlot,
   visibleSlots,
   type Answers,
@@ -34,6 +37,10 @@ export interface ActiveReport {
   cursor?: string;
   /** Editing one answer from the review: go back to the review afterwards. */
   editing?: boolean;
+  /** The options ticked so far on the multiple-choice question being asked (toggle buttons). */
+  picked?: string[];
+  /** A returned report's questions the reviewer named and not yet walked (keys), asked one after another. */
+  queue?: string[];
 }
 
 export type SessionMode = "idle" | "asking" | "review" | "confirm_cancel" | "paused";
@@ -76,8 +83,7 @@ export interface ReportContext extends ParseContext {
 
 const noEffects = (): Effects => ({ writes: [], deletes: [] });
 
-export const COMMAND_HELP = [
-  "Các lệnh anh/chị có thể gõ:",
+const REPORT_COMMANDS = [
   "• báo cáo — bắt đầu hoặc làm tiếp báo cáo kỳ này",
   "• xem — xem các câu đã trả lời",
   "• sửa 12 — sửa câu số 12",
@@ -86,9 +92,33 @@ export const COMMAND_HELP = [
   "• tạm dừng / tiếp tục — dừng lại và làm tiếp sau",
   "• nộp — nộp báo cáo sau khi xem lại",
   "• hủy — hủy báo cáo đang làm",
+  "• web — điền báo cáo trên trang web (mở bằng điện thoại)",
   "• ? — giải thích câu đang hỏi",
+];
+const CASE_COMMANDS = [
   "• khẩn — báo cáo khẩn một sự việc trẻ em bị tổn hại (bất cứ lúc nào)",
-].join("\n");
+  "• cập nhật KC-2026-0001 — bổ sung thông tin cho một vụ khẩn đã báo",
+  "• đóng KC-2026-0001: kết quả — kết thúc hồ sơ một vụ khẩn",
+  "• đã nhận — xác nhận đã nhận văn bản chỉ đạo hoặc tin báo khẩn",
+];
+
+/**
+ * The commands that apply to an officer, for "?": a commune officer reports; a district or
+ * province officer mostly receives (directives, urgent alerts), and reports only what is asked of
+ * their own unit.
+ */
+export function commandHelp(role: string = "commune"): string {
+  if (role === "commune") return ["Các lệnh anh/chị có thể gõ:", ...REPORT_COMMANDS, ...CASE_COMMANDS].join("\n");
+  return [
+    "Các lệnh anh/chị có thể gõ:",
+    ...CASE_COMMANDS,
+    "• báo cáo — các báo cáo cấp trên yêu cầu đơn vị anh/chị (nếu có); khi đang làm: xem, sửa 12, nộp, tạm dừng, web",
+    "Theo dõi báo cáo của cấp dưới, gửi văn bản và xử lý vụ khẩn: trên trang web baocao (gõ số điện thoại tại trang đăng nhập).",
+  ].join("\n");
+}
+
+/** What "?" says inside a report: every command of the report, and the urgent ones. */
+export const COMMAND_HELP = commandHelp("commune");
 
 /** Starts or resumes a report: asks the first unanswered question, or shows the review. */
 export function beginReport(report: ActiveReport, ctx: ReportContext, resumed: boolean): StepResult {
@@ -205,6 +235,28 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
   }
   if (!current) return beginReport(report, ctx, true);
 
+  if (current.question.type === "multiple") {
+    const recorded = ctx.answers.get(current.key);
+    const picked = report.picked ?? (Array.isArray(recorded) ? (recorded as string[]) : []);
+    if (input.choice?.startsWith(PICK_PREFIX)) {
+      const value = input.choice.slice(PICK_PREFIX.length);
+      if (!optionsOf(current.question)?.some((o) => o.value === value)) {
+        return {
+          state,
+          effects: noEffects(),
+          messages: [{ text: "Lựa chọn này không còn hợp lệ, anh/chị vui lòng chọn lại." }, renderAt(current, slots, ctx, picked)],
+        };
+      }
+      const next = picked.includes(value) ? picked.filter((v) => v !== value) : [...picked, value];
+      return { state: { ...state, report: { ...report, picked: next } }, effects: noEffects(), messages: [renderAt(current, slots, ctx, next)] };
+    }
+    if (command?.name === "done" || (picked.length > 0 && fold(input.text ?? "") === "xong")) {
+      if (picked.length === 0) return { state, effects: noEffects(), messages: [{ text: "Anh/chị chưa chọn lựa chọn nào." }, renderAt(current, slots, ctx)] };
+      const parsed = parseAnswer(current.question, { values: picked }, { ...ctx, period: ctx.period ?? periodSpan(report.periodKey) });
+      if (!parsed.ok) return { state, effects: noEffects(), messages: [{ text: parsed.message }, renderAt(current, slots, ctx, picked)] };
+      return accept(state, { ...report, picked: undefined }, current, parsed.value, ctx);
+    }
+  }
   const parsed = parseAnswer(current.question, input, { ...ctx, period: ctx.period ?? periodSpan(report.periodKey) });
   if (!parsed.ok) {
     return { state, effects: noEffects(), messages: [{ text: parsed.message }, renderAt(current, slots, ctx)] };
@@ -256,7 +308,18 @@ function accept(state: SessionState, report: ActiveReport, slot: Slot, value: un
   const following = slotsAfter.slice(idx + 1).find((s) => !answers.has(s.key));
   const target = report.editing ? firstUnanswered(slotsAfter, answers) : (following ?? firstUnanswered(slotsAfter, answers));
   if (!target) {
-    const r = review({ ...report, cursor: undefined, editing: false }, next, messages);
+    // A returned report: the next question the reviewer named, then the review.
+    const queued = (report.queue ?? []).map((k) => slotsAfter.find((sl) => sl.key === k)).filter((sl): sl is Slot => sl !== undefined);
+    if (queued.length > 0) {
+      const r = ask({ ...report, cursor: queued[0]!.key, editing: true, queue: queued.slice(1).map((sl) => sl.key) }, queued[0]!, slotsAfter, next, messages);
+      return { ...r, effects };
+    }
+    if (report.editing && report.queue === undefined) {
+      // One answer changed from the review: that line and what still needs attention, not the whole review again.
+      const r = changedLine({ ...report, cursor: undefined, editing: false }, slot, value, next, messages);
+      return { ...r, effects };
+    }
+    const r = review({ ...report, cursor: undefined, editing: false, queue: undefined }, next, messages);
     return { ...r, effects };
   }
   const r = ask({ ...report, cursor: target.key, editing: false }, target, slotsAfter, next, messages);
@@ -304,7 +367,9 @@ function confirmCancel(state: SessionState, report: ActiveReport): StepResult {
 }
 
 function ask(report: ActiveReport, slot: Slot, slots: Slot[], ctx: ReportContext, before: OutboundMessage[]): StepResult {
-  return { state: { mode: "asking", report }, effects: noEffects(), messages: [...before, renderAt(slot, slots, ctx)] };
+  // Ticks belong to the question they were made on.
+  const { picked: _ticks, ...fresh } = report;
+  return { state: { mode: "asking", report: fresh }, effects: noEffects(), messages: [...before, renderAt(slot, slots, ctx)] };
 }
 
 function reask(state: SessionState, slots: Slot[], ctx: ReportContext, before: OutboundMessage[]): StepResult {
@@ -314,8 +379,8 @@ function reask(state: SessionState, slots: Slot[], ctx: ReportContext, before: O
   return ask({ ...report, cursor: current.key }, current, slots, ctx, before);
 }
 
-function renderAt(slot: Slot, slots: Slot[], ctx: ReportContext): OutboundMessage {
-  return renderSlot(slot, { index: Math.max(0, slots.indexOf(slot)), total: slots.length }, ctx.answers.get(slot.key));
+function renderAt(slot: Slot, slots: Slot[], ctx: ReportContext, picked?: readonly string[]): OutboundMessage {
+  return renderSlot(slot, { total: questionNumbers(ctx.form).size }, ctx.answers.get(slot.key), picked);
 }
 
 function review(report: ActiveReport, ctx: ReportContext, before: OutboundMessage[]): StepResult {
@@ -325,6 +390,15 @@ function review(report: ActiveReport, ctx: ReportContext, before: OutboundMessag
     effects: noEffects(),
     messages: [...before, reviewMessage(report, ctx, slots), reviewPrompt()],
   };
+}
+
+function changedLine(report: ActiveReport, slot: Slot, value: unknown, ctx: ReportContext, before: OutboundMessage[]): StepResult {
+  const failures = failingChecks(ctx.form, ctx.answers);
+  const lines = [`✏️ Đã sửa câu ${slot.number}. ${slot.question.label}: ${formatAnswer(slot.question, value)}`];
+  if (failures.length > 0) lines.push("", "⚠️ Còn cần sửa:", ...failures.map((f) => `• ${f.message}`));
+  // The failures are listed here: the "Đã ghi. Lưu ý" before it would say them twice.
+  const said = failures.length > 0 ? [] : before;
+  return { state: { mode: "review", report }, effects: noEffects(), messages: [...said, { text: lines.join("\n") }, reviewPrompt()] };
 }
 
 function reviewPrompt(): OutboundMessage {

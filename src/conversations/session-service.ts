@@ -4,15 +4,15 @@ import type { Tx } from "../db/client.js";
 import { runStatement, type DeferrableWrite, type HeldWrite, type Statement } from "../db/statement.js";
 import { answers, conversationSessions, deadlineCalendars, periods, reportTemplates, submissionEvents, submissions, units } from "../db/schema/index.js";
 import { formatDate as vnDate, formatDateTime, localDate } from "../domain/dates.js";
-import { isLate } from "../domain/periods.js";
 import { parseCommand, type Command } from "./commands.js";
-import { beginReport, COMMAND_HELP, IDLE, notAnAnswer, step, type AnswerWrite, type Effects, type SessionState, type StepResult } from "./engine.js";
+import { createSubmitReport } from "./submit-report.js";
+import { beginReport, commandHelp, IDLE, notAnAnswer, step, type AnswerWrite, type Effects, type SessionState, type StepResult } from "./engine.js";
 import { firstDetail, startCaseNote, startIncident, stepIncident, type IncidentStep } from "../incidents/incident-flow.js";
 import type { IncidentService } from "../incidents/incident-service.js";
 import type { FormRegistry } from "../forms/form-registry.js";
-import { renderSlot, visibleSlots, type Answers } from "../forms/form-runtime.js";
+import { questionNumbers, renderSlot, visibleSlots, type Answers } from "../forms/form-runtime.js";
 import type { OutboundMessage } from "../domain/messages.js";
-import { currentPeriod, deadlinesForUnit, loadCalendar, reportingContext, type Period, type ReportTemplate } from "../reporting/reporting-calendar.js";
+import { currentPeriod, deadlinesForUnit, reportingContext, type Period, type ReportTemplate } from "../reporting/reporting-calendar.js";
 import { reportLabel, reportTitle, shortDate, startChoice, templateAsksSql } from "../reporting/reminder-topic.js";
 import { cutoffFor } from "../reporting/cutoff.js";
 import type { CalendarEntry, ReportingLevel } from "../domain/periods.js";
@@ -27,7 +27,12 @@ export interface ConversationDeps {
   onSubmitted?: (tx: Tx, periodId: number, unitId: number) => Promise<void>;
   /** Files urgent incident reports and alerts the supervisors. */
   incidents: IncidentService;
+  /** A new link opening this officer's report as a web form (src/web-form/); unset: no web form. */
+  webLinks?: (tx: Tx, officerId: number, submissionId: number) => Promise<string>;
 }
+
+/** The web form's button, on every report start and for "web". */
+export const WEB_LINK_LABEL = "📝 Điền trên web";
 
 /** What applying one message came to, for the inbound transaction to finish. */
 export interface ConversationOutcome {
@@ -55,6 +60,7 @@ export const MENU: OutboundMessage = {
  */
 export function createConversationService(deps: ConversationDeps) {
   const { forms, clock, timeZone } = deps;
+  const submitReport = createSubmitReport(deps);
 
   async function handle(
     tx: Tx,
@@ -80,6 +86,8 @@ export function createConversationService(deps: ConversationDeps) {
       }
       return { messages: [reason] };
     }
+
+    if (command?.name === "web") return { messages: await webLink(tx, officer, state, loaded?.status, command, today) };
 
     if (!state.report || state.mode === "idle") {
       const result = await handleIdle(tx, officer, command, today, state, input.text);
@@ -127,6 +135,41 @@ export function createConversationService(deps: ConversationDeps) {
     return { messages: [...before, ...result.messages, ...extra] };
   }
 
+  /**
+   * "web" or a reminder's «Điền trên web»: a link to the report open in chat (or the one the
+   * button names), starting it as "báo cáo" would when none is open — its start carries the link.
+   */
+  async function webLink(
+    tx: Tx,
+    officer: ActingOfficer,
+    state: SessionState,
+    status: string | undefined,
+    command: Extract<Command, { name: "web" }>,
+    today: string,
+  ): Promise<OutboundMessage[]> {
+    if (!deps.webLinks) return [{ text: 'Máy chủ này chưa bật trang web điền báo cáo. Anh/chị làm báo cáo ngay trong khung chat: gõ "báo cáo".' }];
+    const active = state.report && state.mode !== "idle" && status === "in_progress" ? state.report : undefined;
+    if (active) {
+      const [row] = await tx
+        .select({ templateId: periods.templateId })
+        .from(submissions)
+        .innerJoin(periods, eq(periods.id, submissions.periodId))
+        .where(eq(submissions.id, active.submissionId));
+      if (command.template === undefined || row?.templateId === command.template) {
+        const url = await deps.webLinks(tx, officer.id, active.submissionId);
+        return [
+          {
+            text: `Mở ${active.periodLabel} trên trang web: các câu đã trả lời trong chat đã có sẵn ở đó, và ngược lại.`,
+            link: { url, label: WEB_LINK_LABEL },
+          },
+        ];
+      }
+    }
+    const r = await chooseReport(tx, officer, today, command.template !== undefined ? { name: "start", template: command.template } : { name: "start" });
+    await saveState(tx, officer.id, r.state);
+    return r.messages;
+  }
+
   async function handleIncident(
     tx: Tx,
     officer: ActingOfficer,
@@ -166,11 +209,34 @@ export function createConversationService(deps: ConversationDeps) {
     }
     if (step.done || !incidentState) {
       await saveState(tx, officer.id, outer);
-      if (outer.report && outer.mode !== "idle") messages.push({ text: `Anh/chị đang làm dở ${outer.report.periodLabel}: gõ "tiếp tục" để làm tiếp.` });
+      // Back to the report where it was: its question asked again (a paused one waits for "tiếp tục").
+      if (outer.report && outer.mode !== "idle") return withReport(tx, outer, messages, { text: `Tiếp tục ${outer.report.periodLabel}:` });
       return messages;
     }
     await saveState(tx, officer.id, { ...outer, incident: incidentState });
     return messages;
+  }
+
+  /**
+   * Something said beside the report (a directive acknowledged, an urgent report finished): the
+   * messages, then the question the report is at, so the officer is never left wondering where it was.
+   */
+  async function withReport(tx: Tx, state: SessionState, messages: OutboundMessage[], lead?: OutboundMessage): Promise<OutboundMessage[]> {
+    const report = state.report;
+    if (!report || state.mode === "idle" || state.incident) return messages;
+    if (state.mode === "paused")
+      return [...messages, { text: `${report.periodLabel[0]!.toUpperCase()}${report.periodLabel.slice(1)} đang tạm dừng: gõ "tiếp tục" để làm tiếp.` }];
+    const [row] = await tx.select({ status: submissions.status }).from(submissions).where(eq(submissions.id, report.submissionId));
+    if (row?.status !== "in_progress") return messages;
+    const form = await formOf(tx, report.formId, report.formVersion);
+    const again = notAnAnswer(state, lead ?? { text: "" }, { form, answers: await loadAnswers(tx, report.submissionId), today: localDate(clock(), timeZone) });
+    return [...messages, ...(lead ? again : again.slice(1))];
+  }
+
+  /** After "đã nhận" (or its button): the reply, then the report's current question. */
+  async function aside(tx: Tx, officer: ActingOfficer, reply: OutboundMessage): Promise<OutboundMessage[]> {
+    const [row] = await tx.select({ state: conversationSessions.state }).from(conversationSessions).where(eq(conversationSessions.officerId, officer.id));
+    return row ? withReport(tx, row.state as SessionState, [reply]) : [reply];
   }
 
   async function handleIdle(
@@ -195,7 +261,7 @@ export function createConversationService(deps: ConversationDeps) {
       };
     }
     if (command?.name === "start" || command?.name === "resume") return chooseReport(tx, officer, today, command);
-    if (command?.name === "help") return { state: IDLE, effects: none, messages: [{ text: COMMAND_HELP }] };
+    if (command?.name === "help") return { state: IDLE, effects: none, messages: [{ text: commandHelp(officer.role) }] };
     if (command?.name === "view" || command?.name === "submit" || command?.name === "edit") {
       return { state: IDLE, effects: none, messages: [{ text: "Anh/chị chưa có báo cáo nào đang làm.", choices: MENU.choices }] };
     }
@@ -329,6 +395,7 @@ export function createConversationService(deps: ConversationDeps) {
     }
     const s = submission!;
     const form = await formOf(tx, s.formId, s.formVersion);
+    const link = deps.webLinks ? { link: { url: await deps.webLinks(tx, officer.id, s.id), label: WEB_LINK_LABEL } } : {};
     // A report created just now has no answers yet: no need to ask.
     const current = fresh ? new Map() : await loadAnswers(tx, s.id);
     const deadline = deadlinesForUnit(context.calendar, period, context.unit.path)[context.unit.level];
@@ -340,12 +407,22 @@ export function createConversationService(deps: ConversationDeps) {
       const target = slots.find((sl) => named.includes(sl.number) || named.includes(sl.number.split(".")[0]!));
       const intro: OutboundMessage = {
         text: `${label[0]!.toUpperCase()}${label.slice(1)} được trả lại để sửa${returned.comment ? `: «${returned.comment}»` : ""}.${named.length ? ` Các câu cần xem lại: ${named.join(", ")}.` : ""} Sửa xong gõ "nộp" để nộp lại.`,
+        ...link,
       };
       if (target) {
         return {
-          state: { mode: "asking", report: { ...report, cursor: target.key, editing: true } },
+          state: {
+            mode: "asking",
+            report: {
+              ...report,
+              cursor: target.key,
+              editing: true,
+              // The other named questions, walked one after another before the review.
+              queue: slots.filter((sl) => sl !== target && (named.includes(sl.number) || named.includes(sl.number.split(".")[0]!))).map((sl) => sl.key),
+            },
+          },
           effects: { writes: [], deletes: [] },
-          messages: [intro, renderSlot(target, { index: slots.indexOf(target), total: slots.length }, current.get(target.key))],
+          messages: [intro, renderSlot(target, { total: questionNumbers(form).size }, current.get(target.key))],
         };
       }
       const r = beginReport(report, { form, answers: current, today }, true);
@@ -355,7 +432,7 @@ export function createConversationService(deps: ConversationDeps) {
     const cutoff = cutoffFor(template, period);
     const due =
       today > deadline ? `Hạn nộp ${label} là ${vnDate(deadline)} — đã quá hạn, anh/chị vẫn nộp được (ghi là nộp trễ).` : `Hạn nộp: ${vnDate(deadline)}.`;
-    const dueNote: OutboundMessage = { text: cutoff ? `${due} Số liệu tính đến ngày ${vnDate(cutoff)}.` : due };
+    const dueNote: OutboundMessage = { text: cutoff ? `${due} Số liệu tính đến ngày ${vnDate(cutoff)}.` : due, ...link };
     return { ...result, messages: [dueNote, ...result.messages] };
   }
 
@@ -377,33 +454,11 @@ export function createConversationService(deps: ConversationDeps) {
       await tx.delete(submissions).where(eq(submissions.id, submissionId));
       return [];
     }
-    if (effects.submit) {
-      const [row] = await tx
-        .select({ path: units.path, level: units.level, periodId: submissions.periodId })
-        .from(submissions)
-        .innerJoin(units, eq(units.id, submissions.unitId))
-        .where(eq(submissions.id, submissionId));
-      const [period] = await tx.select().from(periods).where(eq(periods.id, row!.periodId));
-      const calendar = await loadCalendar(tx, period!.templateId);
-      const deadline = deadlinesForUnit(calendar, period!, row!.path)[row!.level];
-      const late = isLate(today, deadline);
-      const [done] = await tx
-        .update(submissions)
-        .set({ status: "submitted", submittedAt: now, late, updatedAt: now })
-        .where(eq(submissions.id, submissionId))
-        .returning({ periodId: submissions.periodId, unitId: submissions.unitId });
-      await tx.insert(submissionEvents).values({ submissionId, kind: "submitted", officerId });
-      await deps.onSubmitted?.(tx, done!.periodId, done!.unitId);
-      return [
-        {
-          text: `✅ Đã nộp ${label} lúc ${formatDateTime(now, timeZone)}${late ? ` (trễ hạn, hạn là ${vnDate(deadline)})` : " (đúng hạn)"}. Cảm ơn anh/chị!`,
-        },
-      ];
-    }
+    if (effects.submit) return [await submitReport(tx, submissionId, officerId, now, today, label)];
     return [];
   }
 
-  return { handle };
+  return { handle, aside };
 }
 
 /**

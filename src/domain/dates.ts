@@ -61,27 +61,55 @@ export function formatDate(iso: string): string {
   return `${d}/${m}/${y}`;
 }
 
+/** The hour a part of the day stands for when no time is given ("sáng nay" → 8:00). */
+const PART_OF_DAY_HOUR: Record<string, number> = { sang: 8, trua: 12, chieu: 15, toi: 20, dem: 23 };
+
 /**
  * When something happened, the way officers say it: "bây giờ"/"vừa xong", "17h", "17h30",
- * "hôm qua 17h", "hôm nay 8:15", "20/11 9h", "20/11/2026 09:30". Times are local to `timeZone`.
+ * "hôm qua 17h", "hôm nay 8:15", "20/11 9h", "20/11/2026 09:30", and the part of the day with
+ * its day, either way round: "sáng nay", "tối qua 20h", "chiều qua 3 giờ", "8h sáng nay",
+ * "3 giờ chiều hôm qua", "đêm qua 2h" (the small hours after yesterday). Times are local to `timeZone`.
  */
 export function parseVietnameseDateTime(input: string, now: Date, timeZone: string): Date | undefined {
-  const f = fold(input)
+  let f = fold(input)
     .replace(/\s+luc\s+/, " ")
     .trim();
   if (/^(bay gio|vua xong|vua moi|ngay bay gio|now|luc nay)$/.test(f)) return now;
   const today = localDate(now, timeZone);
+  let part: string | undefined;
+  const before = /^(sang|trua|chieu|toi|dem)\s+(nay|qua|hom nay|hom qua)\b\s*(.*)$/.exec(f);
+  const after = before ? null : /^(.*?)\s*(sang|trua|chieu|toi|dem)\s+(nay|qua|hom nay|hom qua)$/.exec(f);
+  if (before) {
+    part = before[1];
+    f = `${before[2]!.endsWith("qua") ? "hom qua" : "hom nay"} ${before[3]}`.trim();
+  } else if (after) {
+    part = after[2];
+    f = `${after[3]!.endsWith("qua") ? "hom qua" : "hom nay"} ${after[1]}`.trim();
+  }
   const m =
     /^(?:(hom nay|hom qua|hom kia|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?)\s*)?(?:(\d{1,2})\s*(?:h|gio|:)\s*(\d{1,2})?\s*(?:phut|p)?\s*(sang|chieu|toi|trua|dem)?)?$/.exec(
       f,
     );
-  if (!m || (!m[1] && !m[2])) return undefined;
-  const date = m[1] ? parseVietnameseDate(m[1], today) : today;
+  if (!m || (!m[1] && !m[2] && !part)) return undefined;
+  if (part && m[4] && m[4] !== part) return undefined;
+  part ??= m[4];
+  let date = m[1] ? parseVietnameseDate(m[1], today) : today;
   if (!date) return undefined;
+  if (m[2] === undefined && part) {
+    const hour = PART_OF_DAY_HOUR[part]!;
+    return atLocal(date, hour, 0, timeZone);
+  }
+  // "đêm qua 2h": two in the morning after yesterday, that is today.
+  if (part === "dem" && m[2] !== undefined && Number(m[2]) < 6) date = addDays(date, 1);
   let hour = m[2] === undefined ? 12 : Number(m[2]);
   const minute = m[3] === undefined ? 0 : Number(m[3]);
-  if ((m[4] === "chieu" || m[4] === "toi") && hour < 12) hour += 12;
+  if ((part === "chieu" || part === "toi" || (part === "dem" && hour >= 6)) && hour < 12) hour += 12;
   if (hour > 23 || minute > 59) return undefined;
+  return atLocal(date, hour, minute, timeZone);
+}
+
+/** yyyy-mm-dd at hh:mm in `timeZone`, as an instant. */
+function atLocal(date: string, hour: number, minute: number, timeZone: string): Date {
   const guess = new Date(`${date}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00Z`);
   // Shift by the zone's offset at that moment (fixed +7 for Việt Nam, but do not assume it).
   const local = new Date(guess.toLocaleString("en-US", { timeZone }));

@@ -40,10 +40,20 @@ export interface ChoiceOption {
 export interface OutboundMessage {
   text: string;
   choices?: ChoiceOption[];
+  /**
+   * The choices are toggles of a multiple-choice question (and «Xong»): a platform without
+   * buttons lists only the options, to be typed as numbers ("1, 3").
+   */
+  multiple?: boolean;
   /** Ask the platform for the user's phone (Telegram contact button). */
   requestContact?: boolean;
   /** Remove a reply keyboard shown earlier. */
   removeKeyboard?: boolean;
+  /**
+   * A page to open: on Telegram a Web App button when the address is https, elsewhere (and on
+   * Telegram in development) the address written under the text.
+   */
+  link?: { url: string; label: string };
   /** No link preview: a preview fetch would spend a single-use link (sign-in). */
   disablePreview?: boolean;
 }

@@ -168,6 +168,13 @@ export function evaluate(c: Condition, env: ConditionEnv): boolean {
   }
 }
 
+/** A typed answer, a pressed button, or (the web form's check boxes) the values ticked. */
+export interface AnswerInput {
+  text?: string;
+  choice?: string;
+  values?: string[];
+}
+
 export type ParseResult = { ok: true; value: unknown } | { ok: false; message: string };
 
 export interface ParseContext {
@@ -185,7 +192,7 @@ export const REORDERED_MESSAGE =
   "Câu trả lời có ký tự ẩn điều khiển hướng chữ (thường do sao chép từ ứng dụng khác), nên chữ số anh/chị nhìn thấy có thể khác chữ số được ghi. Anh/chị vui lòng gõ lại trực tiếp câu trả lời.";
 
 /** Turns what the officer typed (or pressed) into a value, or a short Vietnamese reason. */
-export function parseAnswer(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
+export function parseAnswer(q: Question, input: AnswerInput, ctx: ParseContext): ParseResult {
   const parsed = parseTyped(q, input, ctx);
   if (!parsed.ok || !q.constraint) return parsed;
   const expr = parsedExpr(q.constraint.expr);
@@ -194,9 +201,16 @@ export function parseAnswer(q: Question, input: { text?: string; choice?: string
   return { ok: false, message: q.constraint.message ?? `Câu trả lời chưa hợp lệ: cần ${describeExpression(expr, (n) => (n === q.id ? "câu này" : n))}.` };
 }
 
-function parseTyped(q: Question, input: { text?: string; choice?: string }, ctx: ParseContext): ParseResult {
+function parseTyped(q: Question, input: AnswerInput, ctx: ParseContext): ParseResult {
   if (q.type === "note") return { ok: false, message: "Đây là lời dặn, không cần trả lời." };
   const choices = optionsOf(q);
+  if (input.values !== undefined && q.type === "multiple" && choices) {
+    // The web form's ticked boxes: every one must be this question's own option.
+    const picked = choices.filter((c) => input.values!.includes(c.value)).map((c) => c.value);
+    if (picked.length !== new Set(input.values).size) return { ok: false, message: "Lựa chọn này không còn hợp lệ, anh/chị vui lòng chọn lại." };
+    if (picked.length === 0) return { ok: false, message: "Anh/chị chưa chọn lựa chọn nào." };
+    return { ok: true, value: picked };
+  }
   if (input.choice !== undefined && choices) {
     // A button from an older message may belong to another question: only this one's options count.
     const hit = choices.find((c) => c.value === input.choice);
@@ -264,7 +278,7 @@ function parseTyped(q: Question, input: { text?: string; choice?: string }, ctx:
     case "datetime": {
       const now = ctx.now ?? new Date();
       const at = parseVietnameseDateTime(raw, now, ctx.timeZone ?? "Asia/Ho_Chi_Minh");
-      if (!at) return { ok: false, message: 'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".' };
+      if (!at) return { ok: false, message: 'Thời gian viết như "bây giờ", "17h", "tối qua 20h", "hôm qua 17h" hoặc "20/11 9h".' };
       if (at.getTime() > now.getTime() + 5 * 60_000) return { ok: false, message: "Thời gian này ở tương lai; anh/chị kiểm tra lại." };
       const outside = outsideRange(q, localDate(at, ctx.timeZone ?? "Asia/Ho_Chi_Minh"), ctx);
       if (outside) return { ok: false, message: outside };
@@ -395,21 +409,48 @@ export function formatAnswer(q: Question, value: unknown): string {
 }
 
 /** The prompt for a slot, with choices as data; each channel decides buttons or a numbered list. */
-export function renderSlot(slot: Slot, position: { index: number; total: number }, current?: unknown): OutboundMessage {
+/** A toggle button of a multiple-choice question ("pick:<value>"), and the one that sends the set. */
+export const PICK_PREFIX = "pick:";
+export const PICK_DONE = "cmd:done";
+
+export function renderSlot(slot: Slot, position: { total: number }, current?: unknown, picked?: readonly string[]): OutboundMessage {
   const q = slot.question;
-  const lines = [...(slot.notes ?? []).map((n) => `ℹ️ ${n}`), `Câu ${slot.number} (${position.index + 1}/${position.total}). ${q.label}`];
+  // The form's own numbering over its own count ("Câu 8/39"), which stays put as skip logic opens
+  // and closes questions; "add another?" is not a question of the form and has no number.
+  const head = slot.kind === "more" ? q.label : `Câu ${slot.number}/${position.total}. ${q.label}`;
+  const lines = [...(slot.notes ?? []).map((n) => `ℹ️ ${n}`), head];
   const hints: string[] = [];
   if (q.money) hints.push("nhập số tiền, ví dụ 5.000.000 hoặc 5 triệu");
   else if (q.type === "integer") hints.push("nhập một số");
   else if (q.type === "decimal") hints.push("nhập một số, ví dụ 1,5");
   if (q.type === "date") hints.push('ngày/tháng/năm hoặc "hôm nay"');
-  if (q.type === "datetime") hints.push('"bây giờ", "17h" hoặc "hôm qua 17h"');
-  if (q.type === "multiple") hints.push("chọn một hoặc nhiều số, cách nhau bởi dấu phẩy");
+  if (q.type === "datetime") hints.push('"bây giờ", "17h", "tối qua 20h" hoặc "hôm qua 17h"');
+  if (q.type === "multiple") hints.push('chọn một hoặc nhiều: bấm từng lựa chọn rồi «Xong», hoặc gõ các số, ví dụ "1, 3"');
   if (!q.required) hints.push('"bỏ qua" nếu không có');
   if (q.help) hints.push('"?" để xem giải thích');
   if (hints.length > 0) lines.push(`(${hints.join("; ")})`);
   if (current !== undefined) lines.push(`Đang ghi: ${formatAnswer(q, current)}`);
   const options = optionsOf(q);
+  if (q.type === "multiple" && options) {
+    // Toggles: a press marks or unmarks one (✓), «Xong» sends the set.
+    // Before any press, what is recorded (editing an answer starts from it).
+    const chosen = picked ?? (Array.isArray(current) ? (current as string[]) : []);
+    if (chosen.length > 0)
+      lines.push(
+        `Đã chọn: ${options
+          .filter((o) => chosen.includes(o.value))
+          .map((o) => o.label)
+          .join("; ")}`,
+      );
+    return {
+      text: lines.join("\n"),
+      multiple: true,
+      choices: [
+        ...options.map((o) => ({ value: `${PICK_PREFIX}${o.value}`, label: `${chosen.includes(o.value) ? "✓ " : ""}${o.label}` })),
+        { value: PICK_DONE, label: "✅ Xong" },
+      ],
+    };
+  }
   return { text: lines.join("\n"), ...(options ? { choices: options } : {}) };
 }
 

@@ -92,8 +92,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   // Lets pages read their CSP nonce (html.ts cspNonce) without threading the context through.
   app.use("*", contextStorage());
-  app.use(
-    "*",
+  const headersFor = (frameAncestors: string[]) =>
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
@@ -104,16 +103,20 @@ export function createHttpApp(deps: HttpDeps) {
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],
-        frameAncestors: ["'none'"],
+        frameAncestors,
       },
       referrerPolicy: "no-referrer",
-      xFrameOptions: "DENY",
+      // X-Frame-Options cannot name an allowed frame: only where no frame is allowed.
+      xFrameOptions: frameAncestors.includes("'none'") ? "DENY" : false,
       xContentTypeOptions: "nosniff",
       // A cross-origin-isolated page would refuse Chart.js's canvas nothing, but the QR SVG and
       // documents are same-origin anyway: the default COEP would only break downloads in old browsers.
       crossOriginEmbedderPolicy: false,
-    }),
-  );
+    });
+  const framedNowhere = headersFor(["'none'"]);
+  // The phone web form opens as a Telegram Web App, which Telegram's web and desktop apps show in a frame of theirs.
+  const framedByTelegram = headersFor(["'self'", "https://web.telegram.org"]);
+  app.use("*", (c, next) => (c.req.path.startsWith("/f/") ? framedByTelegram(c, next) : framedNowhere(c, next)));
   // Pages, exports and API answers show case and report data: never kept by a browser or a proxy.
   // Static assets set their own caching.
   app.use("*", async (c, next) => {

@@ -5,6 +5,7 @@ import { dashboardApp } from "./web/dashboard.js";
 import type { WebDeps } from "./web/deps.js";
 import { loginApp } from "./web/login.js";
 import { submissionsApp } from "./web/submissions.js";
+import { reportFormApp } from "./web/report-form.js";
 
 export type { WebDeps } from "./web/deps.js";
 
@@ -26,5 +27,6 @@ export function mountWeb(deps: WebDeps) {
     app.route("/", loginApp(deps));
     app.route("/dashboard", dashboardApp(deps));
     app.route("/submissions", submissionsApp(deps));
+    app.route("/f", reportFormApp(deps));
   };
 }

@@ -136,9 +136,9 @@ function ask(s: IncidentState): OutboundMessage {
     question,
     kind: "question",
   };
-  const msg = renderSlot(slot, { index: s.index, total: list.length });
+  const msg = renderSlot(slot, { total: list.length });
   // No question numbers here: the officer is in a hurry.
-  return { ...msg, text: msg.text.replace(/^Câu \S+ \(\d+\/\d+\)\. /, s.phase === "essentials" ? "🚨 " : "") };
+  return { ...msg, text: msg.text.replace(/^Câu \S+\/\d+\. /, s.phase === "essentials" ? "🚨 " : "") };
 }
 
 export function startIncident(): IncidentStep {

@@ -23,7 +23,8 @@ export interface IncidentDeps {
   enqueue: (tx: DbOrTx, rows: NewOutboxRow[]) => Promise<number[]>;
   clock: () => Date;
   timeZone: string;
-  publicUrl?: string;
+  /** This site's address for the case links in alerts: PUBLIC_URL, else the service's own (never a request's). */
+  publicOrigin?: () => string;
   /** Minutes without acknowledgement before the alert is repeated and escalated. */
   ackMinutes: number;
 }
@@ -104,7 +105,7 @@ export function createIncidentService(deps: IncidentDeps) {
   }
 
   function alertMessage(i: Incident, unitName: string, repeat: boolean): OutboundMessage {
-    const link = deps.publicUrl ? `\nChi tiết (sau khi đăng nhập): ${deps.publicUrl}/incidents/${i.ref}` : "";
+    const link = deps.publicOrigin ? `\nChi tiết (sau khi đăng nhập): ${deps.publicOrigin()}/incidents/${i.ref}` : "";
     // Reference, type, place and time only: the description never goes out in a chat message.
     return {
       text: `🚨 ${repeat ? "NHẮC LẠI — chưa ai tiếp nhận: " : ""}Báo cáo khẩn ${i.ref}\n${typeLabel(i.type)}\nNơi xảy ra: ${[i.place, unitName].filter(Boolean).join(", ")}\nThời gian: ${formatDateTime(i.occurredAt, timeZone)}${link}`,
@@ -129,7 +130,12 @@ export function createIncidentService(deps: IncidentDeps) {
     );
     await tx
       .insert(incidentEvents)
-      .values({ incidentId: i.id, kind: level === 0 ? "alerted" : "escalated", detail: { level, officers: to.map((r) => r.officerId) } });
+      // Nobody reachable is said as such: the timeline must not read "Đã báo cấp trên" then.
+      .values({
+        incidentId: i.id,
+        kind: to.length === 0 ? "unalerted" : level === 0 ? "alerted" : "escalated",
+        detail: { level, officers: to.map((r) => r.officerId) },
+      });
     return to;
   }
 
@@ -196,7 +202,7 @@ export function createIncidentService(deps: IncidentDeps) {
   async function notifyReporter(tx: DbOrTx, i: Incident, step: string, text: string): Promise<void> {
     const reporter = (await recipientsOfUnits(tx, [i.unitId])).reachable.find((r) => r.officerId === i.reporterId);
     if (!reporter) return;
-    const link = deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : "";
+    const link = deps.publicOrigin ? `\nChi tiết: ${deps.publicOrigin()}/incidents/${i.ref}` : "";
     await deps.enqueue(tx, [
       {
         officerId: reporter.officerId,
@@ -451,7 +457,7 @@ export function createIncidentService(deps: IncidentDeps) {
             urgent: true,
             dedupeKey: `incident:${i.id}:assigned:${assignee.id}:${now.getTime()}`,
             payload: {
-              text: `📌 ${officer.name} phân công anh/chị theo dõi báo cáo khẩn ${i.ref} (${typeLabel(i.type)}).${deps.publicUrl ? `\nChi tiết: ${deps.publicUrl}/incidents/${i.ref}` : ""}`,
+              text: `📌 ${officer.name} phân công anh/chị theo dõi báo cáo khẩn ${i.ref} (${typeLabel(i.type)}).${deps.publicOrigin ? `\nChi tiết: ${deps.publicOrigin()}/incidents/${i.ref}` : ""}`,
             },
           },
         ]);

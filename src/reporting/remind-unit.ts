@@ -5,7 +5,7 @@ import { auditName, type ServiceContext } from "../directory/actor.js";
 import { AppError } from "../domain/app-error.js";
 import { strictlyBelow, withinOrNotFound } from "../domain/scope.js";
 import type { Scheme } from "../directory/units.js";
-import { reminderTopic, reportLabel, startChoice } from "./reminder-topic.js";
+import { reminderTopic, reportLabel, startChoice, webChoice, WEB_CHOICE_LABEL } from "./reminder-topic.js";
 import type { NewOutboxRow } from "../delivery/outbox.js";
 import { recipientsOfUnits } from "../delivery/audience.js";
 import { openedPeriods } from "./report-root.js";
@@ -60,7 +60,10 @@ export async function remindUnit(
       dedupeKey: `reminder:${period.id}:${unit.id}:manual:${minute}:${r.officerId}`,
       payload: {
         text: `${by} nhắc: anh/chị ${r.name} vui lòng hoàn thành ${label}.`,
-        choices: [{ value: startChoice(periods.template.id), label: "📝 Làm báo cáo" }],
+        choices: [
+          { value: startChoice(periods.template.id), label: "📝 Làm báo cáo" },
+          { value: webChoice(periods.template.id), label: WEB_CHOICE_LABEL },
+        ],
       },
     })),
   );

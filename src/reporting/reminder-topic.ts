@@ -13,6 +13,10 @@ export const reminderTopic = (periodId: number, unitId: number) => `reminder:${p
 /** The button of a reminder or of the open-reports list: it opens that template's report, whatever else is open. */
 export const startChoice = (templateId: string) => `cmd:start:${templateId}`;
 
+/** The button beside it: the same report as a phone web form (a fresh link, made when pressed). */
+export const webChoice = (templateId: string) => `cmd:web:${templateId}`;
+export const WEB_CHOICE_LABEL = "🌐 Điền trên web";
+
 /**
  * A report as the officer tells it from another: "Báo cáo công tác trẻ em năm 2026" — the
  * template's name (without its parenthesised periodicity) and the period. A name that already

@@ -12,7 +12,7 @@ import { recipientsOfUnits } from "../delivery/audience.js";
 import type { NewOutboxRow, Outbox } from "../delivery/outbox.js";
 import { compileForm, type FormRegistry } from "../forms/form-registry.js";
 import type { FormInput } from "../forms/form-schema.js";
-import { reminderTopic, startChoice } from "../reporting/reminder-topic.js";
+import { reminderTopic, startChoice, webChoice, WEB_CHOICE_LABEL } from "../reporting/reminder-topic.js";
 import { LEVEL_NAMES } from "../reporting/deadline-rules.js";
 import {
   DEFAULT_REQUEST_ROLES,
@@ -207,7 +207,10 @@ export async function createRequest(ctx: ServiceContext, deps: RequestDeps, inpu
           `Hạn trả lời: ${formatDate(d.deadline)}${questions ? ` (${questions} câu hỏi)` : ""}.`,
           `Anh/chị ${r.name} bấm «Trả lời ngay» hoặc gõ "báo cáo".`,
         ].join("\n"),
-        choices: [{ value: startChoice(templateId), label: "📝 Trả lời ngay" }],
+        choices: [
+          { value: startChoice(templateId), label: "📝 Trả lời ngay" },
+          { value: webChoice(templateId), label: WEB_CHOICE_LABEL },
+        ],
       },
     }));
     await deps.outbox.enqueue(tx, rows);

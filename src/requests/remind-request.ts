@@ -4,7 +4,7 @@ import { formatDate } from "../domain/dates.js";
 import { recipientsOfUnits } from "../delivery/audience.js";
 import type { Outbox } from "../delivery/outbox.js";
 import type { OfficerRole } from "../db/schema/index.js";
-import { reminderTopic, startChoice } from "../reporting/reminder-topic.js";
+import { reminderTopic, startChoice, webChoice, WEB_CHOICE_LABEL } from "../reporting/reminder-topic.js";
 import { mayRequest } from "./create-request.js";
 import { askedUnits, requestInScope } from "./request-status.js";
 
@@ -43,7 +43,10 @@ export async function remindRequest(
         dedupeKey: `reminder:${request.periodId}:${r.unitId}:manual:${minute}:${r.officerId}`,
         payload: {
           text: `${by} nhắc: anh/chị ${r.name} vui lòng trả lời yêu cầu báo cáo «${request.title}» (${when}).`,
-          choices: [{ value: startChoice(request.templateId), label: "📝 Trả lời ngay" }],
+          choices: [
+            { value: startChoice(request.templateId), label: "📝 Trả lời ngay" },
+            { value: webChoice(request.templateId), label: WEB_CHOICE_LABEL },
+          ],
         },
       })),
     );

@@ -41,7 +41,7 @@ export interface PlannerDeps {
   beforeTick?: () => Promise<void>;
 }
 
-import { asksNobody, reminderTopic, reportLabel, rolesAsked, startChoice } from "../reporting/reminder-topic.js";
+import { asksNobody, reminderTopic, reportLabel, rolesAsked, startChoice, webChoice, WEB_CHOICE_LABEL } from "../reporting/reminder-topic.js";
 export { reminderTopic };
 
 /**
@@ -119,7 +119,10 @@ export function createPlanners(deps: PlannerDeps) {
           // The button opens this report, whichever others the officer has open.
           payload: {
             text: reminderText(u.step, r.name, label, formatDate(u.deadline)),
-            choices: [{ value: startChoice(template.id), label: isRequest ? "📝 Trả lời ngay" : "📝 Làm báo cáo" }],
+            choices: [
+              { value: startChoice(template.id), label: isRequest ? "📝 Trả lời ngay" : "📝 Làm báo cáo" },
+              { value: webChoice(template.id), label: WEB_CHOICE_LABEL },
+            ],
           },
         });
       }

@@ -96,7 +96,7 @@ describe.skipIf(!hasBrowser)("a district officer reviews a commune's report in t
 
     // The officer corrects question 1 on chat and submits again.
     await say("báo cáo");
-    expect(tg.texts(REPORTER).at(-1)).toMatch(/^Câu 1 .*\n.*\nĐang ghi: 3 buổi/);
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/^Câu 1\/\d+\. .*\n.*\nĐang ghi: 3 buổi/);
     await say("5");
     await say("nộp");
     await page.reload();

@@ -215,7 +215,7 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
     if ("refused" in verdict) {
       expect(replies, label).toHaveLength(2);
       if (verdict.refused !== undefined) expect(replies[0], label).toBe(verdict.refused);
-      expect(replies[1], label).toMatch(new RegExp(`^Câu ${number(id)} \\(`));
+      expect(replies[1], label).toMatch(new RegExp(`^Câu ${number(id)}/\\d+\\. `));
       expect(replies[1], label).toContain(question(id).label);
       expect((await state()).report!.cursor, label).toBe(id);
       expect(await stored(), label).toEqual(before);
@@ -263,7 +263,7 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
           expect(replies[0], `${id}: ${what}`).toMatch(names);
           expect(replies[0], `${id}: ${what}`).toMatch(/trả lời bằng chữ hoặc số/);
           // If the question is repeated after the reason, it is this question.
-          for (const r of replies.slice(1)) expect(r).toMatch(new RegExp(`^Câu ${number(id)} \\(`));
+          for (const r of replies.slice(1)) expect(r).toMatch(new RegExp(`^Câu ${number(id)}/\\d+\\. `));
           expect((await state()).report!.cursor, `${id}: ${what}`).toBe(id);
           expect(await stored(), `${id}: ${what}`).toEqual(before);
         }
@@ -286,7 +286,7 @@ describe.each(dbKinds)("an officer who types nonsense at any question is asked a
     /** What each question says to something it cannot read, by hand. */
     const unreadable = [
       "Anh/chị vui lòng chọn một số từ 1 đến 8, hoặc gõ đúng tên lựa chọn.",
-      'Thời gian viết như "bây giờ", "17h", "hôm qua 17h" hoặc "20/11 9h".',
+      'Thời gian viết như "bây giờ", "17h", "tối qua 20h", "hôm qua 17h" hoặc "20/11 9h".',
     ];
     const reasonFor = (index: number, text: string | undefined) => {
       if (text === undefined || ["\u200b\u200f\u202e", "👍👍👍", ""].includes(text)) return NOT_ANSWERED;

@@ -95,9 +95,9 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     });
     // The description never went out in a chat message.
     expect(tg.calls.some((c) => String(c.payload.text ?? "").includes("chăn trâu") && String(c.payload.chat_id) !== String(REPORTER))).toBe(false);
-    expect(tg.texts(REPORTER).at(-1)).toMatch(/đang làm dở báo cáo 6 tháng đầu năm 2026: gõ "tiếp tục"/);
-    await say(REPORTER, "tiếp tục");
-    expect(tg.texts(REPORTER).at(-1)).toMatch(/^Câu 2 /);
+    // The urgent report done, the six-monthly report carries on where it was: its question is asked again.
+    expect(tg.texts(REPORTER).at(-2)).toBe("Tiếp tục báo cáo 6 tháng đầu năm 2026:");
+    expect(tg.texts(REPORTER).at(-1)).toMatch(/^Câu 2\//);
 
     // One tap by the district officer.
     await s.postUpdate(callbackUpdate(DISTRICT, `inc-ack:${filed!.id}`));
@@ -116,7 +116,9 @@ describe.each(dbKinds)("an officer reports a drowning in three answers and the s
     // The reporter can.
     await say(REPORTER, `cập nhật ${filed!.ref}`);
     await say(REPORTER, "Đã họp với gia đình, trẻ đã được đưa về");
-    expect(tg.texts(REPORTER).at(-2)).toBe(`Đã ghi cập nhật vào ${filed!.ref}.`);
+    expect(tg.texts(REPORTER).at(-3)).toBe(`Đã ghi cập nhật vào ${filed!.ref}.`);
+    // …and is back at the report's question.
+    expect(tg.texts(REPORTER).at(-2)).toBe("Tiếp tục báo cáo 6 tháng đầu năm 2026:");
     expect((await t.database.db.select().from(incidents))[0]!.status).toBe("in_progress");
 
     await say(REPORTER, `đóng ${filed!.ref}`);

@@ -149,7 +149,10 @@ describe.each(dbKinds)("a district asks its communes for a one-off report (%s)",
         expect(String(notice!.payload.text)).toMatch(
           /^📋 Yêu cầu báo cáo đột xuất: Rà soát trẻ em bỏ học\nTheo Công văn số 15\/LĐTBXH của Phòng\.\nHạn trả lời: 10\/12\/2026 \(4 câu hỏi\)\./,
         );
-        expect(buttons(notice)).toEqual([{ text: "📝 Trả lời ngay", callback_data: `cmd:start:yeu-cau-${made.id}` }]);
+        expect(buttons(notice)).toEqual([
+          { text: "📝 Trả lời ngay", callback_data: `cmd:start:yeu-cau-${made.id}` },
+          { text: "🌐 Điền trên web", callback_data: `cmd:web:yeu-cau-${made.id}` },
+        ]);
       }
       expect(tg.sent(DISTRICT)).toHaveLength(0);
 

@@ -44,6 +44,12 @@ const PUBLIC = new Set([
   "GET /api/docs",
   "GET /assets/chart.js",
   "GET /assets/baocao.js",
+  "GET /assets/report-form.js", // the web form's script, a constant
+  "GET /f/sw.js", // its service worker, a constant
+  "GET /f/:token", // the link sent in chat is the credential (random, 24 h, one officer's one report)
+  "GET /f/:token/state",
+  "POST /f/:token/answers",
+  "POST /f/:token/submit",
   "GET /favicon.svg", // the site's icon, a constant
   "GET /login",
   "POST /login",

@@ -5,7 +5,7 @@ import { createOfficerDirectory } from "../../src/directory/officers.js";
 import type { FormInput } from "../../src/forms/form-schema.js";
 import { ensurePeriods } from "../../src/reporting/reporting-calendar.js";
 import { dbKinds, useTestDb, type TestDb } from "../support/db.js";
-import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from "../support/fake-telegram.js";
+import { callbackUpdate, startFakeTelegram, textUpdate, withoutWebLink, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadLaiChau } from "../support/fixtures.js";
 import { startFakeZaloBot, ZALO_BOT_TOKEN } from "../support/fake-zalo.js";
 import { startTestService, type TestService } from "../support/service.js";
@@ -130,8 +130,11 @@ describe.each(dbKinds)("an officer with two open reports chooses between them on
     expect(reminders).toHaveLength(2);
     const second = reminders.find((r) => r.payload.text.includes("Tháng hành động"));
     expect(second?.payload.text).toMatch(/còn 13 ngày nữa là hạn nộp báo cáo Tháng hành động vì trẻ em năm 2026 \(20\/11\/2026\)/);
-    expect(second?.payload.choices).toEqual([{ value: `cmd:start:${SECOND}`, label: "📝 Làm báo cáo" }]);
-    expect(reminders.find((r) => r !== second)?.payload.choices).toEqual([{ value: "cmd:start:child-affairs", label: "📝 Làm báo cáo" }]);
+    expect(second?.payload.choices).toEqual([
+      { value: `cmd:start:${SECOND}`, label: "📝 Làm báo cáo" },
+      { value: `cmd:web:${SECOND}`, label: "🌐 Điền trên web" },
+    ]);
+    expect(reminders.find((r) => r !== second)?.payload.choices?.[0]).toEqual({ value: "cmd:start:child-affairs", label: "📝 Làm báo cáo" });
     // Planning again adds nothing: the reminders of both are keyed by their own period.
     expect(await s.service.planners.planReminders()).toBe(0);
 
@@ -147,23 +150,24 @@ describe.each(dbKinds)("an officer with two open reports chooses between them on
     // "báo cáo 2" opens the second directly.
     let got = texts(await replies({ text: "báo cáo 2" }));
     // Its data cut-off is said with the deadline.
-    expect(got[0]).toBe("Hạn nộp: 20/11/2026. Số liệu tính đến ngày 31/10/2026.");
-    expect(got.at(-1)).toMatch(/^Câu 1 \(1\/2\)\. Số hoạt động đã tổ chức trong Tháng hành động/);
+    // Without an https PUBLIC_URL (as here) the web form's address is written under the text.
+    expect(got[0]).toMatch(/^Hạn nộp: 20\/11\/2026\. Số liệu tính đến ngày 31\/10\/2026\.\n\n📝 Điền trên web: http:\/\/127\.0\.0\.1:\d+\/f\/[\w-]{43}$/);
+    expect(got.at(-1)).toMatch(/^Câu 1\/2\. Số hoạt động đã tổ chức trong Tháng hành động/);
     got = texts(await replies({ text: "4" }));
-    expect(got.at(-1)).toMatch(/^Câu 2 \(2\/2\)\. Số suất quà/);
+    expect(got.at(-1)).toMatch(/^Câu 2\/2\. Số suất quà/);
 
     // The first one's button, pressed in the middle of the second: the second waits, answers kept.
     got = texts(await replies({ choice: buttons(list)[0]!.callback_data }));
     expect(got[0]).toBe('Đã tạm dừng báo cáo Tháng hành động vì trẻ em năm 2026; các câu trả lời đã được lưu. Gõ "báo cáo" để chọn lại.');
-    expect(got[1]).toBe("Hạn nộp: 10/11/2026.");
-    expect(got.at(-1)).toMatch(/^Câu 1 \(1\/\d+\)\. Số buổi truyền thông/);
+    expect(withoutWebLink(got[1]!)).toBe("Hạn nộp: 10/11/2026.");
+    expect(got.at(-1)).toMatch(/^Câu 1\/\d+\. Số buổi truyền thông/);
     await send(ANSWERS.comm_sessions!);
 
     // The reminder's button brings the second back where she left it, and she submits it.
     got = texts(await replies({ choice: second!.payload.choices![0]!.value }));
     expect(got[0]).toMatch(/^Đã tạm dừng báo cáo năm 2026/);
     expect(got.join("\n")).toMatch(/Tiếp tục báo cáo Tháng hành động vì trẻ em năm 2026: đã trả lời 1\/2 câu/);
-    expect(got.at(-1)).toMatch(/^Câu 2 \(2\/2\)\. Số suất quà/);
+    expect(got.at(-1)).toMatch(/^Câu 2\/2\. Số suất quà/);
     got = texts(await replies({ text: "120" }));
     expect(got.join("\n")).toMatch(/Số suất quà[^\n]*120/);
     got = texts(await replies({ text: "nộp" }));
@@ -252,18 +256,19 @@ describe.each(dbKinds)("on Zalo Bot the open reports are a numbered list, and a 
     // A number outside the list is told so, and the list still holds.
     expect((await say("3")).at(-1)).toBe('Chỉ có 2 báo cáo trong danh sách: gõ số từ 1 đến 2, hoặc "báo cáo" để xem lại.');
     const got = await say("2");
-    expect(got[0]).toBe("Hạn nộp: 20/11/2026. Số liệu tính đến ngày 31/10/2026.");
-    expect(got.at(-1)).toMatch(/^Câu 1 \(1\/2\)\. Số hoạt động đã tổ chức trong Tháng hành động/);
+    // Without an https PUBLIC_URL (as here) the web form's address is written under the text.
+    expect(got[0]).toMatch(/^Hạn nộp: 20\/11\/2026\. Số liệu tính đến ngày 31\/10\/2026\.\n\n📝 Điền trên web: http:\/\/127\.0\.0\.1:\d+\/f\/[\w-]{43}$/);
+    expect(got.at(-1)).toMatch(/^Câu 1\/2\. Số hoạt động đã tổ chức trong Tháng hành động/);
     // "2" is now an answer to that question, not a choice of report.
-    expect((await say("2")).at(-1)).toMatch(/^Câu 2 \(2\/2\)\. Số suất quà/);
+    expect((await say("2")).at(-1)).toMatch(/^Câu 2\/2\. Số suất quà/);
     const rows = await t.database.db.select({ formId: submissions.formId }).from(submissions);
     expect(rows).toEqual([{ formId: SECOND }]);
 
     // Archived while she is in the middle of it: no new reports, but hers stays hers to finish.
     await t.database.db.update(reportTemplates).set({ archivedAt: late() }).where(eq(reportTemplates.id, SECOND));
-    expect((await say("báo cáo 1")).join("\n")).toMatch(/Đã tạm dừng báo cáo Tháng hành động[\s\S]*Câu 1 \(1\/\d+\)\. Số buổi truyền thông/);
+    expect((await say("báo cáo 1")).join("\n")).toMatch(/Đã tạm dừng báo cáo Tháng hành động[\s\S]*Câu 1\/\d+\. Số buổi truyền thông/);
     const back = await say("báo cáo 2");
     expect(back[0]).toMatch(/^Đã tạm dừng báo cáo năm 2026/);
-    expect(back.at(-1)).toMatch(/^Câu 2 \(2\/2\)\. Số suất quà/);
+    expect(back.at(-1)).toMatch(/^Câu 2\/2\. Số suất quà/);
   });
 });

@@ -35,21 +35,33 @@ describe.skipIf(!hasBrowser)("the web simulator in a real browser", () => {
       await page.press("#text", "Enter");
     };
     await say("báo cáo");
-    await page.getByText(/Câu 1 \(1\/\d+\)/).waitFor();
+    await page.getByText(/Câu 1\/\d+/).waitFor();
     await say("0");
     // Zero sessions: the two follow-up questions are skipped.
-    await page.getByText(/Câu 4 \(2\/\d+\)/).waitFor();
+    await page.getByText(/Câu 4\/\d+/).waitFor();
     await say("mười hai");
     await page.getByText("Câu này cần một con số (ví dụ 12 hoặc 1.234).").waitFor();
     await say("2");
-    await page.getByText(/Câu 5 .*Số người được tập huấn/).waitFor();
+    await page.getByText(/Câu 5\/\d+\. Số người được tập huấn/).waitFor();
     await say("tạm dừng");
     await page.getByRole("button", { name: "Tiếp tục" }).last().click();
     await page.getByText(/Tiếp tục báo cáo năm 2026: đã trả lời 2\//).waitFor();
     await page
-      .getByText(/Câu 5 .*Số người được tập huấn/)
+      .getByText(/Câu 5\/\d+\. Số người được tập huấn/)
       .last()
       .waitFor();
+
+    // A reload shows her own messages again, each where it was, not only the bot's.
+    await page.reload();
+    await expect.poll(() => page.locator(".msg.me").allTextContents()).toEqual(["báo cáo", "0", "mười hai", "2", "tạm dừng", "Tiếp tục"]);
+    const order = await page.locator(".msg").allTextContents();
+    expect(order.indexOf("mười hai")).toBeLessThan(order.indexOf("Câu này cần một con số (ví dụ 12 hoặc 1.234)."));
+    // At a phone's width the header stays on top of the chat, and nothing is wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const header = await page.locator("header").boundingBox();
+    const chat = await page.locator("#chat").boundingBox();
+    expect(header!.y + header!.height).toBeLessThanOrEqual(chat!.y + 1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
     await page.screenshot({ path: screenshotPath("simulator.png") });
     await page.close();

@@ -89,8 +89,11 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
     expect(await reminderDays(t, chat, deadline)).toEqual([-7, -3, -1, 0, 1, 3]);
     const [first] = await t.database.db.select().from(outbox).where(eq(outbox.chatId, chat)).orderBy(outbox.id).limit(1);
     expect(first!.payload.text).toMatch(/còn 7 ngày nữa là hạn nộp báo cáo năm/);
-    // The one-tap button opens this reminder's own report, not whichever is open first.
-    expect(first!.payload.choices).toEqual([{ value: "cmd:start:child-affairs", label: "📝 Làm báo cáo" }]);
+    // The one-tap button opens this reminder's own report, not whichever is open first; the other, the same on the web form.
+    expect(first!.payload.choices).toEqual([
+      { value: "cmd:start:child-affairs", label: "📝 Làm báo cáo" },
+      { value: "cmd:web:child-affairs", label: "🌐 Điền trên web" },
+    ]);
     // Planned for 08:00 local, not at the moment of planning.
     expect(first!.notBefore.toISOString()).toMatch(/T01:00:00/);
   });

@@ -229,7 +229,7 @@ describePostgres("the application role of docs/app-role.sql does the service's w
         expect((await say("báo cáo")).status).toBe(200);
         await expect.poll(() => tg.texts(9701).join("\n"), { timeout: 20_000 }).toMatch(/Câu 1/);
         expect((await say("3")).status).toBe(200);
-        await expect.poll(() => tg.texts(9701).at(-1), { timeout: 20_000 }).toMatch(/^Câu 2 /);
+        await expect.poll(() => tg.texts(9701).at(-1), { timeout: 20_000 }).toMatch(/^Câu 2\//);
         // An audited read as the application role: a case that does not exist.
         expect((await fetch(`${url}/api/incidents/KC-2099-0001`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
         expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -200,3 +200,6 @@ export function editedTextUpdate(userId: number, messageId: number, text: string
     },
   };
 }
+
+/** A reply without the web form's link, which is written under the text where PUBLIC_URL is not https (as in tests); the outbox row holds it apart. */
+export const withoutWebLink = (text: string) => text.replace(/\n\n📝 Điền trên web: \S+$/u, "");

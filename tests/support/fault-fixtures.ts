@@ -6,7 +6,7 @@ import { ensureReportingDefaults } from "../../src/reporting/reporting-defaults.
 import { seedCampaigns } from "../../src/campaigns/seed-campaigns.js";
 import { loadLaiChau } from "./fixtures.js";
 import { afterAll, beforeAll, expect } from "vitest";
-import { startFakeTelegram, type FakeTelegram } from "./fake-telegram.js";
+import { startFakeTelegram, withoutWebLink, type FakeTelegram } from "./fake-telegram.js";
 import { useTestDb, type TestDb } from "./db.js";
 import { killServers } from "./server-process.js";
 
@@ -108,7 +108,7 @@ export function deliveredPerChat(tg: FakeTelegram): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const c of tg.sent()) {
     const chat = String(c.payload.chat_id);
-    out.set(chat, [...(out.get(chat) ?? []), String(c.payload.text)]);
+    out.set(chat, [...(out.get(chat) ?? []), withoutWebLink(String(c.payload.text))]);
   }
   return out;
 }

@@ -32,6 +32,17 @@ describe("parseVietnameseDateTime: when an urgent case happened, as the officer 
     ["hôm kia", "2026-06-12T05:00:00.000Z"],
     ["20/11 9h", "2026-11-20T02:00:00.000Z"],
     ["20/11/2026 09:30", "2026-11-20T02:30:00.000Z"],
+    // The part of the day with its day, as officers say it; without an hour, the part's usual one.
+    ["sáng nay", "2026-06-14T01:00:00.000Z"],
+    ["tối qua 20h", "2026-06-13T13:00:00.000Z"],
+    ["tối qua", "2026-06-13T13:00:00.000Z"],
+    ["chiều qua 3 giờ", "2026-06-13T08:00:00.000Z"],
+    ["3 giờ chiều hôm qua", "2026-06-13T08:00:00.000Z"],
+    ["8h sáng nay", "2026-06-14T01:00:00.000Z"],
+    ["trưa nay", "2026-06-14T05:00:00.000Z"],
+    ["toi qua 9h", "2026-06-13T14:00:00.000Z"],
+    ["đêm qua 2h", "2026-06-13T19:00:00.000Z"], // the small hours after yesterday: 02:00 today
+    ["đêm qua 11h", "2026-06-13T16:00:00.000Z"],
   ])("«%s» is %s", (text, utc) => {
     expect(parseVietnameseDateTime(text, NOW, HANOI)?.toISOString()).toBe(utc);
   });
@@ -40,12 +51,21 @@ describe("parseVietnameseDateTime: when an urgent case happened, as the officer 
     expect(parseVietnameseDateTime("17h", NOW, "UTC")?.toISOString()).toBe("2026-06-14T17:00:00.000Z");
   });
 
-  it.each([["24h"], ["17h60"], ["31/2 9h"], [""], ["chiều"], ["trước bây giờ"], ["bây giờ 17h"], ["hôm qua lúc"], ["khoảng 17h"]])(
-    "«%s» is not a time: the officer is asked again",
-    (text) => {
-      expect(parseVietnameseDateTime(text, NOW, HANOI)).toBeUndefined();
-    },
-  );
+  it.each([
+    ["24h"],
+    ["17h60"],
+    ["31/2 9h"],
+    [""],
+    ["chiều"],
+    ["trước bây giờ"],
+    ["bây giờ 17h"],
+    ["hôm qua lúc"],
+    ["khoảng 17h"],
+    ["sáng qua 9h tối"],
+    ["tối nay nữa"],
+  ])("«%s» is not a time: the officer is asked again", (text) => {
+    expect(parseVietnameseDateTime(text, NOW, HANOI)).toBeUndefined();
+  });
 });
 
 describe("formatDateTime: hh:mm dd/mm/yyyy in the reporting time zone", () => {

@@ -676,7 +676,7 @@ describe("the report conversation (beginReport / step)", () => {
     expect(o.mode).toBe("asking");
     expect(o.asked).toBe("total");
     expect(o.reply).toMatch(/Bắt đầu báo cáo 6 tháng đầu năm 2026/);
-    expect(o.reply).toMatch(/Câu 1 \(1\/2\)\. Tổng số trẻ/);
+    expect(o.reply).toMatch(/Câu 1\/7\. Tổng số trẻ/);
   });
 
   it("an officer with no children to report (total 0) skips straight past the dependent questions", () => {
@@ -858,13 +858,18 @@ describe("the report conversation (beginReport / step)", () => {
   it("a report whose numbers do not add up cannot be submitted until they are corrected", () => {
     const o = filledToReview().says("sửa 1", "4");
     expect(o.mode).toBe("review");
-    expect(o.reply).toContain("Lưu ý: Tổng câu 1 (Tổng số trẻ) là 4 nhưng cộng các phần (câu 2 + câu 3) được 1 + 2 = 3.");
+    // The changed line and what still needs attention, not the whole review again.
+    expect(o.reply).toBe(
+      "✏️ Đã sửa câu 1. Tổng số trẻ: 4 em\n\n⚠️ Còn cần sửa:\n• Tổng câu 1 (Tổng số trẻ) là 4 nhưng cộng các phần (câu 2 + câu 3) được 1 + 2 = 3.\n" +
+        'Anh/chị kiểm tra lại. Gõ "nộp" để nộp báo cáo, hoặc "sửa <số câu>" để sửa một câu.',
+    );
     o.say("nộp");
     expect(o.submitted).toBe(false);
     expect(o.mode).toBe("review");
     expect(o.reply).toMatch(/Chưa nộp được/);
     o.says("sửa 3", "3");
     expect(o.mode).toBe("review");
+    expect(o.reply).toMatch(/^✏️ Đã sửa câu 3\. Số trẻ gái: 3 em\nAnh\/chị kiểm tra lại/);
     o.press("cmd:submit");
     expect(o.submitted).toBe(true);
     expect(o.state).toEqual({ mode: "idle" });
@@ -1038,5 +1043,82 @@ describe("form versions", () => {
     expect(questions.length).toBeGreaterThanOrEqual(25);
     expect(questions.length).toBeLessThanOrEqual(40);
     for (const q of questions) if (q.type === "single" || q.type === "multiple") expect(Array.isArray(q.choices)).toBe(true);
+  });
+});
+
+describe("the progress counter", () => {
+  it("is the form's own number over its own count, and stays put when an answer closes questions or opens a repeat", () => {
+    const o = new Officer().begin();
+    // Seven questions on paper: total, boys, girls, visits, notes, age, sex.
+    expect(o.reply).toMatch(/Câu 1\/7\. Tổng số trẻ/);
+    o.say("0");
+    // Zero children: boys, girls, visits and the repeat are skipped; the count does not shrink.
+    expect(o.reply).toMatch(/Câu 5\/7\. Ghi chú/);
+    o.say("quay lại").say("2");
+    expect(o.reply).toMatch(/Câu 2\/7\. Số trẻ trai/);
+    o.says("1", "1", "3", "bỏ qua", "7");
+    expect(o.reply).toMatch(/Câu 7\.1\/7\. Trẻ thứ 1 — Giới tính/);
+    o.press("nu");
+    // "Add another?" is not a question of the form: it has no number.
+    expect(o.reply).toMatch(/^Khai thêm một trẻ khác\?/m);
+    expect(o.reply).not.toMatch(/Câu \S*\+/);
+  });
+});
+
+describe("a multiple-choice question in chat", () => {
+  const form = loadForm(
+    {
+      id: "test-multi",
+      version: 1,
+      title: "Thử",
+      sections: [
+        {
+          id: "s",
+          title: "Trợ giúp",
+          questions: [
+            {
+              id: "kinds",
+              type: "multiple",
+              label: "Các hình thức trợ giúp",
+              choices: [
+                { value: "y_te", label: "Y tế" },
+                { value: "tam_ly", label: "Tâm lý" },
+                { value: "phap_ly", label: "Pháp lý" },
+              ],
+            },
+            { id: "n", type: "integer", label: "Số trẻ" },
+          ],
+        },
+      ],
+    },
+    {},
+  );
+
+  it("buttons toggle with ✓, «Xong» sends the set, and typed numbers still work", () => {
+    const o = new Officer(form).begin();
+    const buttons = () => o.last.messages.at(-1)!.choices!.map((c) => c.label);
+    expect(buttons()).toEqual(["Y tế", "Tâm lý", "Pháp lý", "✅ Xong"]);
+    // The hint says how once: press and «Xong», or type the numbers.
+    expect(o.reply.match(/gõ các số/g)).toHaveLength(1);
+    o.press("pick:y_te").press("pick:phap_ly");
+    expect(buttons()).toEqual(["✓ Y tế", "Tâm lý", "✓ Pháp lý", "✅ Xong"]);
+    expect(o.reply).toMatch(/Đã chọn: Y tế; Pháp lý/);
+    o.press("pick:y_te");
+    expect(buttons()).toEqual(["Y tế", "Tâm lý", "✓ Pháp lý", "✅ Xong"]);
+    expect(o.answers.has("kinds")).toBe(false);
+    o.press("cmd:done");
+    expect(o.answers.get("kinds")).toEqual(["phap_ly"]);
+    expect(o.asked).toBe("n");
+    // Editing starts from what is recorded.
+    o.say("sửa 1");
+    expect(buttons()).toEqual(["Y tế", "Tâm lý", "✓ Pháp lý", "✅ Xong"]);
+    o.say("1, 2");
+    expect(o.answers.get("kinds")).toEqual(["y_te", "tam_ly"]);
+  });
+
+  it("«Xong» with nothing ticked asks again", () => {
+    const o = new Officer(form).begin().press("cmd:done");
+    expect(o.reply).toMatch(/^Anh\/chị chưa chọn lựa chọn nào\./);
+    expect(o.asked).toBe("kinds");
   });
 });

@@ -115,7 +115,7 @@ describe("an officer who types an amount of money the way it is said has the amo
   it("the hint under a money question shows amounts, never a fraction of a đồng", () => {
     for (const id of ["gift_value", "fund_raised"]) {
       const q = question(id);
-      const prompt = renderSlot({ key: id, number: "1", section: form.sections[0]!, question: q, kind: "question" }, { index: 0, total: 1 }).text;
+      const prompt = renderSlot({ key: id, number: "1", section: form.sections[0]!, question: q, kind: "question" }, { total: 1 }).text;
       expect(prompt).toContain("nhập số tiền, ví dụ 5.000.000 hoặc 5 triệu");
       expect(prompt).not.toContain("1,5");
       expect(q.help).toBe('Viết số tiền như "5.000.000", "5 triệu", "62,5tr" hoặc "500k".');

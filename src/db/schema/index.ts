@@ -12,3 +12,4 @@ export * from "./web.js";
 export * from "./settings.js";
 export * from "./pending-links.js";
 export * from "./requests.js";
+export * from "./web-form.js";

@@ -19,6 +19,7 @@ const STATUS_LABEL: Record<string, string> = { new: "Mới — chưa tiếp nh�
 const EVENT_LABEL: Record<string, string> = {
   reported: "Báo cáo",
   alerted: "Đã báo cấp trên",
+  unalerted: "Chưa báo được cấp trên: chưa cán bộ nào liên kết kênh chat",
   escalated: "Nhắc lại, mở rộng người nhận",
   acknowledged: "Tiếp nhận",
   assigned: "Phân công",

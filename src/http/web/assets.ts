@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import type { Hono } from "hono";
 import { FAVICON_SVG } from "../components/layout.js";
 import { PAGE_SCRIPT } from "../page-script.js";
+import { REPORT_FORM_SCRIPT } from "./report-form-script.js";
 
 /** Static files the pages load, served by baocao itself: deployments may have no internet. They hold no data. */
 export function mountAssets(app: Pick<Hono, "get">) {
@@ -19,6 +20,12 @@ export function mountAssets(app: Pick<Hono, "get">) {
     c.header("content-type", "text/javascript; charset=utf-8");
     c.header("cache-control", "public, max-age=3600");
     return c.body(PAGE_SCRIPT);
+  });
+  app.get("/assets/report-form.js", (c) => {
+    c.header("content-type", "text/javascript; charset=utf-8");
+    // Revalidated each time: the phone's offline copy is the service worker's, not the HTTP cache's.
+    c.header("cache-control", "no-cache");
+    return c.body(REPORT_FORM_SCRIPT);
   });
   app.get("/favicon.svg", (c) => {
     c.header("content-type", "image/svg+xml");

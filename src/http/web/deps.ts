@@ -3,6 +3,7 @@ import type { NewOutboxRow } from "../../delivery/outbox.js";
 import type { FormRegistry } from "../../forms/form-registry.js";
 import type { ReviewService } from "../../reporting/review.js";
 import type { Sessions } from "../sessions.js";
+import type { WebReportService } from "../../web-form/web-report.js";
 
 export interface WebDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface WebDeps {
   /** Sends queued notices now (the review's message to the officer). */
   drainNotices: () => Promise<unknown>;
   sessions: Sessions;
+  /** The officers' phone web form (/f/{link}). */
+  webReport: WebReportService;
   /** Warnings only admins can act on (Zalo OA tokens), shown atop their dashboard. */
   adminBanners?: () => Promise<string[]>;
 }
