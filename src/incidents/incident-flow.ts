@@ -183,7 +183,8 @@ export function stepIncident(
   const list = questionsOf(state);
   const question = list[state.index]!;
   let value: unknown;
-  if (/^(bo qua|khong ro|khong biet)$/.test(folded) && !question.required) {
+  // "xong" at an optional essential (where it happened) is a skip: the case is filed, not told "xong" was the place.
+  if ((/^(bo qua|khong ro|khong biet)$/.test(folded) || (state.phase === "essentials" && folded === "xong")) && !question.required) {
     value = null;
   } else if (state.phase === "details" && /^(xong|het|gui|nop)$/.test(folded)) {
     return finishDetails(state);

@@ -20,6 +20,8 @@ const NATIONAL: Row[] = [
   { slot: "Y", level: "province", deadline: every("20/11") },
 ];
 
+const LANG_SON = "Lạng Sơn 2019, 2023: đơn vị gửi tỉnh trước 20/5 và 15/11; tỉnh gửi Bộ trước 25/5 và 20/11";
+
 const QUANG_BINH_2024 = "Quảng Bình, Công văn 308/SLĐTBXH-BTTETN ngày 04/3/2024: huyện gửi Sở trước 15/5/2024 và 10/11/2024";
 
 /**
@@ -28,6 +30,16 @@ const QUANG_BINH_2024 = "Quảng Bình, Công văn 308/SLĐTBXH-BTTETN ngày 04/
  * the source, so an edited row may keep it, but not its date).
  */
 const SUPERSEDED: { source: string; scheme: "pre2025"; code: string; rows: Row[] }[] = [
+  {
+    // Lạng Sơn's communes were due the same day as their district.
+    source: LANG_SON,
+    scheme: "pre2025",
+    code: "20",
+    rows: [
+      { slot: "H1", level: "commune", deadline: every("20/05") },
+      { slot: "Y", level: "commune", deadline: every("15/11") },
+    ],
+  },
   {
     source: "Quảng Bình 2024: trước 15/5 và 10/11",
     scheme: "pre2025",
@@ -49,19 +61,42 @@ const OLD_NATIONAL_SOURCE = "Mặc định toàn quốc";
  * the unit that issued each letter; `year` when the letter names one year only (every year otherwise).
  */
 const LETTERS: { scheme: "pre2025" | "post2025"; code: string; year?: number; source: string; rows: Row[] }[] = [
-  ...(["pre2025", "post2025"] as const).map((scheme) => ({
-    scheme,
+  // Lạng Sơn's letters (Kế hoạch 2019, line 148; Kế hoạch 2023, line 167) are addressed to «các sở,
+  // ban, ngành … và UBND các huyện, thành phố»: those units send the Sở their report before 20/5
+  // and 15/11, and the Sở reports to the Bộ before 25/5 and 20/11. Before the reform the communes
+  // report to their district, on a date the letters leave to it: baocao's five days earlier. After
+  // it, the communes are the units that report to the Sở.
+  {
+    scheme: "pre2025",
     code: "20",
-    source: "Lạng Sơn 2019, 2023: đơn vị gửi tỉnh trước 20/5 và 15/11; tỉnh gửi Bộ trước 25/5 và 20/11",
+    source: LANG_SON,
     rows: [
-      { slot: "H1", level: "commune" as const, deadline: every("20/05") },
-      { slot: "H1", level: "district" as const, deadline: every("20/05") },
-      { slot: "H1", level: "province" as const, deadline: every("25/05") },
-      { slot: "Y", level: "commune" as const, deadline: every("15/11") },
-      { slot: "Y", level: "district" as const, deadline: every("15/11") },
-      { slot: "Y", level: "province" as const, deadline: every("20/11") },
+      { slot: "H1", level: "district", deadline: every("20/05") },
+      { slot: "H1", level: "province", deadline: every("25/05") },
+      { slot: "Y", level: "district", deadline: every("15/11") },
+      { slot: "Y", level: "province", deadline: every("20/11") },
     ],
-  })),
+  },
+  {
+    scheme: "pre2025",
+    code: "20",
+    source: "baocao: xã gửi huyện 5 ngày trước hạn của huyện (kế hoạch của tỉnh Lạng Sơn không đặt hạn cho xã)",
+    rows: [
+      { slot: "H1", level: "commune", deadline: every("15/05") },
+      { slot: "Y", level: "commune", deadline: every("10/11") },
+    ],
+  },
+  {
+    scheme: "post2025",
+    code: "20",
+    source: LANG_SON,
+    rows: [
+      { slot: "H1", level: "commune", deadline: every("20/05") },
+      { slot: "H1", level: "province", deadline: every("25/05") },
+      { slot: "Y", level: "commune", deadline: every("15/11") },
+      { slot: "Y", level: "province", deadline: every("20/11") },
+    ],
+  },
   {
     scheme: "pre2025",
     code: "106",

@@ -59,9 +59,11 @@ describe.each(dbKinds)("what an officer says beside the report (%s)", (kind) => 
     await say(COMMUNE, "khẩn");
     await say(COMMUNE, "1");
     await say(COMMUNE, "tối qua 20h");
-    await say(COMMUNE, "Thôn Nà Khương");
+    // "xong" where the place is asked: no place, and the case is filed (not a place called "xong").
+    await say(COMMUNE, "xong");
     const [filed] = await t.database.db.select().from(incidents);
     expect(filed!.occurredAt.toISOString()).toBe("2026-06-13T13:00:00.000Z");
+    expect(filed!.place).toBeNull();
     await say(COMMUNE, "xong");
     // No photo either: the case is done.
     const done = await say(COMMUNE, "xong");

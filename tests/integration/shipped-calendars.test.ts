@@ -42,6 +42,43 @@ describe("the shipped calendars say what their letters say", () => {
   );
 
   it(
+    "Lạng Sơn, Kế hoạch 2023 to «các sở, ban, ngành … và UBND các huyện»: «báo cáo 6 tháng (trước ngày 20/5) và báo cáo năm (trước ngày 15/11)» to the Sở, which reports «trước ngày 25/5 … trước ngày 20/11»; communes five days before their district, strictly before it",
+    { timeout: 60_000 },
+    async () => {
+      await loadProvince(t.database, "pre2025", "20");
+      await ensureReportingDefaults(t.database.db, createFormRegistry(), new Date("2026-01-01T00:00:00Z"));
+      const [district] = await t.database.db
+        .select()
+        .from(units)
+        .where(and(eq(units.scheme, "pre2025"), eq(units.level, "district"), like(units.path, "20.%")))
+        .limit(1);
+      expect(await deadlinesOf(t, district!.code, "2026-H1")).toEqual({ commune: "2026-05-15", district: "2026-05-20", province: "2026-05-25" });
+      expect(await deadlinesOf(t, district!.code, "2026-Y")).toEqual({ commune: "2026-11-10", district: "2026-11-15", province: "2026-11-20" });
+
+      // An install that has the earlier rows (communes due the same day as their district) is mended.
+      const db = t.database.db;
+      const [ls] = await db
+        .select()
+        .from(units)
+        .where(and(eq(units.scheme, "pre2025"), eq(units.code, "20")));
+      await db.delete(deadlineCalendars).where(and(eq(deadlineCalendars.scopeUnitId, ls!.id), eq(deadlineCalendars.level, "commune")));
+      await db.insert(deadlineCalendars).values(
+        (["H1", "Y"] as const).map((slot) => ({
+          templateId: DEFAULT_TEMPLATE_ID,
+          scopeUnitId: ls!.id,
+          year: 0,
+          slot,
+          level: "commune" as const,
+          deadline: slot === "H1" ? "2000-05-20" : "2000-11-15",
+          source: "Lạng Sơn 2019, 2023: đơn vị gửi tỉnh trước 20/5 và 15/11; tỉnh gửi Bộ trước 25/5 và 20/11",
+        })),
+      );
+      await ensureReportingDefaults(db, createFormRegistry(), new Date("2026-01-02T00:00:00Z"));
+      expect(await deadlinesOf(t, district!.code, "2026-H1")).toMatchObject({ commune: "2026-05-15", district: "2026-05-20" });
+    },
+  );
+
+  it(
     "an install seeded by an earlier version is mended: its every-year Quảng Bình commune rows are replaced, an edited row is kept, the default says it is baocao's own",
     { timeout: 60_000 },
     async () => {
