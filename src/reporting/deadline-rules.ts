@@ -131,3 +131,14 @@ export function effectiveDeadline<T extends CalendarEntry>(
   )[0];
   return { deadline: deadlineFor([...entries], spec, unitPath, level), ...(nearest ? { from: nearest } : {}) };
 }
+
+/**
+ * A deadline of a one-year calendar moved to the next year, for the copy the calendars page
+ * offers ("2024-11-10" → "2025-11-10"); 29/02 becomes 28/02 in a common year.
+ */
+export function nextYearsDate(iso: string): string {
+  const y = Number(iso.slice(0, 4)) + 1;
+  const md = iso.slice(5);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return `${y}-${md === "02-29" && !leap ? "02-28" : md}`;
+}

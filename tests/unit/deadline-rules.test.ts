@@ -6,6 +6,7 @@ import {
   effectiveDeadline,
   formatReminderSteps,
   levelsOfScheme,
+  nextYearsDate,
   parseDeadline,
   parseReminderSteps,
   slotName,
@@ -178,5 +179,14 @@ describe("effectiveDeadline: the reporting calendar's deadline and the row it co
   it("a scope is a whole path segment: a row for 12.10 does not apply to 12.106", () => {
     const sibling = [{ slot: "H1", level: "commune" as const, deadline: "2000-05-01", scopePath: "12.10", name: "12.10" }, ...entries.slice(0, 2)];
     expect(effectiveDeadline(sibling, h1, "12.106.03394", "commune")).toMatchObject({ deadline: "2026-05-15", from: { name: "national" } });
+  });
+});
+
+describe("nextYearsDate: a one-year calendar copied to the next year", () => {
+  it("keeps day and month, and 29/02 becomes 28/02 in a common year", () => {
+    expect(nextYearsDate("2024-11-10")).toBe("2025-11-10");
+    expect(nextYearsDate("2024-02-29")).toBe("2025-02-28");
+    expect(nextYearsDate("2027-02-28")).toBe("2028-02-28");
+    expect(nextYearsDate("2024-12-31")).toBe("2025-12-31");
   });
 });

@@ -16,6 +16,7 @@ import {
   formatReminderSteps,
   LEVEL_NAMES,
   levelsOfScheme,
+  nextYearsDate,
   REPORTING_LEVELS,
   slotName,
   type LevelDates,
@@ -121,7 +122,7 @@ export function mountCalendarPages(deps: AdminPageDeps) {
 
   const selectionQuery = (sel: Selection) => `template=${encodeURIComponent(sel.template.id)}&unit=${encodeURIComponent(sel.unit.code)}&year=${sel.year}`;
 
-  async function render(c: Context<AdminEnv>, s: Supervisor, sel: Selection, fb: Feedback = {}, status: 200 | 400 = 200) {
+  async function render(c: Context<AdminEnv>, s: Supervisor, sel: Selection, fb: Feedback = {}, status: 200 | 400 = 200, copy = false) {
     const { template, unit, year } = sel;
     const isAdmin = s.officer.role === "admin";
     // Reminder steps and quiet hours are shared by every official unit: never a demo account's to change.
@@ -137,9 +138,26 @@ export function mountCalendarPages(deps: AdminPageDeps) {
 
     // The form: this scope's own rows for this year (blank = follow the wider scope).
     const own = entries.filter((e) => e.scopeUnitId === unit.id && e.rawYear === year);
+    // A letter written for one year (Quảng Bình 2024) is offered as a copy for the next: the form
+    // prefilled with its dates a year on, saved (and checked) only when the officer saves it.
+    const lastYears = own.length === 0 ? entries.filter((e) => e.scopeUnitId === unit.id && e.rawYear === year - 1) : [];
+    const copying = copy && lastYears.length > 0 && !fb.calendar;
+    const copied = (slot: string, level: ReportingLevel) => {
+      const row = lastYears.find((e) => e.slot === slot && e.level === level);
+      return row ? nextYearsDate(row.deadline) : "";
+    };
     const valueOf = (slot: string, level: ReportingLevel) =>
-      fb.calendar ? (fb.calendar.values[dueField(slot, level)] ?? "") : (own.find((e) => e.slot === slot && e.level === level)?.deadline ?? "");
-    const source = fb.calendar ? fb.calendar.source : (own.find((e) => e.source)?.source ?? "");
+      fb.calendar
+        ? (fb.calendar.values[dueField(slot, level)] ?? "")
+        : copying
+          ? copied(slot, level)
+          : (own.find((e) => e.slot === slot && e.level === level)?.deadline ?? "");
+    const lastSource = lastYears.find((e) => e.source)?.source ?? "";
+    const source = fb.calendar
+      ? fb.calendar.source
+      : copying
+        ? `Chép từ lịch năm ${year - 1}: ${lastSource}`.slice(0, 300)
+        : (own.find((e) => e.source)?.source ?? "");
 
     // Every scoped calendar (the seed letters among them), as examples.
     const slotOrder = (slot: string) => {
@@ -251,6 +269,20 @@ export function mountCalendarPages(deps: AdminPageDeps) {
           ngày kỳ kết thúc (ví dụ số liệu chốt ngày 14/6).
         </p>
         <Alert error={fb.calendar?.error} />
+        {lastYears.length > 0 && !copying ? (
+          <p class="flash" id="copy-offer">
+            {unit.name} có lịch riêng cho năm {year - 1}
+            {lastSource ? ` (${lastSource})` : ""}, chưa có cho năm {year}.{" "}
+            <a href={`/calendars?${selectionQuery(sel)}&copy=1#edit`}>
+              Chép lịch năm {year - 1} sang năm {year}
+            </a>
+          </p>
+        ) : null}
+        {copying ? (
+          <p class="flash" id="copy-offer">
+            Đã điền các hạn của năm {year - 1}, lùi một năm. Kiểm tra rồi bấm «Lưu lịch» (chưa có gì được lưu).
+          </p>
+        ) : null}
         <form method="post" action="/calendars">
           <HiddenSelection sel={sel} />
           <table>
@@ -382,7 +414,7 @@ export function mountCalendarPages(deps: AdminPageDeps) {
 
   web.get("/", async (c) => {
     const s = c.var.supervisor;
-    return render(c, s, await select(s, c.req.query()));
+    return render(c, s, await select(s, c.req.query()), {}, 200, c.req.query("copy") === "1");
   });
 
   web.post("/", async (c) => {
