@@ -19,6 +19,7 @@ const COMMAND_WORDS: Record<string, string> = {
 export function commandWord(value: string): string | undefined {
   if (value.startsWith("ack:")) return "đã nhận";
   if (value === "cmd:web" || value.startsWith("cmd:web:")) return "web";
+  if (value === "prev:same") return "như cũ";
   return COMMAND_WORDS[value];
 }
 

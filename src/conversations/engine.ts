@@ -4,6 +4,7 @@ import {
   computedValues,
   failingChecks,
   formatAnswer,
+  meansSameAsBefore,
   optionsOf,
   parseAnswer,
   PICK_PREFIX,
@@ -37,6 +38,8 @@ export interface ActiveReport {
   cursor?: string;
   /** Editing one answer from the review: go back to the review afterwards. */
   editing?: boolean;
+  /** The unit's previous-period answers to the form's carry-over questions, by key (read at the report's start). */
+  previous?: Record<string, unknown>;
   /** The options ticked so far on the multiple-choice question being asked (toggle buttons). */
   picked?: string[];
   /** A returned report's questions the reviewer named and not yet walked (keys), asked one after another. */
@@ -79,6 +82,8 @@ export interface StepResult {
 export interface ReportContext extends ParseContext {
   form: FormDefinition;
   answers: Answers;
+  /** The report's `previous` answers (its state carries them), offered where the form says so. */
+  previous?: Record<string, unknown>;
 }
 
 const noEffects = (): Effects => ({ writes: [], deletes: [] });
@@ -121,7 +126,8 @@ export function commandHelp(role: string = "commune"): string {
 export const COMMAND_HELP = commandHelp("commune");
 
 /** Starts or resumes a report: asks the first unanswered question, or shows the review. */
-export function beginReport(report: ActiveReport, ctx: ReportContext, resumed: boolean): StepResult {
+export function beginReport(report: ActiveReport, given: ReportContext, resumed: boolean): StepResult {
+  const ctx = report.previous ? { ...given, previous: report.previous } : given;
   const slots = visibleSlots(ctx.form, ctx.answers);
   const answered = slots.filter((s) => ctx.answers.has(s.key)).length;
   const messages: OutboundMessage[] = [];
@@ -137,8 +143,9 @@ export function beginReport(report: ActiveReport, ctx: ReportContext, resumed: b
   return ask({ ...report, cursor: target.key, editing: false }, target, slots, ctx, messages);
 }
 
-export function step(state: SessionState, input: { text?: string; choice?: string }, command: Command | undefined, ctx: ReportContext): StepResult {
+export function step(state: SessionState, input: { text?: string; choice?: string }, command: Command | undefined, given: ReportContext): StepResult {
   const report = state.report!;
+  const ctx = report.previous ? { ...given, previous: report.previous } : given;
   const slots = visibleSlots(ctx.form, ctx.answers);
   const current = report.cursor ? slots.find((s) => s.key === report.cursor) : undefined;
 
@@ -235,6 +242,8 @@ export function step(state: SessionState, input: { text?: string; choice?: strin
   }
   if (!current) return beginReport(report, ctx, true);
 
+  const before = previousOf(current, ctx);
+  if (before !== undefined && meansSameAsBefore(input)) return accept(state, report, current, before, ctx);
   if (current.question.type === "multiple") {
     const recorded = ctx.answers.get(current.key);
     const picked = report.picked ?? (Array.isArray(recorded) ? (recorded as string[]) : []);
@@ -380,7 +389,13 @@ function reask(state: SessionState, slots: Slot[], ctx: ReportContext, before: O
 }
 
 function renderAt(slot: Slot, slots: Slot[], ctx: ReportContext, picked?: readonly string[]): OutboundMessage {
-  return renderSlot(slot, { total: questionNumbers(ctx.form).size }, ctx.answers.get(slot.key), picked);
+  return renderSlot(slot, { total: questionNumbers(ctx.form).size }, ctx.answers.get(slot.key), picked, previousOf(slot, ctx));
+}
+
+/** Last period's answer to offer at this question: only where the form carries it over, and not once answered. */
+function previousOf(slot: Slot, ctx: ReportContext): unknown {
+  if (!slot.question.carryOver || ctx.answers.has(slot.key)) return undefined;
+  return ctx.previous?.[slot.key];
 }
 
 function review(report: ActiveReport, ctx: ReportContext, before: OutboundMessage[]): StepResult {

@@ -15,6 +15,7 @@ import type { OutboundMessage } from "../domain/messages.js";
 import { currentPeriod, deadlinesForUnit, reportingContext, type Period, type ReportTemplate } from "../reporting/reporting-calendar.js";
 import { reportLabel, reportTitle, shortDate, startChoice, templateAsksSql } from "../reporting/reminder-topic.js";
 import { cutoffFor } from "../reporting/cutoff.js";
+import { carriedQuestions, previousAnswers } from "../reporting/previous-answers.js";
 import type { CalendarEntry, ReportingLevel } from "../domain/periods.js";
 import type { FormDefinition } from "../forms/form-schema.js";
 import type { ActingOfficer } from "../directory/officers.js";
@@ -399,7 +400,21 @@ export function createConversationService(deps: ConversationDeps) {
     // A report created just now has no answers yet: no need to ask.
     const current = fresh ? new Map() : await loadAnswers(tx, s.id);
     const deadline = deadlinesForUnit(context.calendar, period, context.unit.path)[context.unit.level];
-    const report = { submissionId: s.id, formId: s.formId, formVersion: s.formVersion, periodKey: period.key, periodLabel: label };
+    // Last period's answers to the questions the form carries over, read once here and kept in the
+    // session state: no extra statement per message.
+    const previous = await previousAnswers(
+      tx,
+      { templateId: template.id, unitId: officer.unitId, periodId: period.id, endsOn: period.endsOn },
+      carriedQuestions(form),
+    );
+    const report = {
+      submissionId: s.id,
+      formId: s.formId,
+      formVersion: s.formVersion,
+      periodKey: period.key,
+      periodLabel: label,
+      ...(Object.keys(previous).length > 0 ? { previous } : {}),
+    };
     if (returned) {
       // Returned for correction: go straight to the first question the supervisor named.
       const slots = visibleSlots(form, current);

@@ -408,12 +408,17 @@ export function formatAnswer(q: Question, value: unknown): string {
   }
 }
 
-/** The prompt for a slot, with choices as data; each channel decides buttons or a numbered list. */
+/** "như cũ", "giữ nguyên", "như kỳ trước" (or its button): the previous period's answer again. */
+export const SAME_AS_BEFORE = "prev:same";
+export const meansSameAsBefore = (input: { text?: string; choice?: string }): boolean =>
+  input.choice === SAME_AS_BEFORE || /^(nhu cu|giu nguyen|giu nhu cu|nhu ky truoc|giong ky truoc)$/.test(fold(input.text ?? ""));
+
 /** A toggle button of a multiple-choice question ("pick:<value>"), and the one that sends the set. */
 export const PICK_PREFIX = "pick:";
 export const PICK_DONE = "cmd:done";
 
-export function renderSlot(slot: Slot, position: { total: number }, current?: unknown, picked?: readonly string[]): OutboundMessage {
+/** The prompt for a slot, with choices as data; each channel decides buttons or a numbered list. */
+export function renderSlot(slot: Slot, position: { total: number }, current?: unknown, picked?: readonly string[], previous?: unknown): OutboundMessage {
   const q = slot.question;
   // The form's own numbering over its own count ("Câu 8/39"), which stays put as skip logic opens
   // and closes questions; "add another?" is not a question of the form and has no number.
@@ -430,6 +435,9 @@ export function renderSlot(slot: Slot, position: { total: number }, current?: un
   if (q.help) hints.push('"?" để xem giải thích');
   if (hints.length > 0) lines.push(`(${hints.join("; ")})`);
   if (current !== undefined) lines.push(`Đang ghi: ${formatAnswer(q, current)}`);
+  // The unit's answer last period, where the form says it is a good default.
+  const same = previous !== undefined && current === undefined ? [{ value: SAME_AS_BEFORE, label: "↩️ Như kỳ trước" }] : [];
+  if (same.length > 0) lines.push(`Kỳ trước: ${formatAnswer(q, previous)} — gõ "như cũ" để giữ`);
   const options = optionsOf(q);
   if (q.type === "multiple" && options) {
     // Toggles: a press marks or unmarks one (✓), «Xong» sends the set.
@@ -448,10 +456,12 @@ export function renderSlot(slot: Slot, position: { total: number }, current?: un
       choices: [
         ...options.map((o) => ({ value: `${PICK_PREFIX}${o.value}`, label: `${chosen.includes(o.value) ? "✓ " : ""}${o.label}` })),
         { value: PICK_DONE, label: "✅ Xong" },
+        ...same,
       ],
     };
   }
-  return { text: lines.join("\n"), ...(options ? { choices: options } : {}) };
+  const choices = [...(options ?? []), ...same];
+  return { text: lines.join("\n"), ...(choices.length > 0 ? { choices } : {}) };
 }
 
 /** The key, without the repeat index, that names a question in `answers.question_id`. */

@@ -87,6 +87,11 @@ export const questionSchema = z
      * (abuse cases by form × sex): rows by this question's option and that one's.
      */
     crossWith: id.optional(),
+    /**
+     * The unit's answer of its previous period is a good default (the number of children in
+     * special circumstances): offered as "Kỳ trước: 14 — gõ "như cũ" để giữ". Questions outside repeats.
+     */
+    carryOver: z.boolean().optional(),
   })
   .superRefine((q, ctx) => {
     const needsChoices = q.type === "single" || q.type === "multiple";

@@ -28,6 +28,7 @@ import {
   computedValues,
   dateRange,
   failingChecks,
+  meansSameAsBefore,
   optionsOf,
   parseAnswer,
   questionIdOfKey,
@@ -39,6 +40,7 @@ import type { SessionState } from "../conversations/engine.js";
 import { periodSpan } from "../conversations/engine.js";
 import type { SubmitReport } from "../conversations/submit-report.js";
 import { verifyInitData } from "./telegram-init-data.js";
+import { carriedQuestions, previousAnswers } from "../reporting/previous-answers.js";
 
 /**
  * The officer's report as a phone web form ("Điền trên web"): the same form, answers and rules as
@@ -96,6 +98,8 @@ export interface WebSlot {
   skipped?: boolean;
   /** The answer as the review shows it. */
   shown?: string;
+  /** Last period's answer, offered as «Như kỳ trước» where the form carries it over. */
+  previous?: string;
 }
 
 export interface WebReportView {
@@ -118,6 +122,8 @@ export interface WebReportView {
 
 interface Opened {
   officerId: number;
+  /** The period's last day: earlier periods' answers may carry over. */
+  endsOn: string;
   submission: typeof submissions.$inferSelect;
   periodKey: string;
   templateId: string;
@@ -178,6 +184,7 @@ export function createWebReportService(deps: WebReportDeps) {
       .select({
         submission: submissions,
         periodKey: periods.key,
+        endsOn: periods.endsOn,
         templateId: reportTemplates.id,
         templateName: reportTemplates.name,
         path: units.path,
@@ -192,6 +199,7 @@ export function createWebReportService(deps: WebReportDeps) {
     if (!found) throw gone();
     return {
       officerId: row.officerId,
+      endsOn: found.endsOn,
       submission: found.submission,
       periodKey: found.periodKey,
       templateId: found.templateId,
@@ -207,15 +215,20 @@ export function createWebReportService(deps: WebReportDeps) {
 
   const label = (o: Opened) => reportLabel({ id: o.templateId, name: o.templateName }, o.periodKey);
 
+  /** Last period's answers to the questions the form carries over, as the chat offers them. */
+  const carried = (tx: Tx, o: Opened, form: FormDefinition) =>
+    previousAnswers(tx, { templateId: o.templateId, unitId: o.submission.unitId, periodId: o.submission.periodId, endsOn: o.endsOn }, carriedQuestions(form));
+
   async function view(tx: Tx, o: Opened, form: FormDefinition, current: Answers): Promise<WebReportView> {
     const slots = visibleSlots(form, current);
+    const previous = await carried(tx, o, form);
     const [period] = await tx.select().from(periods).where(eq(periods.id, o.submission.periodId));
     const deadline = deadlinesForUnit(await loadCalendar(tx, o.templateId), period!, o.unit.path)[o.unit.level];
     const today = localDate(clock(), timeZone);
     const sections: WebReportView["sections"] = [];
     for (const s of slots) {
       const last = sections[sections.length - 1];
-      const slot = webSlot(s, current, { today, ...(periodSpan(o.periodKey) ? { period: periodSpan(o.periodKey)! } : {}) });
+      const slot = webSlot(s, current, { today, ...(periodSpan(o.periodKey) ? { period: periodSpan(o.periodKey)! } : {}) }, previous);
       if (last && last.title === s.section.title) last.slots.push(slot);
       else sections.push({ title: s.section.title, slots: [slot] });
     }
@@ -289,6 +302,7 @@ export function createWebReportService(deps: WebReportDeps) {
         const o = await open(tx, token, initData);
         const form = await forms.ensure(tx, o.submission.formId, o.submission.formVersion);
         const current = await answersOf(tx, o.submission.id);
+        const previous = await carried(tx, o, form);
         const seen = await tx
           .select({ opId: webAnswerOps.opId, result: webAnswerOps.result })
           .from(webAnswerOps)
@@ -319,7 +333,14 @@ export function createWebReportService(deps: WebReportDeps) {
               message: "Báo cáo đã nộp, không sửa được nữa. Nếu cần sửa, anh/chị đề nghị cấp trên trả lại báo cáo.",
             };
           } else {
-            result = applyOne(form, current, op, { today, now, timeZone, ...(periodSpan(o.periodKey) ? { period: periodSpan(o.periodKey)! } : {}) }, changed);
+            result = applyOne(
+              form,
+              current,
+              op,
+              { today, now, timeZone, ...(periodSpan(o.periodKey) ? { period: periodSpan(o.periodKey)! } : {}) },
+              changed,
+              previous,
+            );
           }
           results.push(result);
           fresh.push(result);
@@ -404,13 +425,23 @@ export function createWebReportService(deps: WebReportDeps) {
 export type WebReportService = ReturnType<typeof createWebReportService>;
 
 /** One answer from the phone against the answers so far; `current` and `changed` are updated when it is taken. */
-function applyOne(form: FormDefinition, current: Answers, op: AnswerOp, ctx: Parameters<typeof parseAnswer>[2], changed: Set<string>): OpResult {
+function applyOne(
+  form: FormDefinition,
+  current: Answers,
+  op: AnswerOp,
+  ctx: Parameters<typeof parseAnswer>[2],
+  changed: Set<string>,
+  previous: Record<string, unknown>,
+): OpResult {
   const slot = visibleSlots(form, current).find((s) => s.key === op.key);
   if (!slot)
     return { id: op.id, key: op.key, ok: false, message: "Câu này không còn trong báo cáo (do một câu trả lời trước đó). Câu trả lời không được ghi." };
   let value: unknown;
-  // "bỏ qua" typed, as officers do in chat, is the skip button.
-  if (op.skip || (op.text !== undefined && fold(op.text) === "bo qua")) {
+  const before = slot.question.carryOver && !current.has(slot.key) ? previous[slot.key] : undefined;
+  if (before !== undefined && op.text !== undefined && meansSameAsBefore({ text: op.text })) {
+    value = before;
+    // "bỏ qua" typed, as officers do in chat, is the skip button.
+  } else if (op.skip || (op.text !== undefined && fold(op.text) === "bo qua")) {
     if (slot.question.required) return { id: op.id, key: op.key, ok: false, message: slot.question.requiredMessage ?? "Câu này bắt buộc, không bỏ qua được." };
     value = null;
   } else {
@@ -452,7 +483,7 @@ function shownValue(slot: Slot, value: unknown): string {
   return String(value);
 }
 
-function webSlot(s: Slot, current: Answers, ctx: Parameters<typeof dateRange>[1]): WebSlot {
+function webSlot(s: Slot, current: Answers, ctx: Parameters<typeof dateRange>[1], previous: Record<string, unknown>): WebSlot {
   const q = s.question;
   const has = current.has(s.key);
   const v = current.get(s.key);
@@ -489,6 +520,7 @@ function webSlot(s: Slot, current: Answers, ctx: Parameters<typeof dateRange>[1]
     ...(value !== undefined ? { value } : {}),
     ...(has && v === null ? { skipped: true } : {}),
     ...(has ? { shown: shownValue(s, v) } : {}),
+    ...(!has && q.carryOver && previous[s.key] !== undefined ? { previous: shownValue(s, previous[s.key]) } : {}),
   };
 }
 

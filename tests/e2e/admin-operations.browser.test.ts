@@ -241,7 +241,7 @@ describe.skipIf(!hasBrowser)("the daily work of district and province admins in 
     const [period] = await t.database.db.select().from(periods).orderBy(periods.opensOn).limit(1);
     await t.database.db
       .insert(submissions)
-      .values({ periodId: period!.id, unitId: oldUnit!.id, officerId: reporter!.id, formId: "child-affairs", formVersion: 1, status: "submitted" });
+      .values({ periodId: period!.id, unitId: oldUnit!.id, officerId: reporter!.id, formId: "child-affairs", formVersion: 2, status: "submitted" });
     await page.getByRole("link", { name: "Đơn vị" }).click();
     await page.getByRole("link", { name: /cán bộ còn ở xã cũ/ }).click();
     const move = page.locator("tr", { hasText: "Cán bộ Thèn Sin" });

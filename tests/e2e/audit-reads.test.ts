@@ -75,7 +75,7 @@ describe.each(dbKinds)("every read of case data, and every refused look-up of a 
         unitId: theSin.unitId,
         officerId: theSin.id,
         formId: "child-affairs",
-        formVersion: 1,
+        formVersion: 2,
         status: "submitted",
         submittedAt: T0,
       })

@@ -453,7 +453,7 @@ describe.each(dbKinds)("the demo world is a world of its own: a stranger in the 
       const [year] = await db.select().from(periods).where(eq(periods.key, "2026-Y"));
       const [junk] = await db
         .insert(submissions)
-        .values({ periodId: year!.id, unitId: (await unitOf("03388")).id, officerId: mai!.id, formId: "child-affairs", formVersion: 1 })
+        .values({ periodId: year!.id, unitId: (await unitOf("03388")).id, officerId: mai!.id, formId: "child-affairs", formVersion: 2 })
         .returning();
       await db.insert(answers).values({ submissionId: junk!.id, key: "q1", questionId: "q1", valueNum: 999, value: { v: 999 } });
 

@@ -109,7 +109,7 @@ describe.each(dbKinds)("an officer completes the yearly report on Telegram (%s)"
     expect(reminders.map((r) => r.status)).toEqual(["cancelled"]);
 
     const [sub] = await t.database.db.select().from(submissions);
-    expect(sub).toMatchObject({ status: "submitted", late: false, formId: "child-affairs", formVersion: 1 });
+    expect(sub).toMatchObject({ status: "submitted", late: false, formId: "child-affairs", formVersion: 2 });
     const rows = await t.database.db.select().from(answers).where(eq(answers.submissionId, sub!.id));
     const byKey = new Map(rows.map((r) => [r.key, r]));
     expect(byKey.get("comm_sessions")!.valueNum).toBe(4);

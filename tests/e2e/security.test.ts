@@ -417,7 +417,7 @@ describe.each(dbKinds)("strangers, expired sessions, other units' ids and cross-
         unitId: theSin.unitId,
         officerId: theSin.id,
         formId: "child-affairs",
-        formVersion: 1,
+        formVersion: 2,
         status: "submitted",
         submittedAt: now,
       })

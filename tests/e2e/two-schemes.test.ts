@@ -92,7 +92,7 @@ describe.each(dbKinds)("two trees with the same codes, before and after the refo
           unitId: unit!.id,
           officerId: officer!.id,
           formId: "child-affairs",
-          formVersion: 1,
+          formVersion: 2,
           status: "submitted",
           submittedAt: NOW,
         })

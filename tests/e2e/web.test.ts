@@ -143,7 +143,7 @@ describe.each(dbKinds)("officers sign in with a link sent to their chat and see 
         unitId: theSin!.unitId,
         officerId: theSin!.id,
         formId: "child-affairs",
-        formVersion: 1,
+        formVersion: 2,
         status: "submitted",
         submittedAt: new Date(),
       })

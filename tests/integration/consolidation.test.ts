@@ -183,7 +183,7 @@ describe.each(dbKinds)("the consolidated export of a province, correct to the un
         if (!status) continue;
         const [sub] = await db
           .insert(submissions)
-          .values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 1, status, submittedAt: new Date() })
+          .values({ periodId: period.id, unitId: u.id, officerId: officer!.id, formId: "child-affairs", formVersion: 2, status, submittedAt: new Date() })
           .returning();
         await db.insert(answers).values([
           ...NUMERIC.map(([, id]) => {
@@ -373,7 +373,7 @@ describe.each(dbKinds)("the whole country (VN): the ministry's status and export
           unitId: u.id,
           officerId: officer!.id,
           formId: "child-affairs",
-          formVersion: 1,
+          formVersion: 2,
           status: "submitted",
           submittedAt: new Date(),
         })

@@ -123,7 +123,7 @@ describe.each(dbKinds)("the scheduler, with a fixed clock (%s)", (kind) => {
       unitId: unit.id,
       officerId,
       formId: "child-affairs",
-      formVersion: 1,
+      formVersion: 2,
       status: "submitted",
       submittedAt: now.value,
       late: false,

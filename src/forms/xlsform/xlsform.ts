@@ -59,6 +59,7 @@ const EXTENSIONS = new Set([
   "baocao::item_label",
   "baocao::add_another",
   "baocao::cross_with",
+  "baocao::carry_over",
 ]);
 /** Metadata rows ODK fills by itself (start time, device): they ask nothing, so a form that has them still imports. */
 const METADATA_TYPES = new Set(["start", "end", "today", "deviceid", "username", "simserial", "subscriberid", "phonenumber", "email", "audit"]);
@@ -461,6 +462,13 @@ function questionFromRow(
   }
   const crossWith = cell(r, "baocao::cross_with");
   if (crossWith) q.crossWith = crossWith;
+  const carry = cell(r, "baocao::carry_over");
+  if (carry) {
+    const b = parseBool(carry);
+    if (b === undefined) fail("baocao::carry_over", `không hiểu "${carry}" (dùng yes)`);
+    else if (b && qtype === "note") fail("baocao::carry_over", "câu note không có câu trả lời để giữ như kỳ trước");
+    else if (b) q.carryOver = true;
+  }
   const patternHint = cell(r, "baocao::pattern_hint");
   if (patternHint) q.patternHint = patternHint;
   const dmin = cell(r, "baocao::date_min");
@@ -555,6 +563,7 @@ const SURVEY_COLUMNS = [
   "baocao::item_label",
   "baocao::add_another",
   "baocao::cross_with",
+  "baocao::carry_over",
 ];
 
 export interface SheetsFromFormOptions {
@@ -647,6 +656,7 @@ export function sheetsFromForm(form: FormInput, settings?: Partial<XlsFormSettin
       if (q.pattern) r["baocao::pattern"] = q.pattern;
       if (q.patternHint) r["baocao::pattern_hint"] = q.patternHint;
       if (q.crossWith) r["baocao::cross_with"] = q.crossWith;
+      if (q.carryOver) r["baocao::carry_over"] = "yes";
       if (q.range) {
         r["baocao::date_min"] = printDateBound(q.range.min);
         r["baocao::date_max"] = printDateBound(q.range.max);

@@ -223,6 +223,9 @@ export const REPORT_FORM_SCRIPT = String.raw`"use strict";
     box.append(el("label", { id: "l-" + q.key, for: q.options ? undefined : "in-" + q.key, class: "label", text: "Câu " + q.number + ". " + q.label + (q.required ? "" : " (không bắt buộc)") }));
     if (q.hint) box.append(el("p", { class: "hint", text: q.hint }));
     if (q.help) box.append(el("details", {}, el("summary", { text: "Giải thích" }), el("p", { text: q.help })));
+    if (q.previous && editable() && !lastOp(q.key)) {
+      box.append(el("button", { type: "button", class: "skip", text: "↩️ Như kỳ trước: " + q.previous, onclick: () => record(q.key, { text: "như cũ" }) }));
+    }
     box.append(input(q));
     if (!q.required && editable() && !q.options) {
       box.append(el("button", { type: "button", class: "skip", text: "Bỏ qua câu này", onclick: () => record(q.key, { skip: true }) }));
