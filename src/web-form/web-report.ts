@@ -28,6 +28,7 @@ import {
   computedValues,
   dateRange,
   failingChecks,
+  formatAnswer,
   meansSameAsBefore,
   optionsOf,
   parseAnswer,
@@ -470,17 +471,10 @@ function applyOne(
   return { id: op.id, key: op.key, ok: true, shown: shownValue(slot, value) };
 }
 
+/** The answer as chat's review writes it (formatAnswer), with "đồng" after money the form gives no unit. */
 function shownValue(slot: Slot, value: unknown): string {
-  if (value === null) return "(bỏ qua)";
   const q = slot.question;
-  if (q.type === "integer" || q.type === "decimal") return `${formatVietnameseNumber(value as number)}${q.money ? " đồng" : q.unit ? ` ${q.unit}` : ""}`;
-  if (q.type === "yesno") return value ? "Có" : "Không";
-  const options = optionsOf(q);
-  if (q.type === "single") return options?.find((c) => c.value === value)?.label ?? String(value);
-  if (q.type === "multiple") return (value as string[]).map((v) => options?.find((c) => c.value === v)?.label ?? v).join("; ");
-  if (q.type === "date") return formatDate(value as string);
-  if (q.type === "phone") return displayPhone(value as string);
-  return String(value);
+  return `${formatAnswer(q, value)}${q.money && !q.unit && typeof value === "number" ? " đồng" : ""}`;
 }
 
 function webSlot(s: Slot, current: Answers, ctx: Parameters<typeof dateRange>[1], previous: Record<string, unknown>): WebSlot {
