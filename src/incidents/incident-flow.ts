@@ -108,6 +108,8 @@ export interface IncidentState {
   answers: Record<string, unknown>;
   incidentId?: number;
   ref?: string;
+  /** Files received in this update ("cập nhật KC-…"): then "xong" ends it without a note. */
+  attached?: number;
 }
 
 export type IncidentEffect =
@@ -150,7 +152,7 @@ export function startCaseNote(incidentId: number, ref: string): IncidentStep {
   return {
     state: { phase: "note", index: 0, answers: {}, incidentId, ref },
     effects: [],
-    messages: [{ text: `Cập nhật ${ref}: anh/chị gõ việc đã làm hoặc tình hình mới của trẻ (không ghi tên trẻ).` }],
+    messages: [{ text: `Cập nhật ${ref}: anh/chị gõ việc đã làm hoặc tình hình mới của trẻ (không ghi tên trẻ), hoặc gửi ảnh, tài liệu.` }],
   };
 }
 
@@ -163,7 +165,18 @@ export function stepIncident(
   const folded = (input.text ?? "").normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/gi, "d").toLowerCase().trim();
 
   if (state.phase === "note") {
+    if (input.attachment?.fileId) {
+      return {
+        state: { ...state, attached: (state.attached ?? 0) + 1 },
+        effects: [{ kind: "attach", fileId: input.attachment.fileId, fileKind: input.attachment.kind }],
+        messages: [{ text: `Đã nhận tệp, ghi vào ${state.ref}. Gửi thêm, gõ nội dung cập nhật, hoặc gõ "xong".` }],
+      };
+    }
     const text = (input.text ?? "").trim();
+    // "xong" is never stored as the case's news: after files it ends the update, before any it cancels it.
+    if (/^(xong|het|thoi)$/.test(folded)) {
+      return { effects: [], messages: [{ text: state.attached ? `Đã cập nhật ${state.ref}.` : `Không ghi gì thêm vào ${state.ref}.` }], done: true };
+    }
     if (!text) return { state, effects: [], messages: [{ text: "Anh/chị gõ nội dung cập nhật bằng chữ." }] };
     if (hasReorderingControl(text)) return { state, effects: [], messages: [{ text: REORDERED_MESSAGE }] };
     return { effects: [{ kind: "note", text: clip(text, 1000) }], messages: [{ text: `Đã ghi cập nhật vào ${state.ref}.` }], done: true };
@@ -187,7 +200,13 @@ export function stepIncident(
   if ((/^(bo qua|khong ro|khong biet)$/.test(folded) || (state.phase === "essentials" && folded === "xong")) && !question.required) {
     value = null;
   } else if (state.phase === "details" && /^(xong|het|gui|nop)$/.test(folded)) {
-    return finishDetails(state);
+    // "xong" ends the details at any question, with no attachments prompt after it: a file can
+    // still come with "cập nhật KC-…".
+    return {
+      effects: [],
+      messages: [{ text: `Đã gửi ${state.ref}. Cảm ơn anh/chị. Có ảnh hoặc tài liệu thì gõ "cập nhật ${state.ref}" rồi gửi tệp.` }],
+      done: true,
+    };
   } else {
     const parsed = parseAnswer(question, input, ctx);
     if (!parsed.ok) return { state, effects: [], messages: [{ text: parsed.message }, ask(state)] };

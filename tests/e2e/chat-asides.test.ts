@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answers, incidents } from "../../src/db/schema/index.js";
+import { eq } from "drizzle-orm";
+import { answers, incidentEvents, incidents } from "../../src/db/schema/index.js";
 import { dbKinds, useTestDb } from "../support/db.js";
 import { startFakeTelegram, textUpdate, withoutWebLink, type FakeTelegram } from "../support/fake-telegram.js";
 import { addOfficers, linkOfficer, loadProvince } from "../support/fixtures.js";
@@ -27,7 +28,7 @@ describe.each(dbKinds)("what an officer says beside the report (%s)", (kind) => 
     return tg.texts(chat).slice(before).map(withoutWebLink);
   };
 
-  it("«đã nhận» with nothing to acknowledge is not an answer, and the question is asked again; «?» lists each role's commands; «tối qua 20h» dates an urgent case", async () => {
+  it("«đã nhận» with nothing to acknowledge is not an answer, and the question is asked again; «?» lists each role's commands; «tối qua 20h» dates an urgent case; «xong» ends its details at any question", async () => {
     await loadProvince(t.database, "pre2025", "12");
     await addOfficers(
       t.database,
@@ -64,11 +65,28 @@ describe.each(dbKinds)("what an officer says beside the report (%s)", (kind) => 
     const [filed] = await t.database.db.select().from(incidents);
     expect(filed!.occurredAt.toISOString()).toBe("2026-06-13T13:00:00.000Z");
     expect(filed!.place).toBeNull();
-    await say(COMMUNE, "xong");
-    // No photo either: the case is done.
+    // "xong" at the first detail question ends the details: no attachments prompt, no second "xong".
     const done = await say(COMMUNE, "xong");
+    expect(done[0]).toBe(`Đã gửi ${filed!.ref}. Cảm ơn anh/chị. Có ảnh hoặc tài liệu thì gõ "cập nhật ${filed!.ref}" rồi gửi tệp.`);
     // Back in the report, at its question, without being told to type "tiếp tục".
     expect(done.at(-2)).toBe("Tiếp tục báo cáo 6 tháng đầu năm 2026:");
     expect(done.at(-1)).toMatch(/^Câu 2\/\d+\. /);
+
+    // A photo comes later with «cập nhật KC-…»; "xong" ends the update and is not stored as news.
+    await say(COMMUNE, `cập nhật ${filed!.ref}`);
+    const photo = textUpdate(COMMUNE, "");
+    const { text: _none, ...message } = photo.message;
+    expect(
+      (await s.postUpdate({ ...photo, message: { ...message, photo: [{ file_id: "AgAD-photo-1", file_unique_id: "u1", width: 800, height: 600 }] } })).status,
+    ).toBe(200);
+    expect(tg.texts(COMMUNE).at(-1)).toBe(`Đã nhận tệp, ghi vào ${filed!.ref}. Gửi thêm, gõ nội dung cập nhật, hoặc gõ "xong".`);
+    const updated = await say(COMMUNE, "xong");
+    expect(updated[0]).toBe(`Đã cập nhật ${filed!.ref}.`);
+    expect(updated.at(-1)).toMatch(/^Câu 2\/\d+\. /);
+    const [withPhoto] = await t.database.db.select().from(incidents);
+    expect(withPhoto!.attachments).toEqual([{ channel: "chat", fileId: "AgAD-photo-1", kind: "photo" }]);
+    const events = await t.database.db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, filed!.id));
+    expect(events.filter((e) => e.kind === "note")).toEqual([]);
+    expect(events.filter((e) => e.kind === "attachment")).toHaveLength(1);
   });
 });
